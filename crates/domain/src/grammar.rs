@@ -1,0 +1,296 @@
+//! The grammar shared by the canonical form and the legacy year-month form: segment lengths,
+//! character classes, ranges and the checksum. One implementation serves both so that they can
+//! never disagree on anything but the length of `YYMM`.
+
+use crate::components::{
+    Checksum, EntityType, Jurisdiction, Region, Sequence, TrustLevel, Version,
+};
+use crate::error::{MAX_INPUT_LEN, ParseError, Segment};
+
+/// Where the segments lie in a form whose only variable is the width of the year-month.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Layout {
+    year_month_len: usize,
+}
+
+pub(crate) const CANONICAL: Layout = Layout { year_month_len: 4 };
+pub(crate) const LEGACY: Layout = Layout { year_month_len: 3 };
+
+impl Layout {
+    pub(crate) const fn segment_len(self, segment: Segment) -> usize {
+        match segment {
+            Segment::Version | Segment::Checksum => 2,
+            Segment::Region | Segment::EntityType | Segment::TrustLevel => 1,
+            Segment::Jurisdiction => 3,
+            Segment::Sequence => 4,
+            Segment::YearMonth => self.year_month_len,
+        }
+    }
+
+    /// Byte offset of the segment's first character.
+    pub(crate) const fn offset(self, segment: Segment) -> usize {
+        let mut offset = 0;
+        let mut index = 0;
+        while index < segment as usize {
+            offset += self.segment_len(Segment::ALL[index]) + 1;
+            index += 1;
+        }
+        offset
+    }
+
+    pub(crate) const fn total_len(self) -> usize {
+        self.offset(Segment::Checksum) + 2
+    }
+}
+
+/// What a segment's characters may be, described for error messages.
+const fn expected_character(segment: Segment) -> &'static str {
+    match segment {
+        Segment::Region => "a digit 1-9",
+        Segment::Jurisdiction => "an upper-case letter A-Z",
+        Segment::EntityType => "one of P, L, T, E, A",
+        Segment::TrustLevel => "a digit 0-5",
+        Segment::Version | Segment::Sequence | Segment::YearMonth | Segment::Checksum => {
+            "a digit 0-9"
+        }
+    }
+}
+
+#[inline]
+pub(crate) const fn accepts(segment: Segment, byte: u8) -> bool {
+    match segment {
+        Segment::Region => matches!(byte, b'1'..=b'9'),
+        Segment::Jurisdiction => byte.is_ascii_uppercase(),
+        Segment::EntityType => matches!(byte, b'P' | b'L' | b'T' | b'E' | b'A'),
+        Segment::TrustLevel => matches!(byte, b'0'..=b'5'),
+        Segment::Version | Segment::Sequence | Segment::YearMonth | Segment::Checksum => {
+            byte.is_ascii_digit()
+        }
+    }
+}
+
+/// Checks lengths, separators and character classes. The loop over bytes is the fast path; only
+/// when it fails does [`diagnose`] walk the input again to say exactly what is wrong.
+pub(crate) fn check_shape(input: &str, layout: Layout) -> Result<(), ParseError> {
+    let bytes = input.as_bytes();
+    if bytes.len() == layout.total_len() && shape_matches(bytes, layout) {
+        Ok(())
+    } else {
+        Err(diagnose(input, layout))
+    }
+}
+
+#[inline]
+fn shape_matches(bytes: &[u8], layout: Layout) -> bool {
+    Segment::ALL.iter().all(|&segment| {
+        let start = layout.offset(segment);
+        let separator_ok = start == 0 || bytes[start - 1] == b'-';
+        separator_ok
+            && bytes[start..start + layout.segment_len(segment)]
+                .iter()
+                .all(|&b| accepts(segment, b))
+    })
+}
+
+fn diagnose(input: &str, layout: Layout) -> ParseError {
+    if input.is_empty() {
+        return ParseError::Empty;
+    }
+    if input.len() > MAX_INPUT_LEN {
+        return ParseError::TooLong {
+            length: input.len(),
+        };
+    }
+    let found = input.split('-').count();
+    if found != Segment::ALL.len() {
+        return ParseError::SegmentCount {
+            expected: Segment::ALL.len(),
+            found,
+        };
+    }
+    let mut position = 1;
+    for (segment, text) in Segment::ALL.into_iter().zip(input.split('-')) {
+        let expected = layout.segment_len(segment);
+        let length = text.chars().count();
+        if length != expected {
+            return ParseError::SegmentLength {
+                segment,
+                position,
+                expected,
+                found: length,
+            };
+        }
+        for (index, character) in text.chars().enumerate() {
+            let ok = u8::try_from(character).is_ok_and(|b| accepts(segment, b));
+            if !ok {
+                return ParseError::InvalidCharacter {
+                    segment,
+                    position: position + index,
+                    expected: expected_character(segment),
+                    found: character,
+                };
+            }
+        }
+        position += length + 1;
+    }
+    unreachable!("diagnose is only called on input whose shape does not match")
+}
+
+/// The segments of a well-shaped input, range-checked, with the checksum verified.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Decoded {
+    pub(crate) version: Version,
+    pub(crate) region: Region,
+    pub(crate) jurisdiction: Jurisdiction,
+    pub(crate) sequence: Sequence,
+    pub(crate) entity_type: EntityType,
+    /// The year-month digits as a number: `2602` canonical, `251` legacy.
+    pub(crate) year_month: u16,
+    pub(crate) trust_level: TrustLevel,
+    pub(crate) checksum: Checksum,
+}
+
+#[inline]
+fn number(bytes: &[u8]) -> u16 {
+    bytes
+        .iter()
+        .fold(0, |acc, &b| acc * 10 + u16::from(b - b'0'))
+}
+
+/// Requires `check_shape` to have passed. `month_ok` is the year-month rule of the layout.
+pub(crate) fn decode(
+    bytes: &[u8],
+    layout: Layout,
+    month_ok: fn(u16) -> bool,
+) -> Result<Decoded, ParseError> {
+    let field = |segment: Segment| {
+        let start = layout.offset(segment);
+        &bytes[start..start + layout.segment_len(segment)]
+    };
+    let out_of_range = |segment: Segment, expected, found| ParseError::OutOfRange {
+        segment,
+        position: layout.offset(segment) + 1,
+        expected,
+        found,
+    };
+
+    let version_number = number(field(Segment::Version));
+    let version = Version::try_new(version_number as u8)
+        .map_err(|_| out_of_range(Segment::Version, "01-05", version_number))?;
+    let year_month = number(field(Segment::YearMonth));
+    if !month_ok(year_month) {
+        let expected = if layout.year_month_len == 4 {
+            "a month 01-12"
+        } else {
+            "a year and month digit"
+        };
+        return Err(out_of_range(Segment::YearMonth, expected, year_month));
+    }
+    let stated = number(field(Segment::Checksum));
+    if stated > u16::from(Checksum::MAX) {
+        return Err(out_of_range(Segment::Checksum, "00-96", stated));
+    }
+    let expected = checksum_of_checked(&bytes[..layout.offset(Segment::Checksum) - 1]);
+    if u16::from(expected.value()) != stated {
+        return Err(ParseError::ChecksumMismatch {
+            position: layout.offset(Segment::Checksum) + 1,
+            expected,
+            found: stated as u8,
+        });
+    }
+    let [j0, j1, j2] = [0, 1, 2].map(|i| field(Segment::Jurisdiction)[i]);
+    Ok(Decoded {
+        version,
+        region: Region::ALL[usize::from(field(Segment::Region)[0] - b'1')],
+        jurisdiction: Jurisdiction::from_checked([j0, j1, j2]),
+        sequence: Sequence::try_new(u32::from(number(field(Segment::Sequence))))
+            .expect("four digits are at most 9999"),
+        entity_type: EntityType::try_from_letter(char::from(field(Segment::EntityType)[0]))
+            .expect("shape check admits only P L T E A"),
+        year_month,
+        trust_level: TrustLevel::ALL[usize::from(field(Segment::TrustLevel)[0] - b'0')],
+        checksum: expected,
+    })
+}
+
+/// The checksum of the first seven segments as the SPEC defines it (hyphens ignored): digits
+/// extend the running remainder by one decimal place, letters (A=10 … Z=35) by two.
+///
+/// Returns `None` if `body` holds anything but digits, upper-case letters and hyphens.
+pub fn compute_checksum(body: &str) -> Option<Checksum> {
+    body.bytes()
+        .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase() || b == b'-')
+        .then(|| checksum_of_checked(body.as_bytes()))
+}
+
+/// Requires digits, upper-case letters and hyphens only.
+#[inline]
+pub(crate) fn checksum_of_checked(body: &[u8]) -> Checksum {
+    // The remainder is only reduced when the accumulator could overflow on the next step: at
+    // most three `%` per ID instead of one per character.
+    const REDUCE_ABOVE: u64 = 1 << 56;
+    let mut acc: u64 = 0;
+    for &b in body {
+        acc = match b {
+            b'0'..=b'9' => acc * 10 + u64::from(b - b'0'),
+            b'A'..=b'Z' => acc * 100 + u64::from(b - b'A' + 10),
+            _ => continue,
+        };
+        if acc >= REDUCE_ABOVE {
+            acc %= 97;
+        }
+    }
+    Checksum::from_checked(((98 - acc % 97) % 97) as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layouts_put_segments_where_the_spec_does() {
+        assert_eq!(CANONICAL.total_len(), 25);
+        assert_eq!(LEGACY.total_len(), 24);
+        assert_eq!(CANONICAL.offset(Segment::YearMonth), 16);
+        assert_eq!(CANONICAL.offset(Segment::Checksum), 23);
+        assert_eq!(LEGACY.offset(Segment::Checksum), 22);
+    }
+
+    #[test]
+    fn checksum_matches_the_spec_vectors() {
+        for (body, expected) in [
+            ("03-1-USA-0001-P-2602-0", 85),
+            ("03-4-JPN-0420-L-2511-5", 34),
+            ("03-2-BRA-9999-A-2601-1", 95),
+            ("03-9-DEU-0000-E-2612-4", 66),
+            ("03-6-AUS-3141-T-2509-2", 59),
+            ("03-1-CAN-0777-P-2701-3", 10),
+            ("03-1-USA-0001-P-251-3", 79),
+        ] {
+            assert_eq!(compute_checksum(body).map(Checksum::value), Some(expected), "{body}");
+        }
+    }
+
+    #[test]
+    fn checksum_refuses_characters_outside_the_alphabet() {
+        assert_eq!(compute_checksum("03-1-usa"), None);
+        assert_eq!(compute_checksum("03 1"), None);
+        assert_eq!(compute_checksum("0é"), None);
+    }
+
+    #[test]
+    fn checksum_of_long_input_reduces_without_overflow() {
+        // Reference: reduce after every character, as the SPEC describes it.
+        let body = "ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ99999999999999999999999999999";
+        let mut c = 0u64;
+        for b in body.bytes() {
+            c = if b.is_ascii_digit() {
+                (c * 10 + u64::from(b - b'0')) % 97
+            } else {
+                (c * 100 + u64::from(b - b'A' + 10)) % 97
+            };
+        }
+        let reference = ((98 - c) % 97) as u8;
+        assert_eq!(compute_checksum(body).map(Checksum::value), Some(reference));
+    }
+}

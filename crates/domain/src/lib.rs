@@ -1,0 +1,41 @@
+//! The ChittyID format and, later, the resilience policies: pure logic with no I/O, no async
+//! runtime, no clock and no randomness of its own, so that any team can embed it and
+//! property-test against it.
+//!
+//! ```
+//! use chittyid_domain::ChittyId;
+//!
+//! let id: ChittyId = "03-1-USA-0001-P-2602-0-85".parse()?;
+//! assert_eq!(id.entity_type().letter(), 'P');
+//! assert_eq!(id.checksum().value(), 85);
+//! # Ok::<(), chittyid_domain::ParseError>(())
+//! ```
+#![forbid(unsafe_code)]
+
+mod chitty_id;
+mod components;
+mod entity;
+mod error;
+mod format;
+mod grammar;
+mod legacy;
+mod suggest;
+mod validation;
+
+#[cfg(feature = "proptest")]
+pub mod strategies;
+
+pub use chitty_id::{ChittyId, Components, DidError};
+pub use components::{
+    Checksum, ComponentError, EntityType, Jurisdiction, Region, Sequence, TrustLevel, Version,
+    YearMonth,
+};
+pub use entity::{EntityName, MAX_ECHOED_NAME_CHARS, UnknownEntityName, V2_2_0_ENTITY_NAMES};
+pub use error::{MAX_INPUT_LEN, ParseError, Segment};
+pub use format::{Format, classify};
+pub use grammar::compute_checksum;
+pub use legacy::LegacyChittyId;
+pub use suggest::suggest;
+pub use validation::{
+    ValidId, ValidationError, ValidationOptions, entity_type_letter, is_chitty_id, validate,
+};

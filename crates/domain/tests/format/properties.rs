@@ -1,0 +1,84 @@
+//! Properties of parsing, construction, serde and suggestions over generated input.
+
+use chittyid_domain::{
+    ChittyId, Format, ParseError, ValidationOptions, classify, strategies, suggest, validate,
+};
+use proptest::prelude::*;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    #[test]
+    fn display_then_parse_round_trips(id in strategies::chitty_id()) {
+        prop_assert_eq!(ChittyId::parse(&id.to_string()), Ok(id));
+        prop_assert_eq!(id.as_str().len(), ChittyId::LEN);
+    }
+
+    #[test]
+    fn the_constructor_always_yields_a_parseable_id(components in strategies::components()) {
+        let id = ChittyId::from_components(components);
+        let reparsed = ChittyId::parse(id.as_str());
+        prop_assert_eq!(reparsed.map(|id| id.components()), Ok(components));
+    }
+
+    #[test]
+    fn serde_round_trips(id in any::<ChittyId>()) {
+        let json = serde_json::to_string(&id).expect("serialises");
+        prop_assert_eq!(serde_json::from_str::<ChittyId>(&json).ok(), Some(id));
+    }
+
+    #[test]
+    fn parse_never_panics_on_arbitrary_strings(input in any::<String>()) {
+        let _ = ChittyId::parse(&input);
+        let _ = classify(&input);
+        let _ = suggest(&input);
+        let _ = validate(&input, ValidationOptions { accept_legacy: true });
+    }
+
+    #[test]
+    fn parse_never_panics_on_id_like_strings(input in "[0-9A-Za-z_ -]{0,40}") {
+        let result = ChittyId::parse(&input);
+        if let Err(err) = &result {
+            if let Some(position) = err.position() {
+                prop_assert!(position >= 1 && position <= input.chars().count().max(1));
+            }
+        }
+        let _ = suggest(&input);
+    }
+
+    #[test]
+    fn near_misses_are_never_valid((id, missed) in strategies::near_miss_of_id()) {
+        prop_assert!(ChittyId::parse(&missed).is_err(), "{} accepted for {}", missed, id);
+    }
+
+    #[test]
+    fn a_suggestion_for_a_near_miss_is_the_original_or_nothing(
+        (id, missed) in strategies::near_miss_of_id()
+    ) {
+        let suggestion = suggest(&missed);
+        prop_assert!(suggestion.is_none() || suggestion == Some(id), "{} -> {:?}", missed, suggestion);
+    }
+
+    #[test]
+    fn errors_point_inside_the_input((_, missed) in strategies::near_miss_of_id()) {
+        let err = ChittyId::parse(&missed).expect_err("near miss");
+        if let Some(position) = err.position() {
+            prop_assert!(position >= 1 && position <= missed.chars().count());
+        }
+        prop_assert!(!err.to_string().is_empty());
+    }
+
+    #[test]
+    fn valid_ids_classify_as_canonical(id in any::<ChittyId>()) {
+        prop_assert_eq!(classify(id.as_str()), Format::Canonical);
+    }
+}
+
+#[test]
+fn megabyte_inputs_are_refused_cheaply() {
+    for input in ["0".repeat(1 << 20), "-".repeat(1 << 20), "é".repeat(1 << 19)] {
+        assert!(matches!(ChittyId::parse(&input), Err(ParseError::TooLong { .. })));
+        assert_eq!(classify(&input), Format::Unknown);
+        assert_eq!(suggest(&input), None);
+    }
+}
