@@ -1,8 +1,6 @@
 //! [`ChittyId`]: a value that can only hold a canonical, checksum-verified ChittyID.
 
-use std::cmp::Ordering;
 use std::fmt;
-use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
 use crate::components::{
@@ -27,14 +25,13 @@ pub struct Components {
 
 /// A canonical ChittyID, `VV-G-LLL-SSSS-T-YYMM-C-XX`, e.g. `03-1-USA-0001-P-2602-0-85`.
 ///
-/// The fields are private: the only ways in are [`ChittyId::parse`] (and the `FromStr`/serde
+/// The text is private: the only ways in are [`ChittyId::parse`] (and the `FromStr`/serde
 /// impls that call it) and [`ChittyId::from_components`], so every value is well formed and
-/// carries a correct checksum. Equality, order and hashing follow the text.
-#[derive(Clone, Copy)]
+/// carries a correct checksum. It holds just the 25 bytes; accessors decode on demand, which
+/// keeps parsing (the hot path) to verification alone.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ChittyId {
     text: [u8; LEN],
-    components: Components,
-    checksum: Checksum,
 }
 
 impl ChittyId {
@@ -46,25 +43,12 @@ impl ChittyId {
     /// Parses a canonical ChittyID. Exact: no trimming, no case folding.
     pub fn parse(input: &str) -> Result<Self, ParseError> {
         grammar::check_shape(input, CANONICAL)?;
-        let bytes = input.as_bytes();
-        let decoded = grammar::decode(bytes, CANONICAL, |ym| (1..=12).contains(&(ym % 100)))?;
-        let year_month = YearMonth::try_new(2000 + decoded.year_month / 100, (decoded.year_month % 100) as u8)
-            .expect("decode checked the month, and YY is always in 2000-2099");
-        let mut text = [0; LEN];
-        text.copy_from_slice(bytes);
-        Ok(Self {
-            text,
-            components: Components {
-                version: decoded.version,
-                region: decoded.region,
-                jurisdiction: decoded.jurisdiction,
-                sequence: decoded.sequence,
-                entity_type: decoded.entity_type,
-                year_month,
-                trust_level: decoded.trust_level,
-            },
-            checksum: decoded.checksum,
-        })
+        let text: [u8; LEN] = input
+            .as_bytes()
+            .try_into()
+            .expect("check_shape verified the length");
+        grammar::verify(&text, CANONICAL, |ym| (1..=12).contains(&(ym % 100)))?;
+        Ok(Self { text })
     }
 
     /// Builds the ID for these components, computing its checksum. Every component type already
@@ -75,27 +59,44 @@ impl ChittyId {
             text[start..start + value.len()].copy_from_slice(value);
         }
         let mut text = [b'-'; LEN];
-        put(&mut text, Segment::Version, &two_digits(components.version.number()));
-        put(&mut text, Segment::Region, &[b'0' + components.region.digit()]);
-        put(&mut text, Segment::Jurisdiction, &components.jurisdiction.bytes());
+        put(
+            &mut text,
+            Segment::Version,
+            &two_digits(components.version.number()),
+        );
+        put(
+            &mut text,
+            Segment::Region,
+            &[b'0' + components.region.digit()],
+        );
+        put(
+            &mut text,
+            Segment::Jurisdiction,
+            &components.jurisdiction.bytes(),
+        );
         let sequence = components.sequence.value();
         let [hi, lo] = [(sequence / 100) as u8, (sequence % 100) as u8].map(two_digits);
         put(&mut text, Segment::Sequence, &[hi[0], hi[1], lo[0], lo[1]]);
-        put(&mut text, Segment::EntityType, &[components.entity_type.letter() as u8]);
+        put(
+            &mut text,
+            Segment::EntityType,
+            &[components.entity_type.letter() as u8],
+        );
         let [yy, mm] = [
             components.year_month.year_of_century(),
             components.year_month.month(),
         ]
         .map(two_digits);
         put(&mut text, Segment::YearMonth, &[yy[0], yy[1], mm[0], mm[1]]);
-        put(&mut text, Segment::TrustLevel, &[b'0' + components.trust_level.level()]);
-        let checksum = grammar::checksum_of_checked(&text[..CANONICAL.offset(Segment::Checksum) - 1]);
+        put(
+            &mut text,
+            Segment::TrustLevel,
+            &[b'0' + components.trust_level.level()],
+        );
+        let checksum =
+            grammar::checksum_of_checked(&text[..CANONICAL.offset(Segment::Checksum) - 1]);
         put(&mut text, Segment::Checksum, &two_digits(checksum.value()));
-        Self {
-            text,
-            components,
-            checksum,
-        }
+        Self { text }
     }
 
     /// Parses the DID form `did:chitty:<ID>`.
@@ -114,40 +115,54 @@ impl ChittyId {
         std::str::from_utf8(&self.text).expect("a ChittyId holds ASCII only")
     }
 
+    fn decoded(&self) -> grammar::Decoded {
+        grammar::decode(&self.text, CANONICAL)
+    }
+
     pub fn components(&self) -> Components {
-        self.components
+        Components {
+            version: self.version(),
+            region: self.region(),
+            jurisdiction: self.jurisdiction(),
+            sequence: self.sequence(),
+            entity_type: self.entity_type(),
+            year_month: self.year_month(),
+            trust_level: self.trust_level(),
+        }
     }
 
     pub fn version(&self) -> Version {
-        self.components.version
+        self.decoded().version
     }
 
     pub fn region(&self) -> Region {
-        self.components.region
+        self.decoded().region
     }
 
     pub fn jurisdiction(&self) -> Jurisdiction {
-        self.components.jurisdiction
+        self.decoded().jurisdiction
     }
 
     pub fn sequence(&self) -> Sequence {
-        self.components.sequence
+        self.decoded().sequence
     }
 
     pub fn entity_type(&self) -> EntityType {
-        self.components.entity_type
+        self.decoded().entity_type
     }
 
     pub fn year_month(&self) -> YearMonth {
-        self.components.year_month
+        let year_month = self.decoded().year_month;
+        YearMonth::try_new(2000 + year_month / 100, (year_month % 100) as u8)
+            .expect("parse checked the month; YY is always 2000-2099")
     }
 
     pub fn trust_level(&self) -> TrustLevel {
-        self.components.trust_level
+        self.decoded().trust_level
     }
 
     pub fn checksum(&self) -> Checksum {
-        self.checksum
+        self.decoded().checksum
     }
 }
 
@@ -162,32 +177,6 @@ pub enum DidError {
     MissingPrefix,
     #[error(transparent)]
     Id(ParseError),
-}
-
-impl PartialEq for ChittyId {
-    fn eq(&self, other: &Self) -> bool {
-        self.text == other.text
-    }
-}
-
-impl Eq for ChittyId {}
-
-impl Hash for ChittyId {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.text.hash(state);
-    }
-}
-
-impl PartialOrd for ChittyId {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for ChittyId {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.text.cmp(&other.text)
-    }
 }
 
 impl fmt::Debug for ChittyId {
@@ -282,7 +271,10 @@ mod tests {
         assert_eq!(id.jurisdiction().as_str(), "JPN");
         assert_eq!(id.sequence().value(), 420);
         assert_eq!(id.entity_type(), EntityType::Location);
-        assert_eq!((id.year_month().year(), id.year_month().month()), (2025, 11));
+        assert_eq!(
+            (id.year_month().year(), id.year_month().month()),
+            (2025, 11)
+        );
         assert_eq!(id.trust_level(), TrustLevel::L5);
         assert_eq!(id.checksum().value(), 34);
     }
@@ -429,7 +421,10 @@ mod tests {
         let id = parse(VECTORS[0]);
         assert_eq!(id.to_did(), "did:chitty:03-1-USA-0001-P-2602-0-85");
         assert_eq!(ChittyId::parse_did(&id.to_did()), Ok(id));
-        assert_eq!(ChittyId::parse_did(VECTORS[0]), Err(DidError::MissingPrefix));
+        assert_eq!(
+            ChittyId::parse_did(VECTORS[0]),
+            Err(DidError::MissingPrefix)
+        );
         assert!(matches!(
             ChittyId::parse_did("did:chitty:03-1-USA-0001-P-2602-0-84"),
             Err(DidError::Id(ParseError::ChecksumMismatch { .. }))

@@ -394,7 +394,10 @@ mod tests {
         assert_eq!(TrustLevel::try_new(5), Ok(TrustLevel::L5));
         assert_eq!(Checksum::try_new(96).map(Checksum::value), Ok(96));
         let ym = YearMonth::try_new(2099, 12).expect("in range");
-        assert_eq!((ym.year(), ym.month(), ym.year_of_century()), (2099, 12, 99));
+        assert_eq!(
+            (ym.year(), ym.month(), ym.year_of_century()),
+            (2099, 12, 99)
+        );
     }
 
     #[test]

@@ -135,7 +135,12 @@ mod tests {
 
     #[test]
     fn unknown_names_get_the_v2_2_0_message() {
-        for (input, shown) in [("INVALID_TYPE", "INVALID_TYPE"), ("", ""), ("I", "I"), (" PEO", " PEO")] {
+        for (input, shown) in [
+            ("INVALID_TYPE", "INVALID_TYPE"),
+            ("", ""),
+            ("I", "I"),
+            (" PEO", " PEO"),
+        ] {
             let err = EntityType::from_name(input).expect_err("unknown");
             assert_eq!(
                 err.to_string(),
@@ -150,7 +155,9 @@ mod tests {
     #[test]
     fn a_huge_unknown_name_is_echoed_only_in_part() {
         let huge = "X".repeat(1 << 20);
-        let message = EntityType::from_name(&huge).expect_err("unknown").to_string();
+        let message = EntityType::from_name(&huge)
+            .expect_err("unknown")
+            .to_string();
         assert!(message.len() < 300, "{} bytes", message.len());
         assert!(message.contains(&format!("{}….", "X".repeat(MAX_ECHOED_NAME_CHARS))));
     }

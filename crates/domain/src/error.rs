@@ -96,7 +96,9 @@ pub enum ParseError {
         expected: &'static str,
         found: char,
     },
-    #[error("segment {segment} at position {position}: {found} is out of range (expected {expected})")]
+    #[error(
+        "segment {segment} at position {position}: {found} is out of range (expected {expected})"
+    )]
     OutOfRange {
         segment: Segment,
         position: usize,

@@ -97,10 +97,46 @@ type Pattern = [(usize, Class); 8];
 
 use Class::{Digit as D, Upper as U, UpperOrDigit as X};
 
-const CANONICAL: Pattern = [(2, D), (1, D), (3, U), (4, D), (1, U), (4, D), (1, D), (2, D)];
-const LEGACY: Pattern = [(2, D), (1, D), (3, U), (4, D), (1, U), (3, D), (1, D), (2, D)];
-const CLIENT: Pattern = [(2, U), (1, U), (3, U), (4, D), (1, U), (2, D), (1, U), (1, X)];
-const DRAFT: Pattern = [(2, D), (1, U), (3, U), (4, D), (1, U), (4, D), (1, D), (1, D)];
+const CANONICAL: Pattern = [
+    (2, D),
+    (1, D),
+    (3, U),
+    (4, D),
+    (1, U),
+    (4, D),
+    (1, D),
+    (2, D),
+];
+const LEGACY: Pattern = [
+    (2, D),
+    (1, D),
+    (3, U),
+    (4, D),
+    (1, U),
+    (3, D),
+    (1, D),
+    (2, D),
+];
+const CLIENT: Pattern = [
+    (2, U),
+    (1, U),
+    (3, U),
+    (4, D),
+    (1, U),
+    (2, D),
+    (1, U),
+    (1, X),
+];
+const DRAFT: Pattern = [
+    (2, D),
+    (1, U),
+    (3, U),
+    (4, D),
+    (1, U),
+    (4, D),
+    (1, D),
+    (1, D),
+];
 const PREFIX_TYPED: Pattern = [
     (2, Class::Prefix(&["CP", "CL", "CT", "CE"])),
     (1, D),
@@ -173,9 +209,12 @@ fn matches_pattern(segments: &[&str; 8], pattern: &Pattern) -> bool {
 /// `INFO-123-ABC`, `PROP-000001-B2D893F2`: upper-case letters, digits and inner hyphens.
 fn chitty_dash_body(rest: &str) -> bool {
     !rest.is_empty()
-        && rest
-            .split('-')
-            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
+        && rest.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        })
 }
 
 /// `1234567890_abc123`: a decimal timestamp, then a lower-case alphanumeric suffix.

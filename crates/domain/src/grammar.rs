@@ -7,16 +7,72 @@ use crate::components::{
 };
 use crate::error::{MAX_INPUT_LEN, ParseError, Segment};
 
-/// Where the segments lie in a form whose only variable is the width of the year-month.
+/// Where the segments lie in a form whose only variable is the width of the year-month, and the
+/// byte range every position admits. Built at compile time so that the hot path only reads
+/// tables, in a loop the compiler turns into a few vector instructions.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Layout {
     year_month_len: usize,
+    offsets: [usize; 8],
+    total_len: usize,
+    /// Position `i` admits bytes `low[i] ..= low[i] + span[i]`; padding admits everything.
+    low: [u8; PADDED_LEN],
+    span: [u8; PADDED_LEN],
 }
 
-pub(crate) const CANONICAL: Layout = Layout { year_month_len: 4 };
-pub(crate) const LEGACY: Layout = Layout { year_month_len: 3 };
+/// Both layouts fit in 32 bytes, two SSE registers.
+const PADDED_LEN: usize = 32;
+
+pub(crate) const CANONICAL: Layout = Layout::new(4);
+pub(crate) const LEGACY: Layout = Layout::new(3);
+
+/// The byte range a segment admits: `(low, span)`. The type letter's range is A-Z, narrowed to
+/// P L T E A by [`accepts`].
+const fn range_of(segment: Segment) -> (u8, u8) {
+    match segment {
+        Segment::Region => (b'1', 8),
+        Segment::Jurisdiction | Segment::EntityType => (b'A', 25),
+        Segment::TrustLevel => (b'0', 5),
+        Segment::Version | Segment::Sequence | Segment::YearMonth | Segment::Checksum => (b'0', 9),
+    }
+}
+
+const fn is_type_letter(byte: u8) -> bool {
+    matches!(byte, b'P' | b'L' | b'T' | b'E' | b'A')
+}
 
 impl Layout {
+    const fn new(year_month_len: usize) -> Self {
+        let mut layout = Self {
+            year_month_len,
+            offsets: [0; 8],
+            total_len: 0,
+            low: [0; PADDED_LEN],
+            span: [u8::MAX; PADDED_LEN],
+        };
+        let mut offset = 0;
+        let mut index = 0;
+        while index < Segment::ALL.len() {
+            let segment = Segment::ALL[index];
+            if index > 0 {
+                layout.low[offset - 1] = b'-';
+                layout.span[offset - 1] = 0;
+            }
+            layout.offsets[index] = offset;
+            let (low, span) = range_of(segment);
+            let mut i = 0;
+            while i < layout.segment_len(segment) {
+                layout.low[offset + i] = low;
+                layout.span[offset + i] = span;
+                i += 1;
+            }
+            offset += layout.segment_len(segment) + 1;
+            index += 1;
+        }
+        layout.total_len = offset - 1;
+        layout
+    }
+
     pub(crate) const fn segment_len(self, segment: Segment) -> usize {
         match segment {
             Segment::Version | Segment::Checksum => 2,
@@ -29,17 +85,11 @@ impl Layout {
 
     /// Byte offset of the segment's first character.
     pub(crate) const fn offset(self, segment: Segment) -> usize {
-        let mut offset = 0;
-        let mut index = 0;
-        while index < segment as usize {
-            offset += self.segment_len(Segment::ALL[index]) + 1;
-            index += 1;
-        }
-        offset
+        self.offsets[segment as usize]
     }
 
     pub(crate) const fn total_len(self) -> usize {
-        self.offset(Segment::Checksum) + 2
+        self.total_len
     }
 }
 
@@ -58,19 +108,14 @@ const fn expected_character(segment: Segment) -> &'static str {
 
 #[inline]
 pub(crate) const fn accepts(segment: Segment, byte: u8) -> bool {
-    match segment {
-        Segment::Region => matches!(byte, b'1'..=b'9'),
-        Segment::Jurisdiction => byte.is_ascii_uppercase(),
-        Segment::EntityType => matches!(byte, b'P' | b'L' | b'T' | b'E' | b'A'),
-        Segment::TrustLevel => matches!(byte, b'0'..=b'5'),
-        Segment::Version | Segment::Sequence | Segment::YearMonth | Segment::Checksum => {
-            byte.is_ascii_digit()
-        }
-    }
+    let (low, span) = range_of(segment);
+    byte.wrapping_sub(low) <= span
+        && !(matches!(segment, Segment::EntityType) && !is_type_letter(byte))
 }
 
 /// Checks lengths, separators and character classes. The loop over bytes is the fast path; only
 /// when it fails does [`diagnose`] walk the input again to say exactly what is wrong.
+#[inline(always)]
 pub(crate) fn check_shape(input: &str, layout: Layout) -> Result<(), ParseError> {
     let bytes = input.as_bytes();
     if bytes.len() == layout.total_len() && shape_matches(bytes, layout) {
@@ -80,18 +125,23 @@ pub(crate) fn check_shape(input: &str, layout: Layout) -> Result<(), ParseError>
     }
 }
 
-#[inline]
+/// Requires `bytes.len() == layout.total_len()`. Branch-free over the bytes.
+#[inline(always)]
 fn shape_matches(bytes: &[u8], layout: Layout) -> bool {
-    Segment::ALL.iter().all(|&segment| {
-        let start = layout.offset(segment);
-        let separator_ok = start == 0 || bytes[start - 1] == b'-';
-        separator_ok
-            && bytes[start..start + layout.segment_len(segment)]
-                .iter()
-                .all(|&b| accepts(segment, b))
-    })
+    let mut padded = [0u8; PADDED_LEN];
+    padded[..bytes.len()].copy_from_slice(bytes);
+    let in_range = padded
+        .iter()
+        .zip(layout.low.iter().zip(&layout.span))
+        .fold(true, |ok, (&b, (&low, &span))| {
+            ok & (b.wrapping_sub(low) <= span)
+        });
+    in_range && is_type_letter(bytes[layout.offset(Segment::EntityType)])
 }
 
+/// Kept out of line: the error path should not bloat the inlined fast path.
+#[cold]
+#[inline(never)]
 fn diagnose(input: &str, layout: Layout) -> ParseError {
     if input.is_empty() {
         return ParseError::Empty;
@@ -136,7 +186,7 @@ fn diagnose(input: &str, layout: Layout) -> ParseError {
     unreachable!("diagnose is only called on input whose shape does not match")
 }
 
-/// The segments of a well-shaped input, range-checked, with the checksum verified.
+/// The typed segments of an input that passed [`check_shape`] and [`verify`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Decoded {
     pub(crate) version: Version,
@@ -150,47 +200,50 @@ pub(crate) struct Decoded {
     pub(crate) checksum: Checksum,
 }
 
-#[inline]
+#[inline(always)]
 fn number(bytes: &[u8]) -> u16 {
     bytes
         .iter()
         .fold(0, |acc, &b| acc * 10 + u16::from(b - b'0'))
 }
 
-/// Requires `check_shape` to have passed. `month_ok` is the year-month rule of the layout.
-pub(crate) fn decode(
+#[inline(always)]
+fn field(bytes: &[u8], layout: Layout, segment: Segment) -> &[u8] {
+    let start = layout.offset(segment);
+    &bytes[start..start + layout.segment_len(segment)]
+}
+
+/// Range checks and the checksum. Requires [`check_shape`] to have passed. `month_ok` is the
+/// year-month rule of the layout.
+#[inline(always)]
+pub(crate) fn verify(
     bytes: &[u8],
     layout: Layout,
-    month_ok: fn(u16) -> bool,
-) -> Result<Decoded, ParseError> {
-    let field = |segment: Segment| {
-        let start = layout.offset(segment);
-        &bytes[start..start + layout.segment_len(segment)]
-    };
+    month_ok: impl Fn(u16) -> bool,
+) -> Result<(), ParseError> {
     let out_of_range = |segment: Segment, expected, found| ParseError::OutOfRange {
         segment,
         position: layout.offset(segment) + 1,
         expected,
         found,
     };
-
-    let version_number = number(field(Segment::Version));
-    let version = Version::try_new(version_number as u8)
-        .map_err(|_| out_of_range(Segment::Version, "01-05", version_number))?;
-    let year_month = number(field(Segment::YearMonth));
-    if !month_ok(year_month) {
-        let expected = if layout.year_month_len == 4 {
-            "a month 01-12"
-        } else {
-            "a year and month digit"
-        };
-        return Err(out_of_range(Segment::YearMonth, expected, year_month));
+    let version = number(field(bytes, layout, Segment::Version));
+    if !(1..=5).contains(&version) {
+        return Err(out_of_range(Segment::Version, "01-05", version));
     }
-    let stated = number(field(Segment::Checksum));
+    let year_month = number(field(bytes, layout, Segment::YearMonth));
+    if !month_ok(year_month) {
+        return Err(out_of_range(
+            Segment::YearMonth,
+            "a month 01-12",
+            year_month,
+        ));
+    }
+    let stated = number(field(bytes, layout, Segment::Checksum));
     if stated > u16::from(Checksum::MAX) {
         return Err(out_of_range(Segment::Checksum, "00-96", stated));
     }
-    let expected = checksum_of_checked(&bytes[..layout.offset(Segment::Checksum) - 1]);
+    let expected = checksum_of_fields(bytes, layout, version, year_month);
     if u16::from(expected.value()) != stated {
         return Err(ParseError::ChecksumMismatch {
             position: layout.offset(Segment::Checksum) + 1,
@@ -198,19 +251,49 @@ pub(crate) fn decode(
             found: stated as u8,
         });
     }
+    Ok(())
+}
+
+/// Requires [`check_shape`] and [`verify`] to have passed.
+#[inline(always)]
+pub(crate) fn decode(bytes: &[u8], layout: Layout) -> Decoded {
+    let field = |segment| field(bytes, layout, segment);
+    let digit = |segment| field(segment)[0] - b'0';
     let [j0, j1, j2] = [0, 1, 2].map(|i| field(Segment::Jurisdiction)[i]);
-    Ok(Decoded {
-        version,
-        region: Region::ALL[usize::from(field(Segment::Region)[0] - b'1')],
+    Decoded {
+        version: Version::try_new(number(field(Segment::Version)) as u8)
+            .expect("verify checked the version"),
+        region: Region::try_new(digit(Segment::Region)).expect("shape admits only 1-9"),
         jurisdiction: Jurisdiction::from_checked([j0, j1, j2]),
         sequence: Sequence::try_new(u32::from(number(field(Segment::Sequence))))
             .expect("four digits are at most 9999"),
         entity_type: EntityType::try_from_letter(char::from(field(Segment::EntityType)[0]))
-            .expect("shape check admits only P L T E A"),
-        year_month,
-        trust_level: TrustLevel::ALL[usize::from(field(Segment::TrustLevel)[0] - b'0')],
-        checksum: expected,
-    })
+            .expect("shape admits only P L T E A"),
+        year_month: number(field(Segment::YearMonth)),
+        trust_level: TrustLevel::try_new(digit(Segment::TrustLevel))
+            .expect("shape admits only 0-5"),
+        checksum: Checksum::try_new(number(field(Segment::Checksum)) as u8)
+            .expect("verify checked the checksum"),
+    }
+}
+
+/// The checksum from the already-decoded numbers: the SPEC's digit-by-digit remainder, computed
+/// with two `%` instead of one per character (19 decimal digits fit in a u64).
+#[inline(always)]
+fn checksum_of_fields(bytes: &[u8], layout: Layout, version: u16, year_month: u16) -> Checksum {
+    let at = |segment: Segment| bytes[layout.offset(segment)];
+    let letter = |b: u8| u64::from(b - b'A' + 10);
+    let jurisdiction = layout.offset(Segment::Jurisdiction);
+    let mut acc = u64::from(version) * 10 + u64::from(at(Segment::Region) - b'0');
+    for &b in &bytes[jurisdiction..jurisdiction + 3] {
+        acc = acc * 100 + letter(b);
+    }
+    let sequence = layout.offset(Segment::Sequence);
+    acc = acc * 10_000 + u64::from(number(&bytes[sequence..sequence + 4]));
+    acc = acc * 100 + letter(at(Segment::EntityType));
+    acc = acc * 10u64.pow(layout.year_month_len as u32) + u64::from(year_month);
+    acc = (acc % 97) * 10 + u64::from(at(Segment::TrustLevel) - b'0');
+    Checksum::from_checked(((98 - acc % 97) % 97) as u8)
 }
 
 /// The checksum of the first seven segments as the SPEC defines it (hyphens ignored): digits
@@ -267,7 +350,11 @@ mod tests {
             ("03-1-CAN-0777-P-2701-3", 10),
             ("03-1-USA-0001-P-251-3", 79),
         ] {
-            assert_eq!(compute_checksum(body).map(Checksum::value), Some(expected), "{body}");
+            assert_eq!(
+                compute_checksum(body).map(Checksum::value),
+                Some(expected),
+                "{body}"
+            );
         }
     }
 

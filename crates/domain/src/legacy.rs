@@ -6,7 +6,9 @@
 
 use std::fmt;
 
-use crate::components::{Checksum, EntityType, Jurisdiction, Region, Sequence, TrustLevel, Version};
+use crate::components::{
+    Checksum, EntityType, Jurisdiction, Region, Sequence, TrustLevel, Version,
+};
 use crate::error::ParseError;
 use crate::grammar::{self, LEGACY};
 
@@ -32,7 +34,8 @@ impl LegacyChittyId {
     pub fn parse(input: &str) -> Result<Self, ParseError> {
         grammar::check_shape(input, LEGACY)?;
         let bytes = input.as_bytes();
-        let decoded = grammar::decode(bytes, LEGACY, |_| true)?;
+        grammar::verify(bytes, LEGACY, |_| true)?;
+        let decoded = grammar::decode(bytes, LEGACY);
         let mut text = [0; LEN];
         text.copy_from_slice(bytes);
         Ok(Self {

@@ -105,7 +105,10 @@ pub fn apply(id: &ChittyId, edit: Edit) -> String {
         }
         Edit::Insert(i, c) => chars.insert(i % (len + 1), c),
         Edit::LowerCase(i) => {
-            if let Some(j) = (0..len).map(|k| (i + k) % len).find(|&j| chars[j].is_ascii_uppercase()) {
+            if let Some(j) = (0..len)
+                .map(|k| (i + k) % len)
+                .find(|&j| chars[j].is_ascii_uppercase())
+            {
                 chars[j] = chars[j].to_ascii_lowercase();
             }
         }

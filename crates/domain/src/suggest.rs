@@ -36,13 +36,18 @@ fn slot_accepts(slot: usize, byte: u8) -> bool {
 ///
 /// Costs at most a few hundred checksum evaluations, and nothing for input of the wrong length.
 pub fn suggest(input: &str) -> Option<ChittyId> {
-    if input.chars().take(ChittyId::LEN + 1).count() != ChittyId::LEN || ChittyId::parse(input).is_ok() {
+    if input.chars().take(ChittyId::LEN + 1).count() != ChittyId::LEN
+        || ChittyId::parse(input).is_ok()
+    {
         return None;
     }
     // Non-ASCII characters become NUL, which no slot accepts: they can only be substituted away.
     let mut text = [0u8; ChittyId::LEN];
     for (slot, character) in text.iter_mut().zip(input.chars()) {
-        *slot = u8::try_from(character).ok().filter(u8::is_ascii).unwrap_or(0);
+        *slot = u8::try_from(character)
+            .ok()
+            .filter(u8::is_ascii)
+            .unwrap_or(0);
     }
     let misfits: Vec<usize> = (0..ChittyId::LEN)
         .filter(|&slot| !slot_accepts(slot, text[slot]))
@@ -59,7 +64,11 @@ pub fn suggest(input: &str) -> Option<ChittyId> {
     };
     for slot in substitution_slots {
         let original = text[slot];
-        let replacements: &[u8] = if SLOTS[slot].is_some() { ALPHABET } else { b"-" };
+        let replacements: &[u8] = if SLOTS[slot].is_some() {
+            ALPHABET
+        } else {
+            b"-"
+        };
         for &replacement in replacements {
             if replacement != original && slot_accepts(slot, replacement) {
                 text[slot] = replacement;
@@ -150,7 +159,9 @@ mod tests {
                 }
             }
         }
-        let data: Vec<usize> = (0..input.len()).filter(|&i| input.as_bytes()[i] != b'-').collect();
+        let data: Vec<usize> = (0..input.len())
+            .filter(|&i| input.as_bytes()[i] != b'-')
+            .collect();
         for pair in data.windows(2) {
             let mut bytes = input.as_bytes().to_vec();
             bytes.swap(pair[0], pair[1]);

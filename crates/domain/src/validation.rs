@@ -102,7 +102,9 @@ pub fn is_chitty_id(input: &str) -> bool {
 
 /// The entity type letter of a canonical ChittyID, or `None` for anything else.
 pub fn entity_type_letter(input: &str) -> Option<char> {
-    ChittyId::parse(input).ok().map(|id| id.entity_type().letter())
+    ChittyId::parse(input)
+        .ok()
+        .map(|id| id.entity_type().letter())
 }
 
 impl fmt::Display for ValidId {
@@ -137,10 +139,15 @@ mod tests {
             validate(input, STRICT),
             Err(ValidationError::LegacyNotAccepted)
         );
-        assert_eq!(validate(input, LEGACY).map(|v| v.format()), Ok(Format::LegacyYearMonth));
+        assert_eq!(
+            validate(input, LEGACY).map(|v| v.format()),
+            Ok(Format::LegacyYearMonth)
+        );
         assert!(matches!(
             validate("03-1-USA-0001-P-251-3-78", LEGACY),
-            Err(ValidationError::Malformed(ParseError::ChecksumMismatch { .. }))
+            Err(ValidationError::Malformed(
+                ParseError::ChecksumMismatch { .. }
+            ))
         ));
     }
 

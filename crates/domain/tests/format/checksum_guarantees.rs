@@ -37,7 +37,10 @@ fn checksum_holds(data: &Data) -> bool {
 
 fn data_of(id: &ChittyId) -> Data {
     let mut data = [0; DATA_LEN];
-    for (slot, b) in data.iter_mut().zip(id.as_str().bytes().filter(|b| *b != b'-')) {
+    for (slot, b) in data
+        .iter_mut()
+        .zip(id.as_str().bytes().filter(|b| *b != b'-'))
+    {
         *slot = b;
     }
     data
@@ -86,7 +89,10 @@ fn every_grammar_keeping_substitution_is_detected() {
     let mut checked = 0usize;
     for id in sample_ids() {
         let original = data_of(&id);
-        assert!(keeps_grammar(&original) && checksum_holds(&original), "{id}");
+        assert!(
+            keeps_grammar(&original) && checksum_holds(&original),
+            "{id}"
+        );
         for index in 0..DATA_LEN {
             for replacement in (b'0'..=b'9').chain(b'A'..=b'Z') {
                 let mut mutated = original;
@@ -95,13 +101,19 @@ fn every_grammar_keeping_substitution_is_detected() {
                     continue;
                 }
                 checked += 1;
-                assert!(!checksum_holds(&mutated), "{id}: substitution at {index} undetected");
+                assert!(
+                    !checksum_holds(&mutated),
+                    "{id}: substitution at {index} undetected"
+                );
                 assert!(ChittyId::parse(&text_of(&mutated)).is_err());
             }
         }
     }
     // At least the 13 always-digit positions offer 9 replacements each, for every ID.
-    assert!(checked >= RANDOM_IDS * 13 * 9, "only {checked} substitutions were checked");
+    assert!(
+        checked >= RANDOM_IDS * 13 * 9,
+        "only {checked} substitutions were checked"
+    );
     println!("grammar-keeping substitutions checked: {checked}");
 }
 
@@ -117,11 +129,17 @@ fn every_grammar_keeping_adjacent_transposition_is_detected() {
                 continue;
             }
             checked += 1;
-            assert!(!checksum_holds(&mutated), "{id}: transposition at {index} undetected");
+            assert!(
+                !checksum_holds(&mutated),
+                "{id}: transposition at {index} undetected"
+            );
             assert!(ChittyId::parse(&text_of(&mutated)).is_err());
         }
     }
-    assert!(checked >= RANDOM_IDS * 5, "only {checked} transpositions were checked");
+    assert!(
+        checked >= RANDOM_IDS * 5,
+        "only {checked} transpositions were checked"
+    );
     println!("grammar-keeping transpositions checked: {checked}");
 }
 
@@ -133,11 +151,17 @@ fn a_letter_region_would_let_a_swap_through() {
     let id = ChittyId::from_components(Components {
         region: Region::NorthAmerica,
         jurisdiction: Jurisdiction::try_new("BRA").expect("valid"),
-        ..ChittyId::parse("03-1-USA-0001-P-2602-0-85").expect("vector").components()
+        ..ChittyId::parse("03-1-USA-0001-P-2602-0-85")
+            .expect("vector")
+            .components()
     });
     let mut swapped = data_of(&id);
     swapped.swap(2, 3);
-    assert!(checksum_holds(&swapped), "the checksum alone misses {}", text_of(&swapped));
+    assert!(
+        checksum_holds(&swapped),
+        "the checksum alone misses {}",
+        text_of(&swapped)
+    );
     assert!(!keeps_grammar(&swapped));
     assert!(ChittyId::parse(&text_of(&swapped)).is_err());
 }

@@ -28,8 +28,16 @@ fn valid_fixtures_pass() {
 
 #[test]
 fn deprecated_forms_fail() {
-    for input in ["chitty_1234567890_abc123", "CHITTY-INFO-123-ABC", "CHITTY-PROP-000001-B2D893F2"] {
-        assert_eq!(strict(input).map_err(|e| e.code()), Err("non_canonical_format"), "{input}");
+    for input in [
+        "chitty_1234567890_abc123",
+        "CHITTY-INFO-123-ABC",
+        "CHITTY-PROP-000001-B2D893F2",
+    ] {
+        assert_eq!(
+            strict(input).map_err(|e| e.code()),
+            Err("non_canonical_format"),
+            "{input}"
+        );
     }
 }
 
@@ -38,15 +46,39 @@ fn malformed_shapes_fail_with_the_segment_at_fault() {
     let cases = [
         ("03-1-USA-0001-P-2602-0", "segment_count", None),
         ("03-1-USA-0001-P-2602-0-85-00", "segment_count", None),
-        ("03-1-US-0001-P-2602-0-85", "segment_length", Some(Segment::Jurisdiction)),
-        ("03-1-USA-001-P-2602-0-85", "segment_length", Some(Segment::Sequence)),
-        ("03-1-USA-0001-PE-2602-0-85", "segment_length", Some(Segment::EntityType)),
-        ("03-1-USA-0001-P-2602-0-8", "segment_length", Some(Segment::Checksum)),
-        ("3-1-USA-0001-P-2602-0-85", "segment_length", Some(Segment::Version)),
+        (
+            "03-1-US-0001-P-2602-0-85",
+            "segment_length",
+            Some(Segment::Jurisdiction),
+        ),
+        (
+            "03-1-USA-001-P-2602-0-85",
+            "segment_length",
+            Some(Segment::Sequence),
+        ),
+        (
+            "03-1-USA-0001-PE-2602-0-85",
+            "segment_length",
+            Some(Segment::EntityType),
+        ),
+        (
+            "03-1-USA-0001-P-2602-0-8",
+            "segment_length",
+            Some(Segment::Checksum),
+        ),
+        (
+            "3-1-USA-0001-P-2602-0-85",
+            "segment_length",
+            Some(Segment::Version),
+        ),
     ];
     for (input, code, segment) in cases {
         let err = strict(input).expect_err(input);
-        assert_eq!((err.code(), err.segment()), (code, segment), "{input}: {err}");
+        assert_eq!(
+            (err.code(), err.segment()),
+            (code, segment),
+            "{input}: {err}"
+        );
     }
 }
 
@@ -63,7 +95,11 @@ fn format_has_eight_parts_each_matching_its_rule() {
         assert_eq!(parts[4], id.entity_type().letter().to_string());
         assert_eq!(
             parts[5],
-            format!("{:02}{:02}", id.year_month().year_of_century(), id.year_month().month())
+            format!(
+                "{:02}{:02}",
+                id.year_month().year_of_century(),
+                id.year_month().month()
+            )
         );
         assert_eq!(parts[6], id.trust_level().level().to_string());
         assert_eq!(parts[7], id.checksum().to_string());
@@ -94,7 +130,17 @@ fn unsupported_entity_names_are_refused_with_the_v2_2_0_message() {
 
 #[test]
 fn non_string_json_values_are_not_ids() {
-    for json in ["null", "7", "-1", "1.5", "false", "{}", "[]", "[1,2]", "{\"chittyId\":null}"] {
+    for json in [
+        "null",
+        "7",
+        "-1",
+        "1.5",
+        "false",
+        "{}",
+        "[]",
+        "[1,2]",
+        "{\"chittyId\":null}",
+    ] {
         assert!(serde_json::from_str::<ChittyId>(json).is_err(), "{json}");
     }
 }
