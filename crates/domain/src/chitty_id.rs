@@ -51,6 +51,22 @@ impl ChittyId {
         Ok(Self { text })
     }
 
+    /// Parses raw bytes, as they come off a socket or a file: bytes that are not UTF-8 give
+    /// [`ParseError::InvalidUtf8`] with the position of the first bad one.
+    pub fn parse_bytes(input: &[u8]) -> Result<Self, ParseError> {
+        if input.len() > crate::MAX_INPUT_LEN {
+            return Err(ParseError::TooLong {
+                length: input.len(),
+            });
+        }
+        match std::str::from_utf8(input) {
+            Ok(text) => Self::parse(text),
+            Err(err) => Err(ParseError::invalid_utf8(
+                std::str::from_utf8(&input[..err.valid_up_to()]).unwrap_or_default(),
+            )),
+        }
+    }
+
     /// Builds the ID for these components, computing its checksum. Every component type already
     /// refuses out-of-range values, so this cannot fail.
     pub fn from_components(components: Components) -> Self {
@@ -385,6 +401,26 @@ mod tests {
                 found: 3
             }
         );
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_say_where() {
+        assert_eq!(
+            ChittyId::parse_bytes(b"03-1-\xff"),
+            Err(ParseError::InvalidUtf8 { position: 6 })
+        );
+        assert_eq!(
+            ChittyId::parse_bytes(b"\xc3\xa9\xff"),
+            Err(ParseError::InvalidUtf8 { position: 2 })
+        );
+        assert_eq!(
+            ChittyId::parse_bytes(b"03-1-USA-0001-P-2602-0-85").map(|id| id.to_string()),
+            Ok("03-1-USA-0001-P-2602-0-85".to_owned())
+        );
+        assert!(matches!(
+            ChittyId::parse_bytes(&[0xff; 1 << 20]),
+            Err(ParseError::TooLong { .. })
+        ));
     }
 
     #[test]

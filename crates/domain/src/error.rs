@@ -76,6 +76,8 @@ impl fmt::Display for Segment {
 pub enum ParseError {
     #[error("input is empty")]
     Empty,
+    #[error("input is not valid UTF-8 at position {position}")]
+    InvalidUtf8 { position: usize },
     #[error("input is {length} bytes long; a ChittyID is never longer than {MAX_INPUT_LEN}")]
     TooLong { length: usize },
     #[error("expected {expected} segments separated by '-', found {found}")]
@@ -118,6 +120,7 @@ impl ParseError {
     pub const fn code(&self) -> &'static str {
         match self {
             Self::Empty => "empty",
+            Self::InvalidUtf8 { .. } => "invalid_utf8",
             Self::TooLong { .. } => "too_long",
             Self::SegmentCount { .. } => "segment_count",
             Self::SegmentLength { .. } => "segment_length",
@@ -134,7 +137,18 @@ impl ParseError {
             | Self::InvalidCharacter { segment, .. }
             | Self::OutOfRange { segment, .. } => Some(*segment),
             Self::ChecksumMismatch { .. } => Some(Segment::Checksum),
-            Self::Empty | Self::TooLong { .. } | Self::SegmentCount { .. } => None,
+            Self::Empty
+            | Self::InvalidUtf8 { .. }
+            | Self::TooLong { .. }
+            | Self::SegmentCount { .. } => None,
+        }
+    }
+
+    /// The error for bytes that are not UTF-8: `valid_prefix` is the part before the first bad
+    /// byte, whose character count gives the position.
+    pub fn invalid_utf8(valid_prefix: &str) -> Self {
+        Self::InvalidUtf8 {
+            position: valid_prefix.chars().count() + 1,
         }
     }
 
@@ -144,7 +158,8 @@ impl ParseError {
             Self::SegmentLength { position, .. }
             | Self::InvalidCharacter { position, .. }
             | Self::OutOfRange { position, .. }
-            | Self::ChecksumMismatch { position, .. } => Some(*position),
+            | Self::ChecksumMismatch { position, .. }
+            | Self::InvalidUtf8 { position } => Some(*position),
             Self::Empty | Self::TooLong { .. } | Self::SegmentCount { .. } => None,
         }
     }

@@ -162,14 +162,18 @@ pub fn classify(input: &str) -> Format {
         return Format::Unknown;
     }
     if let Some(rest) = input.strip_prefix("CHITTY-") {
-        return chitty_dash_body(rest)
-            .then_some(Format::ChittyDash)
-            .unwrap_or(Format::Unknown);
+        return if chitty_dash_body(rest) {
+            Format::ChittyDash
+        } else {
+            Format::Unknown
+        };
     }
     if let Some(rest) = input.strip_prefix("chitty_") {
-        return chitty_underscore_body(rest)
-            .then_some(Format::ChittyUnderscore)
-            .unwrap_or(Format::Unknown);
+        return if chitty_underscore_body(rest) {
+            Format::ChittyUnderscore
+        } else {
+            Format::Unknown
+        };
     }
     let mut segments = [""; 8];
     let mut count = 0;

@@ -109,8 +109,11 @@ const fn expected_character(segment: Segment) -> &'static str {
 #[inline]
 pub(crate) const fn accepts(segment: Segment, byte: u8) -> bool {
     let (low, span) = range_of(segment);
-    byte.wrapping_sub(low) <= span
-        && !(matches!(segment, Segment::EntityType) && !is_type_letter(byte))
+    let in_range = byte.wrapping_sub(low) <= span;
+    match segment {
+        Segment::EntityType => in_range && is_type_letter(byte),
+        _ => in_range,
+    }
 }
 
 /// Checks lengths, separators and character classes. The loop over bytes is the fast path; only

@@ -10,7 +10,8 @@ proptest! {
 
     #[test]
     fn display_then_parse_round_trips(id in strategies::chitty_id()) {
-        prop_assert_eq!(ChittyId::parse(&id.to_string()), Ok(id));
+        let shown = id.to_string();
+        prop_assert_eq!(ChittyId::parse(&shown), Ok(id));
         prop_assert_eq!(id.as_str().len(), ChittyId::LEN);
     }
 
@@ -38,10 +39,10 @@ proptest! {
     #[test]
     fn parse_never_panics_on_id_like_strings(input in "[0-9A-Za-z_ -]{0,40}") {
         let result = ChittyId::parse(&input);
-        if let Err(err) = &result {
-            if let Some(position) = err.position() {
-                prop_assert!(position >= 1 && position <= input.chars().count().max(1));
-            }
+        if let Err(err) = &result
+            && let Some(position) = err.position()
+        {
+            prop_assert!(position >= 1 && position <= input.chars().count().max(1));
         }
         let _ = suggest(&input);
     }

@@ -1,0 +1,350 @@
+//! The answer to "is this a ChittyID?" for one input, as the command line and the HTTP API give
+//! it: validity, the shape, the exact fault, a suggestion, and the components with their names.
+
+use chittyid_domain::{
+    ChittyId, Format, Jurisdiction, LegacyChittyId, ParseError, ValidId, ValidationError,
+    ValidationOptions, classify, suggest, validate,
+};
+use serde::Serialize;
+use serde::ser::{SerializeStruct, Serializer};
+
+/// The verdict on one input. Borrows the input: building and serialising a report allocates
+/// nothing, so bulk validation is bounded by I/O.
+#[derive(Debug, Clone)]
+pub struct ValidationReport<'a> {
+    input: &'a str,
+    outcome: Result<ValidId, ValidationError>,
+    format: Format,
+    suggestion: Option<ChittyId>,
+}
+
+impl<'a> ValidationReport<'a> {
+    pub fn new(input: &'a str, options: ValidationOptions) -> Self {
+        match validate(input, options) {
+            Ok(valid) => Self {
+                input,
+                format: valid.format(),
+                outcome: Ok(valid),
+                suggestion: None,
+            },
+            Err(err) => Self {
+                input,
+                format: classify(input),
+                outcome: Err(err),
+                suggestion: suggest(input),
+            },
+        }
+    }
+
+    /// The report for an input refused before it could be read as text: too long to keep whole
+    /// (`input` is the kept prefix) or not UTF-8 (`input` is a lossy rendering). Lets a reader
+    /// cap what it buffers per input and still say what was wrong.
+    pub fn refused(input: &'a str, error: ParseError) -> Self {
+        Self {
+            input,
+            outcome: Err(ValidationError::Malformed(error)),
+            format: Format::Unknown,
+            suggestion: None,
+        }
+    }
+
+    pub fn input(&self) -> &'a str {
+        self.input
+    }
+
+    pub fn is_valid(&self) -> bool {
+        self.outcome.is_ok()
+    }
+
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    pub fn error(&self) -> Option<&ValidationError> {
+        self.outcome.as_ref().err()
+    }
+
+    pub fn suggestion(&self) -> Option<ChittyId> {
+        self.suggestion
+    }
+
+    pub fn components(&self) -> Option<ComponentsView> {
+        self.outcome.as_ref().ok().map(ComponentsView::of)
+    }
+}
+
+impl Serialize for ValidationReport<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut report = serializer.serialize_struct("ValidationReport", 6)?;
+        report.serialize_field("input", self.input)?;
+        report.serialize_field("valid", &self.is_valid())?;
+        report.serialize_field("format", self.format.code())?;
+        report.serialize_field("error", &self.error().map(ErrorView))?;
+        report.serialize_field("suggestion", &self.suggestion)?;
+        report.serialize_field("components", &self.components())?;
+        report.end()
+    }
+}
+
+/// `{"code", "segment", "position", "message"}`, the error shape every chittyid interface uses.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorView<'e>(pub &'e ValidationError);
+
+impl Serialize for ErrorView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut error = serializer.serialize_struct("Error", 4)?;
+        error.serialize_field("code", self.0.code())?;
+        error.serialize_field("segment", &self.0.segment().map(|s| s.code()))?;
+        error.serialize_field("position", &self.0.position())?;
+        error.serialize_field("message", &DisplayAsStr(self.0))?;
+        error.end()
+    }
+}
+
+/// Serialises a `Display` value as a string without building it first.
+struct DisplayAsStr<'d, D>(&'d D);
+
+impl<D: std::fmt::Display> Serialize for DisplayAsStr<'_, D> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self.0)
+    }
+}
+
+/// The components of a valid ID with their human names, as `inspect` shows them.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ComponentsView {
+    pub version: VersionView,
+    pub region: NamedDigit,
+    pub jurisdiction: Jurisdiction,
+    pub sequence: u16,
+    pub entity_type: EntityTypeView,
+    pub year_month: YearMonthView,
+    pub trust_level: NamedDigit,
+    pub checksum: u8,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct VersionView {
+    pub value: u8,
+    pub status: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct NamedDigit {
+    pub value: u8,
+    pub name: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct EntityTypeView {
+    pub letter: char,
+    pub name: &'static str,
+}
+
+/// `month` for canonical IDs; `possibleMonths` for legacy ones, whose month digit is ambiguous.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct YearMonthView {
+    pub year: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub month: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub possible_months: Option<&'static [u8]>,
+}
+
+impl ComponentsView {
+    pub fn of(id: &ValidId) -> Self {
+        match id {
+            ValidId::Canonical(id) => Self::of_canonical(id),
+            ValidId::Legacy(id) => Self::of_legacy(id),
+        }
+    }
+
+    pub fn of_canonical(id: &ChittyId) -> Self {
+        let year_month = id.year_month();
+        Self {
+            version: VersionView {
+                value: id.version().number(),
+                status: id.version().status(),
+            },
+            region: NamedDigit {
+                value: id.region().digit(),
+                name: id.region().name(),
+            },
+            jurisdiction: id.jurisdiction(),
+            sequence: id.sequence().value(),
+            entity_type: EntityTypeView {
+                letter: id.entity_type().letter(),
+                name: id.entity_type().name(),
+            },
+            year_month: YearMonthView {
+                year: year_month.year(),
+                month: Some(year_month.month()),
+                possible_months: None,
+            },
+            trust_level: NamedDigit {
+                value: id.trust_level().level(),
+                name: id.trust_level().name(),
+            },
+            checksum: id.checksum().value(),
+        }
+    }
+
+    pub fn of_legacy(id: &LegacyChittyId) -> Self {
+        Self {
+            version: VersionView {
+                value: id.version().number(),
+                status: id.version().status(),
+            },
+            region: NamedDigit {
+                value: id.region().digit(),
+                name: id.region().name(),
+            },
+            jurisdiction: id.jurisdiction(),
+            sequence: id.sequence().value(),
+            entity_type: EntityTypeView {
+                letter: id.entity_type().letter(),
+                name: id.entity_type().name(),
+            },
+            year_month: YearMonthView {
+                year: id.year(),
+                month: None,
+                possible_months: Some(id.possible_months()),
+            },
+            trust_level: NamedDigit {
+                value: id.trust_level().level(),
+                name: id.trust_level().name(),
+            },
+            checksum: id.checksum().value(),
+        }
+    }
+}
+
+/// What `chittyid inspect` prints for a valid ID.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Inspection {
+    pub chitty_id: String,
+    pub format: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub did: Option<String>,
+    pub components: ComponentsView,
+}
+
+impl Inspection {
+    pub fn of(id: &ValidId) -> Self {
+        Self {
+            chitty_id: id.as_str().to_owned(),
+            format: id.format().code(),
+            did: match id {
+                ValidId::Canonical(id) => Some(id.to_did()),
+                ValidId::Legacy(_) => None,
+            },
+            components: ComponentsView::of(id),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    fn report(input: &str, accept_legacy: bool) -> Value {
+        let report = ValidationReport::new(input, ValidationOptions { accept_legacy });
+        serde_json::to_value(&report).expect("serialises")
+    }
+
+    #[test]
+    fn a_valid_id_reports_its_components_with_names() {
+        assert_eq!(
+            report("03-4-JPN-0420-L-2511-5-34", false),
+            json!({
+                "input": "03-4-JPN-0420-L-2511-5-34",
+                "valid": true,
+                "format": "canonical",
+                "error": null,
+                "suggestion": null,
+                "components": {
+                    "version": {"value": 3, "status": "current"},
+                    "region": {"value": 4, "name": "Asia"},
+                    "jurisdiction": "JPN",
+                    "sequence": 420,
+                    "entityType": {"letter": "L", "name": "Location"},
+                    "yearMonth": {"year": 2025, "month": 11},
+                    "trustLevel": {"value": 5, "name": "official"},
+                    "checksum": 34
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn a_wrong_checksum_reports_code_segment_position_and_the_fix() {
+        let value = report("03-1-USA-0001-P-2602-0-84", false);
+        assert_eq!(value["valid"], json!(false));
+        assert_eq!(value["format"], json!("canonical"));
+        assert_eq!(
+            value["error"],
+            json!({
+                "code": "checksum_mismatch",
+                "segment": "checksum",
+                "position": 24,
+                "message": "checksum at position 24: expected 85, found 84"
+            })
+        );
+        assert_eq!(value["components"], Value::Null);
+    }
+
+    #[test]
+    fn a_typo_gets_a_suggestion() {
+        let value = report("03-1-USA-O001-P-2602-0-85", false);
+        assert_eq!(value["suggestion"], json!("03-1-USA-0001-P-2602-0-85"));
+        assert_eq!(value["error"]["code"], json!("invalid_character"));
+        assert_eq!(value["error"]["segment"], json!("sequence"));
+        assert_eq!(value["error"]["position"], json!(10));
+    }
+
+    #[test]
+    fn named_shapes_report_their_format() {
+        let value = report("CT-A-CHI-1234-I-24-A-0", true);
+        assert_eq!(value["format"], json!("v2_2_0_client_pattern"));
+        assert_eq!(value["error"]["code"], json!("non_canonical_format"));
+        assert_eq!(value["error"]["segment"], Value::Null);
+    }
+
+    #[test]
+    fn legacy_ids_report_their_ambiguous_month_when_accepted() {
+        let value = report("03-1-USA-0001-P-251-3-79", true);
+        assert_eq!(value["valid"], json!(true));
+        assert_eq!(value["format"], json!("legacy_year_month"));
+        assert_eq!(
+            value["components"]["yearMonth"],
+            json!({"year": 2025, "possibleMonths": [1, 11]})
+        );
+        let refused = report("03-1-USA-0001-P-251-3-79", false);
+        assert_eq!(refused["error"]["code"], json!("legacy_not_accepted"));
+    }
+
+    #[test]
+    fn inspection_names_everything() {
+        let id =
+            validate("03-1-USA-0001-P-2602-0-85", ValidationOptions::default()).expect("valid");
+        let value = serde_json::to_value(Inspection::of(&id)).expect("serialises");
+        assert_eq!(value["chittyId"], json!("03-1-USA-0001-P-2602-0-85"));
+        assert_eq!(value["did"], json!("did:chitty:03-1-USA-0001-P-2602-0-85"));
+        assert_eq!(
+            value["components"]["region"]["name"],
+            json!("North America")
+        );
+        assert_eq!(
+            value["components"]["trustLevel"]["name"],
+            json!("unverified")
+        );
+        assert_eq!(
+            value["components"]["yearMonth"],
+            json!({"year": 2026, "month": 2})
+        );
+    }
+}

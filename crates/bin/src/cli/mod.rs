@@ -1,0 +1,33 @@
+//! One module per subcommand.
+
+pub(crate) mod inspect;
+pub(crate) mod validate;
+
+use std::process::ExitCode;
+
+/// Exit status for a usage or I/O error, as for argument errors caught by clap.
+pub(crate) const EXIT_TROUBLE: u8 = 2;
+
+pub(crate) fn trouble(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("chittyid: {message}");
+    ExitCode::from(EXIT_TROUBLE)
+}
+
+/// Shows `input` as typed when it is plain, quoted and escaped when it holds white space or
+/// control characters, so that a terminal never interprets what a caller sent.
+pub(crate) struct Shown<'a>(pub(crate) &'a str);
+
+impl std::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plain = !self.0.is_empty()
+            && self
+                .0
+                .chars()
+                .all(|c| !c.is_whitespace() && !c.is_control() && c != '"');
+        if plain {
+            f.write_str(self.0)
+        } else {
+            write!(f, "{:?}", self.0)
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! `chittyid validate`: streams inputs through the validator with one reused line buffer and one
+//! buffered writer, so a million IDs cost I/O, not allocations.
+
+use std::io::{self, BufRead, BufWriter, Write};
+use std::process::ExitCode;
+
+use chittyid_app::validation::ValidationReport;
+use chittyid_domain::{MAX_INPUT_LEN, ParseError, ValidationOptions};
+
+use super::{Shown, trouble};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ValidateArgs {
+    /// One JSON object per line instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Also accept the legacy year-month form (3-digit YYM).
+    #[arg(long)]
+    legacy: bool,
+    /// IDs to validate; `-` (or none) reads them from stdin, one per line.
+    #[arg(value_name = "ID")]
+    ids: Vec<String>,
+}
+
+/// How much of a line is kept: anything longer is reported as too long, with its real length,
+/// without buffering the rest of it.
+const MAX_LINE_KEPT: usize = MAX_INPUT_LEN + 1;
+
+pub(crate) fn run(args: &ValidateArgs) -> ExitCode {
+    let options = ValidationOptions {
+        accept_legacy: args.legacy,
+    };
+    let stdout = io::stdout();
+    let mut validator = Validator {
+        out: BufWriter::with_capacity(64 * 1024, stdout.lock()),
+        json: args.json,
+        options,
+        invalid: 0,
+    };
+    let result = if args.ids.is_empty() {
+        validator.lines(io::stdin().lock())
+    } else {
+        args.ids.iter().try_for_each(|id| {
+            if id == "-" {
+                validator.lines(io::stdin().lock())
+            } else {
+                validator.one(id, id.len())
+            }
+        })
+    };
+    match result.and_then(|()| validator.out.flush()) {
+        Ok(()) => {}
+        // The reader of our output went away (`| head`): what it read was complete.
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(err) => return trouble(format_args!("validate: {err}")),
+    }
+    ExitCode::from(u8::from(validator.invalid > 0))
+}
+
+struct Validator<W> {
+    out: W,
+    json: bool,
+    options: ValidationOptions,
+    invalid: u64,
+}
+
+impl<W: Write> Validator<W> {
+    fn lines(&mut self, mut reader: impl BufRead) -> io::Result<()> {
+        let mut line = Vec::with_capacity(MAX_LINE_KEPT);
+        while let Some(length) = read_line_capped(&mut reader, &mut line, MAX_LINE_KEPT)? {
+            match std::str::from_utf8(&line) {
+                Ok(text) => self.one(text, length)?,
+                Err(err) => {
+                    let valid_prefix = std::str::from_utf8(&line[..err.valid_up_to()])
+                        .expect("valid_up_to bounds valid UTF-8");
+                    let error = ParseError::invalid_utf8(valid_prefix);
+                    self.write(&ValidationReport::refused(
+                        &String::from_utf8_lossy(&line),
+                        error,
+                    ))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `length` is the input's real length; `input` may be a prefix of it.
+    fn one(&mut self, input: &str, length: usize) -> io::Result<()> {
+        if length > input.len() {
+            self.write(&ValidationReport::refused(
+                input,
+                ParseError::TooLong { length },
+            ))
+        } else {
+            self.write(&ValidationReport::new(input, self.options))
+        }
+    }
+
+    fn write(&mut self, report: &ValidationReport<'_>) -> io::Result<()> {
+        if !report.is_valid() {
+            self.invalid += 1;
+        }
+        if self.json {
+            serde_json::to_writer(&mut self.out, report).map_err(io::Error::from)?;
+            return self.out.write_all(b"\n");
+        }
+        match report.error() {
+            None => writeln!(self.out, "{} valid", Shown(report.input())),
+            Some(error) => {
+                write!(
+                    self.out,
+                    "{} invalid (shape: {}): {error}",
+                    Shown(report.input()),
+                    report.format()
+                )?;
+                match report.suggestion() {
+                    Some(suggestion) => writeln!(self.out, " (did you mean {suggestion}?)"),
+                    None => writeln!(self.out),
+                }
+            }
+        }
+    }
+}
+
+/// Reads one line (without its `\n` or `\r\n`) into `line`, keeping at most `cap` bytes of it
+/// and trimming to a UTF-8 boundary. Returns the line's real length, or `None` at end of input.
+fn read_line_capped(
+    reader: &mut impl BufRead,
+    line: &mut Vec<u8>,
+    cap: usize,
+) -> io::Result<Option<usize>> {
+    line.clear();
+    let mut length = 0;
+    let mut saw_anything = false;
+    loop {
+        let buffer = match reader.fill_buf() {
+            Ok(buffer) => buffer,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err),
+        };
+        if buffer.is_empty() {
+            break;
+        }
+        saw_anything = true;
+        let (chunk, consumed, done) = match memchr_newline(buffer) {
+            Some(at) => (&buffer[..at], at + 1, true),
+            None => (buffer, buffer.len(), false),
+        };
+        let room = cap.saturating_sub(line.len());
+        line.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        length += chunk.len();
+        reader.consume(consumed);
+        if done {
+            break;
+        }
+    }
+    if !saw_anything {
+        return Ok(None);
+    }
+    if line.last() == Some(&b'\r') && length == line.len() {
+        line.pop();
+        length -= 1;
+    }
+    if length > line.len() {
+        // Kept a prefix: cut back to a character boundary so it still reads as text.
+        while !line.is_empty() && std::str::from_utf8(line).is_err_and(|e| e.error_len().is_none())
+        {
+            line.pop();
+        }
+    }
+    Ok(Some(length))
+}
+
+fn memchr_newline(buffer: &[u8]) -> Option<usize> {
+    buffer.iter().position(|&b| b == b'\n')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &[u8], cap: usize) -> Vec<(String, usize)> {
+        let mut reader = io::BufReader::with_capacity(4, input);
+        let mut line = Vec::new();
+        let mut out = Vec::new();
+        while let Some(length) = read_line_capped(&mut reader, &mut line, cap).expect("in memory") {
+            out.push((String::from_utf8_lossy(&line).into_owned(), length));
+        }
+        out
+    }
+
+    #[test]
+    fn splits_lines_and_strips_crlf() {
+        assert_eq!(
+            lines(b"ab\r\ncd\n\nef", 100),
+            vec![
+                ("ab".into(), 2),
+                ("cd".into(), 2),
+                ("".into(), 0),
+                ("ef".into(), 2)
+            ]
+        );
+        assert_eq!(lines(b"", 100), vec![]);
+        assert_eq!(lines(b"\n", 100), vec![("".into(), 0)]);
+    }
+
+    #[test]
+    fn keeps_only_a_prefix_of_long_lines_but_counts_them_whole() {
+        assert_eq!(
+            lines(b"0123456789\nab\n", 4),
+            vec![("0123".into(), 10), ("ab".into(), 2)]
+        );
+    }
+
+    #[test]
+    fn a_kept_prefix_ends_on_a_character_boundary() {
+        // "é" is two bytes; a cap of 3 would split the second one.
+        assert_eq!(lines("éé\n".as_bytes(), 3), vec![("é".into(), 4)]);
+    }
+}

@@ -1,0 +1,2 @@
+mod inspect;
+mod validate;
