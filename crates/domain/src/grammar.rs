@@ -15,13 +15,18 @@ pub(crate) struct Layout {
     year_month_len: usize,
     offsets: [usize; 8],
     total_len: usize,
-    /// Position `i` admits bytes `low[i] ..= low[i] + span[i]`; padding admits everything.
-    low: [u8; PADDED_LEN],
-    span: [u8; PADDED_LEN],
+    /// Position `i` admits bytes `low[i] ..= low[i] + span[i]`, eight positions to a word (see
+    /// [`shape_matches`]); padding admits any ASCII byte.
+    low: [u64; WORDS],
+    /// `0x7f - span[i]` per byte.
+    span_complement: [u64; WORDS],
 }
 
-/// Both layouts fit in 32 bytes, two SSE registers.
-const PADDED_LEN: usize = 32;
+/// Both layouts fit in four 8-byte words.
+const WORDS: usize = 4;
+const PADDED_LEN: usize = WORDS * 8;
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+const LOW_BITS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
 
 pub(crate) const CANONICAL: Layout = Layout::new(4);
 pub(crate) const LEGACY: Layout = Layout::new(3);
@@ -47,29 +52,42 @@ impl Layout {
             year_month_len,
             offsets: [0; 8],
             total_len: 0,
-            low: [0; PADDED_LEN],
-            span: [u8::MAX; PADDED_LEN],
+            low: [0; WORDS],
+            span_complement: [0; WORDS],
         };
+        let mut low = [0u8; PADDED_LEN];
+        let mut span = [0x7fu8; PADDED_LEN];
         let mut offset = 0;
         let mut index = 0;
         while index < Segment::ALL.len() {
             let segment = Segment::ALL[index];
             if index > 0 {
-                layout.low[offset - 1] = b'-';
-                layout.span[offset - 1] = 0;
+                low[offset - 1] = b'-';
+                span[offset - 1] = 0;
             }
             layout.offsets[index] = offset;
-            let (low, span) = range_of(segment);
+            let (segment_low, segment_span) = range_of(segment);
             let mut i = 0;
             while i < layout.segment_len(segment) {
-                layout.low[offset + i] = low;
-                layout.span[offset + i] = span;
+                low[offset + i] = segment_low;
+                span[offset + i] = segment_span;
                 i += 1;
             }
             offset += layout.segment_len(segment) + 1;
             index += 1;
         }
         layout.total_len = offset - 1;
+        let mut word = 0;
+        while word < WORDS {
+            let mut byte = 0;
+            while byte < 8 {
+                let at = word * 8 + byte;
+                layout.low[word] |= (low[at] as u64) << (8 * byte);
+                layout.span_complement[word] |= ((0x7f - span[at]) as u64) << (8 * byte);
+                byte += 1;
+            }
+            word += 1;
+        }
         layout
     }
 
@@ -128,18 +146,24 @@ pub(crate) fn check_shape(input: &str, layout: Layout) -> Result<(), ParseError>
     }
 }
 
-/// Requires `bytes.len() == layout.total_len()`. Branch-free over the bytes.
+/// Requires `bytes.len() == layout.total_len()`. Checks eight bytes at a time with no branch
+/// per byte (SWAR). For an ASCII byte `b` (every admitted byte is ASCII):
+/// `d = (b | 0x80) - low` never borrows from its neighbour and has its high bit set iff
+/// `b >= low`; then `(d & 0x7f) + (0x7f - span)` has its high bit set iff `b - low > span`.
 #[inline(always)]
 fn shape_matches(bytes: &[u8], layout: Layout) -> bool {
     let mut padded = [0u8; PADDED_LEN];
     padded[..bytes.len()].copy_from_slice(bytes);
-    let in_range = padded
-        .iter()
-        .zip(layout.low.iter().zip(&layout.span))
-        .fold(true, |ok, (&b, (&low, &span))| {
-            ok & (b.wrapping_sub(low) <= span)
-        });
-    in_range && is_type_letter(bytes[layout.offset(Segment::EntityType)])
+    let mut faults = 0;
+    for word in 0..WORDS {
+        let mut chunk = [0u8; 8];
+        chunk.copy_from_slice(&padded[word * 8..word * 8 + 8]);
+        let b = u64::from_le_bytes(chunk);
+        let d = (b | HIGH_BITS).wrapping_sub(layout.low[word]);
+        let above_span = (d & LOW_BITS) + layout.span_complement[word];
+        faults |= (b & HIGH_BITS) | (!d & HIGH_BITS) | (above_span & HIGH_BITS);
+    }
+    faults == 0 && is_type_letter(bytes[layout.offset(Segment::EntityType)])
 }
 
 /// Kept out of line: the error path should not bloat the inlined fast path.
@@ -340,6 +364,39 @@ mod tests {
         assert_eq!(CANONICAL.offset(Segment::YearMonth), 16);
         assert_eq!(CANONICAL.offset(Segment::Checksum), 23);
         assert_eq!(LEGACY.offset(Segment::Checksum), 22);
+    }
+
+    /// The word-at-a-time check agrees with the per-byte rule for every byte at every position.
+    #[test]
+    fn shape_check_agrees_with_accepts_for_every_byte() {
+        for (layout, template) in [
+            (CANONICAL, "03-1-USA-0001-P-2602-0-85"),
+            (LEGACY, "03-1-USA-0001-P-251-3-79"),
+        ] {
+            assert!(shape_matches(template.as_bytes(), layout));
+            for position in 0..layout.total_len() {
+                let segment = Segment::ALL
+                    .into_iter()
+                    .rev()
+                    .find(|s| layout.offset(*s) <= position)
+                    .expect("position 0 is in the version");
+                let in_segment = position < layout.offset(segment) + layout.segment_len(segment);
+                for byte in 0..=u8::MAX {
+                    let mut bytes = template.as_bytes().to_vec();
+                    bytes[position] = byte;
+                    let expected = if in_segment {
+                        accepts(segment, byte)
+                    } else {
+                        byte == b'-'
+                    };
+                    assert_eq!(
+                        shape_matches(&bytes, layout),
+                        expected,
+                        "position {position}, byte {byte:#04x}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
