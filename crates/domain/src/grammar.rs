@@ -151,7 +151,7 @@ pub(crate) fn check_shape(input: &str, layout: Layout) -> Result<(), ParseError>
 /// `d = (b | 0x80) - low` never borrows from its neighbour and has its high bit set iff
 /// `b >= low`; then `(d & 0x7f) + (0x7f - span)` has its high bit set iff `b - low > span`.
 #[inline(always)]
-fn shape_matches(bytes: &[u8], layout: Layout) -> bool {
+pub(crate) fn shape_matches(bytes: &[u8], layout: Layout) -> bool {
     let mut padded = [0u8; PADDED_LEN];
     padded[..bytes.len()].copy_from_slice(bytes);
     let mut faults = 0;

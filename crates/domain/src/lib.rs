@@ -16,6 +16,7 @@ mod chitty_id;
 mod components;
 mod entity;
 mod error;
+mod fast;
 mod format;
 mod grammar;
 mod legacy;
