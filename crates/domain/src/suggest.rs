@@ -1,7 +1,8 @@
 //! "Did you mean …?": the canonical ID one typo away from the input, when there is exactly one.
 
 use crate::chitty_id::ChittyId;
-use crate::error::Segment;
+use crate::error::{MAX_INPUT_LEN, Segment};
+use crate::fast;
 use crate::grammar::{self, CANONICAL};
 
 /// Every position of the canonical layout with the segment it belongs to (`None` for hyphens).
@@ -21,6 +22,21 @@ const SLOTS: [Option<Segment>; ChittyId::LEN] = {
     slots
 };
 
+/// The positions that hold data (not hyphens), in order: transpositions swap neighbours here.
+const DATA_SLOTS: [usize; 18] = {
+    let mut slots = [0; 18];
+    let mut count = 0;
+    let mut slot = 0;
+    while slot < ChittyId::LEN {
+        if SLOTS[slot].is_some() {
+            slots[count] = slot;
+            count += 1;
+        }
+        slot += 1;
+    }
+    slots
+};
+
 const ALPHABET: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
 fn slot_accepts(slot: usize, byte: u8) -> bool {
@@ -36,9 +52,7 @@ fn slot_accepts(slot: usize, byte: u8) -> bool {
 ///
 /// Costs at most a few hundred checksum evaluations, and nothing for input of the wrong length.
 pub fn suggest(input: &str) -> Option<ChittyId> {
-    if input.chars().take(ChittyId::LEN + 1).count() != ChittyId::LEN
-        || ChittyId::parse(input).is_ok()
-    {
+    if input.len() > MAX_INPUT_LEN || input.chars().count() != ChittyId::LEN {
         return None;
     }
     // Non-ASCII characters become NUL, which no slot accepts: they can only be substituted away.
@@ -49,18 +63,26 @@ pub fn suggest(input: &str) -> Option<ChittyId> {
             .filter(u8::is_ascii)
             .unwrap_or(0);
     }
-    let misfits: Vec<usize> = (0..ChittyId::LEN)
-        .filter(|&slot| !slot_accepts(slot, text[slot]))
-        .collect();
-    if misfits.len() > 2 {
+    if fast::is_valid_canonical(&text) {
         return None;
     }
+    // A typo puts at most two characters in a slot that cannot hold them (a swap moves two).
+    let mut misfits = [usize::MAX; 2];
+    let mut misfit_count = 0;
+    for slot in (0..ChittyId::LEN).filter(|&slot| !slot_accepts(slot, text[slot])) {
+        if misfit_count == misfits.len() {
+            return None;
+        }
+        misfits[misfit_count] = slot;
+        misfit_count += 1;
+    }
+    let misfits = &misfits[..misfit_count];
 
     let mut found = Found::default();
-    let substitution_slots: Vec<usize> = match misfits.as_slice() {
-        [] => (0..ChittyId::LEN).collect(),
-        [only] => vec![*only],
-        _ => Vec::new(),
+    let substitution_slots = match misfits {
+        [] => 0..ChittyId::LEN,
+        [only] => *only..*only + 1,
+        _ => 0..0,
     };
     for slot in substitution_slots {
         let original = text[slot];
@@ -78,8 +100,7 @@ pub fn suggest(input: &str) -> Option<ChittyId> {
         text[slot] = original;
     }
 
-    let data_slots: Vec<usize> = (0..ChittyId::LEN).filter(|&s| SLOTS[s].is_some()).collect();
-    for pair in data_slots.windows(2) {
+    for pair in DATA_SLOTS.windows(2) {
         let (a, b) = (pair[0], pair[1]);
         let touches_every_misfit = misfits.iter().all(|m| *m == a || *m == b);
         if text[a] != text[b] && touches_every_misfit {
@@ -100,6 +121,10 @@ struct Found {
 
 impl Found {
     fn consider(&mut self, text: &[u8; ChittyId::LEN]) -> Option<()> {
+        // The fast verdict first: most candidates fail, and the full parse would build an error.
+        if !fast::is_valid_canonical(text) {
+            return Some(());
+        }
         let Some(candidate) = std::str::from_utf8(text)
             .ok()
             .and_then(|s| ChittyId::parse(s).ok())
