@@ -1,4 +1,4 @@
-//! The ChittyID format and, later, the resilience policies: pure logic with no I/O, no async
+//! The ChittyID format and the resilience policies: pure logic with no I/O, no async
 //! runtime, no clock and no randomness of its own, so that any team can embed it and
 //! property-test against it.
 //!
@@ -22,6 +22,8 @@ mod grammar;
 mod legacy;
 mod suggest;
 mod validation;
+
+pub mod resilience;
 
 #[cfg(feature = "proptest")]
 pub mod strategies;
