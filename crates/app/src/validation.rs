@@ -2,8 +2,8 @@
 //! it: validity, the shape, the exact fault, a suggestion, and the components with their names.
 
 use chittyid_domain::{
-    ChittyId, Format, Jurisdiction, LegacyChittyId, ParseError, ValidId, ValidationError,
-    ValidationOptions, classify, suggest, validate,
+    ChittyId, EntityType, Format, Jurisdiction, LegacyChittyId, ParseError, Region, TrustLevel,
+    ValidId, ValidationError, ValidationOptions, Version, classify, suggest, validate,
 };
 use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
@@ -153,6 +153,40 @@ pub struct YearMonthView {
     pub possible_months: Option<&'static [u8]>,
 }
 
+impl VersionView {
+    fn of(version: Version) -> Self {
+        Self {
+            value: version.number(),
+            status: version.status(),
+        }
+    }
+}
+
+impl NamedDigit {
+    fn region(region: Region) -> Self {
+        Self {
+            value: region.digit(),
+            name: region.name(),
+        }
+    }
+
+    fn trust_level(trust_level: TrustLevel) -> Self {
+        Self {
+            value: trust_level.level(),
+            name: trust_level.name(),
+        }
+    }
+}
+
+impl EntityTypeView {
+    fn of(entity_type: EntityType) -> Self {
+        Self {
+            letter: entity_type.letter(),
+            name: entity_type.name(),
+        }
+    }
+}
+
 impl ComponentsView {
     pub fn of(id: &ValidId) -> Self {
         match id {
@@ -162,60 +196,35 @@ impl ComponentsView {
     }
 
     pub fn of_canonical(id: &ChittyId) -> Self {
-        let year_month = id.year_month();
         Self {
-            version: VersionView {
-                value: id.version().number(),
-                status: id.version().status(),
-            },
-            region: NamedDigit {
-                value: id.region().digit(),
-                name: id.region().name(),
-            },
+            version: VersionView::of(id.version()),
+            region: NamedDigit::region(id.region()),
             jurisdiction: id.jurisdiction(),
             sequence: id.sequence().value(),
-            entity_type: EntityTypeView {
-                letter: id.entity_type().letter(),
-                name: id.entity_type().name(),
-            },
+            entity_type: EntityTypeView::of(id.entity_type()),
             year_month: YearMonthView {
-                year: year_month.year(),
-                month: Some(year_month.month()),
+                year: id.year_month().year(),
+                month: Some(id.year_month().month()),
                 possible_months: None,
             },
-            trust_level: NamedDigit {
-                value: id.trust_level().level(),
-                name: id.trust_level().name(),
-            },
+            trust_level: NamedDigit::trust_level(id.trust_level()),
             checksum: id.checksum().value(),
         }
     }
 
     pub fn of_legacy(id: &LegacyChittyId) -> Self {
         Self {
-            version: VersionView {
-                value: id.version().number(),
-                status: id.version().status(),
-            },
-            region: NamedDigit {
-                value: id.region().digit(),
-                name: id.region().name(),
-            },
-            jurisdiction: id.jurisdiction(),
-            sequence: id.sequence().value(),
-            entity_type: EntityTypeView {
-                letter: id.entity_type().letter(),
-                name: id.entity_type().name(),
-            },
             year_month: YearMonthView {
                 year: id.year(),
                 month: None,
                 possible_months: Some(id.possible_months()),
             },
-            trust_level: NamedDigit {
-                value: id.trust_level().level(),
-                name: id.trust_level().name(),
-            },
+            version: VersionView::of(id.version()),
+            region: NamedDigit::region(id.region()),
+            jurisdiction: id.jurisdiction(),
+            sequence: id.sequence().value(),
+            entity_type: EntityTypeView::of(id.entity_type()),
+            trust_level: NamedDigit::trust_level(id.trust_level()),
             checksum: id.checksum().value(),
         }
     }
