@@ -20,6 +20,7 @@ mod fast;
 mod format;
 mod grammar;
 mod legacy;
+mod sequence;
 mod suggest;
 mod validation;
 
@@ -38,6 +39,7 @@ pub use error::{MAX_INPUT_LEN, ParseError, Segment};
 pub use format::{Format, classify};
 pub use grammar::compute_checksum;
 pub use legacy::LegacyChittyId;
+pub use sequence::{SequenceSpace, SpacePermutation};
 pub use suggest::suggest;
 pub use validation::{
     ValidId, ValidationError, ValidationOptions, entity_type_letter, is_chitty_id, validate,
