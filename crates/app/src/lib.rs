@@ -1,4 +1,5 @@
-//! Use cases of chittyid, generic over their ports. Today: validation reports shared by the
-//! command line and (later) the HTTP layer, so that both speak the same JSON.
+//! Use cases of chittyid, generic over their ports: the authority's minting and validation,
+//! and the validation reports that the command line and the HTTP layer share.
 
+pub mod authority;
 pub mod validation;

@@ -1,0 +1,138 @@
+//! Opening the file, migrating it, and reserving sequence blocks.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use chittyid_app::authority::{CounterBlock, SequenceStore, SequenceStoreError};
+use chittyid_domain::SequenceSpace;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlSafeStr, SqlitePool};
+
+use crate::ledger::{GroupCommitter, StoreStats};
+
+/// How long a statement waits for another process's write lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Reader connections besides the group committer's.
+const READERS: u32 = 4;
+
+/// The SQLite store. Cheap to clone; clones share the connections and the committer.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pub(crate) pool: SqlitePool,
+    pub(crate) committer: Arc<GroupCommitter>,
+    pub(crate) stats: Arc<StoreStats>,
+}
+
+fn migrator() -> Migrator {
+    Migrator::with_migrations(vec![Migration::new(
+        1,
+        "authority".into(),
+        MigrationType::Simple,
+        include_str!("../../../../migrations/sqlite/0001_authority.sql").into_sql_str(),
+        false,
+    )])
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) and migrates the database at `path`. Durable: WAL with
+    /// `synchronous=FULL`, so a committed mint survives a crash of the process or the machine.
+    pub async fn open(path: &Path) -> anyhow::Result<Self> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(BUSY_TIMEOUT);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(READERS + 1)
+            .connect_with(options)
+            .await
+            .with_context(|| format!("opening the SQLite store {}", path.display()))?;
+        migrator()
+            .run(&pool)
+            .await
+            .with_context(|| format!("migrating the SQLite store {}", path.display()))?;
+        let stats = Arc::new(StoreStats::default());
+        let committer = Arc::new(GroupCommitter::start(pool.clone(), Arc::clone(&stats)));
+        Ok(Self {
+            pool,
+            committer,
+            stats,
+        })
+    }
+
+    /// Counts of the writes made so far.
+    pub fn stats(&self) -> &StoreStats {
+        &self.stats
+    }
+
+    /// A cheap query, for health checks.
+    pub async fn ping(&self) -> anyhow::Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+impl SequenceStore for SqliteStore {
+    async fn reserve_block(
+        &self,
+        space: &SequenceSpace,
+        count: u32,
+        capacity: u32,
+    ) -> Result<CounterBlock, SequenceStoreError> {
+        // One statement: atomic under SQLite's write lock, whoever else shares the file.
+        let row = sqlx::query(
+            "INSERT INTO sequence_spaces (space, next_counter, last_block_start)
+             VALUES (?1, min(?2, ?3), 0)
+             ON CONFLICT (space) DO UPDATE
+                 SET last_block_start = next_counter,
+                     next_counter = min(next_counter + ?2, ?3)
+             RETURNING last_block_start, next_counter",
+        )
+        .bind(space.to_string())
+        .bind(i64::from(count))
+        .bind(i64::from(capacity))
+        .fetch_one(&self.pool)
+        .await
+        .context("reserving a sequence block")?;
+        self.stats.record_block();
+        let start: i64 = row.try_get(0).context("reading the block start")?;
+        let end: i64 = row.try_get(1).context("reading the block end")?;
+        let (start, end) = (to_counter(start)?, to_counter(end)?);
+        if start >= end {
+            return Err(SequenceStoreError::Exhausted {
+                space: space.to_string(),
+                capacity,
+            });
+        }
+        Ok(CounterBlock { start, end })
+    }
+
+    async fn permutation_key(&self) -> Result<[u8; 32], SequenceStoreError> {
+        let mut fresh = [0u8; 32];
+        getrandom::fill(&mut fresh).map_err(|e| anyhow::anyhow!("drawing a key: {e}"))?;
+        // The first process to get here sets the key; everyone reads the one that won.
+        sqlx::query(
+            "INSERT INTO authority_key (id, key) VALUES (1, ?1) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(fresh.as_slice())
+        .execute(&self.pool)
+        .await
+        .context("storing the permutation key")?;
+        let key: Vec<u8> = sqlx::query_scalar("SELECT key FROM authority_key WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await
+            .context("reading the permutation key")?;
+        Ok(key
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("the stored permutation key is not 32 bytes"))?)
+    }
+}
+
+fn to_counter(value: i64) -> Result<u32, SequenceStoreError> {
+    u32::try_from(value)
+        .map_err(|_| SequenceStoreError::Unknown(anyhow::anyhow!("counter {value} out of range")))
+}

@@ -1,0 +1,58 @@
+//! The store and ledger conformance checks, on a real SQLite file.
+
+use chittyid_app::authority::conformance;
+use chittyid_sqlite::SqliteStore;
+
+async fn store_in(dir: &tempfile::TempDir) -> SqliteStore {
+    SqliteStore::open(&dir.path().join("authority.db"))
+        .await
+        .expect("the store opens")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_stores_on_one_file_never_reserve_the_same_counter() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (first, second) = (store_in(&dir).await, store_in(&dir).await);
+    conformance::concurrent_blocks_never_overlap(first, second).await;
+}
+
+#[tokio::test]
+async fn a_full_space_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    conformance::exhaustion_is_refused_without_wrapping(&store_in(&dir).await).await;
+}
+
+#[tokio::test]
+async fn the_key_is_shared_and_survives_reopening() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let first = store_in(&dir).await;
+    conformance::the_permutation_key_is_shared(&first, &store_in(&dir).await).await;
+    use chittyid_app::authority::SequenceStore;
+    let before = first.permutation_key().await.expect("key");
+    drop(first);
+    let reopened = store_in(&dir).await;
+    assert_eq!(reopened.permutation_key().await.expect("key"), before);
+}
+
+#[tokio::test]
+async fn records_are_found() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    conformance::records_are_found_as_recorded(&store_in(&dir).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_records_share_transactions_and_all_land() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = store_in(&dir).await;
+    conformance::concurrent_records_all_land(store.clone()).await;
+    let stats = store.stats();
+    assert_eq!(stats.records(), 200);
+    println!("200 records in {} transactions", stats.transactions());
+    assert!(stats.transactions() <= 200);
+}
+
+#[tokio::test]
+async fn duplicates_are_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    conformance::a_duplicate_is_refused(&store_in(&dir).await).await;
+}

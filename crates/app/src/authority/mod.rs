@@ -1,0 +1,16 @@
+//! The authority's use cases: mint canonical IDs that are unique across restarts and across
+//! every process sharing a store, record each one durably before answering, and say whether an
+//! ID was minted here.
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+mod ports;
+mod request;
+mod service;
+
+pub use ports::{
+    CallerHash, Clock, CounterBlock, LedgerError, MintLedger, MintRecord, SequenceStore,
+    SequenceStoreError, SystemClock,
+};
+pub use request::{MAX_METADATA_BYTES, Metadata, MetadataError, MintRequest};
+pub use service::{AuthorityConfig, AuthorityService, MintError, Minted, Verdict};

@@ -1,0 +1,111 @@
+//! What the authority needs from the outside world, as traits that adapters implement.
+
+use std::future::Future;
+
+use chittyid_domain::{ChittyId, SequenceSpace};
+use sha2::{Digest, Sha256};
+
+/// A run of counters `start..end` of one space, reserved for one process and never handed to
+/// another. A process that dies loses what it did not use; nobody reuses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CounterBlock {
+    pub start: u32,
+    pub end: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SequenceStoreError {
+    /// Every counter below the capacity has been reserved.
+    #[error("sequence space {space} is full: all {capacity} of its sequence numbers are taken")]
+    Exhausted { space: String, capacity: u32 },
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+/// Where sequence counters are reserved. Implementations must make `reserve_block` atomic
+/// across every process sharing the store.
+pub trait SequenceStore: Send + Sync + 'static {
+    /// Reserves the next `count` counters of `space` (fewer when fewer remain below
+    /// `capacity`); `Exhausted` when none remain.
+    fn reserve_block(
+        &self,
+        space: &SequenceSpace,
+        count: u32,
+        capacity: u32,
+    ) -> impl Future<Output = Result<CounterBlock, SequenceStoreError>> + Send;
+
+    /// The secret of the sequence permutation: created once per store, shared by every process
+    /// using it (they must agree on it, or their IDs could collide).
+    fn permutation_key(&self) -> impl Future<Output = Result<[u8; 32], SequenceStoreError>> + Send;
+}
+
+/// SHA-256 of a caller's bearer token: what records keep instead of the token.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CallerHash(pub [u8; 32]);
+
+impl CallerHash {
+    pub fn of_token(token: &str) -> Self {
+        Self(Sha256::digest(token.as_bytes()).into())
+    }
+
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+impl std::fmt::Debug for CallerHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CallerHash({}…)", &self.to_hex()[..12])
+    }
+}
+
+/// One minted ID and what it was minted for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MintRecord {
+    pub id: ChittyId,
+    /// The entity name as the caller spelled it.
+    pub entity_name: String,
+    /// The caller's metadata, as JSON text.
+    pub metadata: Option<String>,
+    pub caller: CallerHash,
+    pub minted_at_unix_ms: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("the ID {0} is recorded already")]
+    Duplicate(ChittyId),
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+/// The record of every minted ID.
+pub trait MintLedger: Send + Sync + 'static {
+    /// Records `records` durably: `Ok` only once they survive a crash. Concurrent calls may share
+    /// one transaction.
+    fn record(
+        &self,
+        records: Vec<MintRecord>,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send;
+
+    fn find(
+        &self,
+        id: &ChittyId,
+    ) -> impl Future<Output = Result<Option<MintRecord>, LedgerError>> + Send;
+}
+
+/// Wall-clock time, for the month of minting and the record's timestamp.
+pub trait Clock: Send + Sync + 'static {
+    fn now_unix_ms(&self) -> i64;
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_unix_ms(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    }
+}

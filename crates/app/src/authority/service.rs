@@ -1,0 +1,233 @@
+//! Minting: pick the space, take the next counter of its reserved block, permute it into a
+//! sequence, build the ID, record it durably, answer.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex as SyncMutex};
+
+use chittyid_domain::{
+    ChittyId, Jurisdiction, Region, Sequence, SequenceSpace, SpacePermutation, TrustLevel,
+    ValidationError, ValidationOptions, Version, YearMonth,
+};
+use tokio::sync::{Mutex, OnceCell};
+
+use super::ports::{
+    CallerHash, Clock, LedgerError, MintLedger, MintRecord, SequenceStore, SequenceStoreError,
+};
+use super::request::MintRequest;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthorityConfig {
+    pub default_region: Region,
+    pub default_jurisdiction: Jurisdiction,
+    pub default_trust_level: TrustLevel,
+    /// Counters reserved per store round trip. Larger blocks mean fewer writes; a crash loses
+    /// at most one unused block per space.
+    pub block_size: u32,
+    /// Sequence numbers per space, at most 10,000; smaller only to exercise exhaustion.
+    pub space_capacity: u32,
+}
+
+impl AuthorityConfig {
+    pub const DEFAULT_BLOCK_SIZE: u32 = 100;
+}
+
+/// A minted ID, recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Minted {
+    pub id: ChittyId,
+    pub entity_name: String,
+    pub minted_at_unix_ms: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MintError {
+    #[error(transparent)]
+    SpaceExhausted(SequenceStoreError),
+    #[error("the current month is outside 2000-2099; check the clock")]
+    ClockOutOfRange,
+    #[error("the sequence store failed")]
+    Store(#[source] anyhow::Error),
+    #[error("the mint ledger failed")]
+    Ledger(#[source] anyhow::Error),
+}
+
+impl From<SequenceStoreError> for MintError {
+    fn from(err: SequenceStoreError) -> Self {
+        match err {
+            SequenceStoreError::Exhausted { .. } => Self::SpaceExhausted(err),
+            SequenceStoreError::Unknown(err) => Self::Store(err),
+        }
+    }
+}
+
+impl From<LedgerError> for MintError {
+    fn from(err: LedgerError) -> Self {
+        Self::Ledger(anyhow::Error::new(err))
+    }
+}
+
+/// What the authority knows of a string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Not a canonical ChittyID at all.
+    Malformed(ValidationError),
+    /// Well formed, but this authority never minted it.
+    NotMintedHere(ChittyId),
+    Minted(MintRecord),
+}
+
+/// The counters left in a space's reserved block, and its permutation.
+struct SpaceState {
+    permutation: SpacePermutation,
+    next: u32,
+    end: u32,
+}
+
+pub struct AuthorityService<S, L, C> {
+    store: S,
+    ledger: L,
+    clock: C,
+    config: AuthorityConfig,
+    key: OnceCell<[u8; 32]>,
+    spaces: SyncMutex<HashMap<SequenceSpace, Arc<Mutex<Option<SpaceState>>>>>,
+}
+
+impl<S, L, C> std::fmt::Debug for AuthorityService<S, L, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthorityService")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityService<S, L, C> {
+    pub fn new(store: S, ledger: L, clock: C, config: AuthorityConfig) -> Self {
+        Self {
+            store,
+            ledger,
+            clock,
+            config: AuthorityConfig {
+                space_capacity: config.space_capacity.min(Sequence::SPACE_SIZE),
+                block_size: config.block_size.max(1),
+                ..config
+            },
+            key: OnceCell::new(),
+            spaces: SyncMutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn config(&self) -> &AuthorityConfig {
+        &self.config
+    }
+
+    pub fn ledger(&self) -> &L {
+        &self.ledger
+    }
+
+    pub async fn mint(
+        &self,
+        request: MintRequest,
+        caller: CallerHash,
+    ) -> Result<Minted, MintError> {
+        let mut minted = self.mint_batch(vec![request], caller).await?;
+        Ok(minted.pop().expect("one request gives one ID"))
+    }
+
+    /// Mints one ID per request, recorded in one write; all or nothing.
+    pub async fn mint_batch(
+        &self,
+        requests: Vec<MintRequest>,
+        caller: CallerHash,
+    ) -> Result<Vec<Minted>, MintError> {
+        let now = self.clock.now_unix_ms();
+        let year_month = YearMonth::from_unix_seconds(now.div_euclid(1_000))
+            .map_err(|_| MintError::ClockOutOfRange)?;
+        let mut records = Vec::with_capacity(requests.len());
+        for request in requests {
+            let space = SequenceSpace {
+                version: Version::CURRENT,
+                region: request.region.unwrap_or(self.config.default_region),
+                jurisdiction: request
+                    .jurisdiction
+                    .unwrap_or(self.config.default_jurisdiction),
+                entity_type: request.entity.entity_type(),
+                year_month,
+                trust_level: request
+                    .trust_level
+                    .unwrap_or(self.config.default_trust_level),
+            };
+            let id = space.id(self.next_sequence(&space).await?);
+            records.push(MintRecord {
+                id,
+                entity_name: request.entity.as_str().to_owned(),
+                metadata: request.metadata.map(|m| m.as_json().to_owned()),
+                caller,
+                minted_at_unix_ms: now,
+            });
+        }
+        let minted = records
+            .iter()
+            .map(|record| Minted {
+                id: record.id,
+                entity_name: record.entity_name.clone(),
+                minted_at_unix_ms: record.minted_at_unix_ms,
+            })
+            .collect();
+        self.ledger.record(records).await?;
+        Ok(minted)
+    }
+
+    /// Whether `input` is an ID this authority minted.
+    pub async fn validate(&self, input: &str) -> Result<Verdict, MintError> {
+        let id = match chittyid_domain::validate(input, ValidationOptions::default()) {
+            Ok(chittyid_domain::ValidId::Canonical(id)) => id,
+            Ok(chittyid_domain::ValidId::Legacy(_)) => {
+                unreachable!("legacy IDs are refused unless asked for")
+            }
+            Err(err) => return Ok(Verdict::Malformed(err)),
+        };
+        Ok(match self.ledger.find(&id).await? {
+            Some(record) => Verdict::Minted(record),
+            None => Verdict::NotMintedHere(id),
+        })
+    }
+
+    async fn next_sequence(&self, space: &SequenceSpace) -> Result<Sequence, MintError> {
+        let slot = {
+            let mut spaces = self.spaces.lock().expect("the space map is never poisoned");
+            Arc::clone(spaces.entry(*space).or_default())
+        };
+        let mut state = slot.lock().await;
+        if state.as_ref().is_none_or(|s| s.next >= s.end) {
+            let block = self
+                .store
+                .reserve_block(space, self.config.block_size, self.config.space_capacity)
+                .await?;
+            let permutation = match state.take() {
+                Some(previous) => previous.permutation,
+                None => SpacePermutation::new(self.key().await?, space),
+            };
+            *state = Some(SpaceState {
+                permutation,
+                next: block.start,
+                end: block.end,
+            });
+        }
+        let state = state.as_mut().expect("filled above");
+        let counter = Sequence::try_new(state.next).map_err(|_| {
+            MintError::Store(anyhow::anyhow!(
+                "the store reserved counter {} beyond the space",
+                state.next
+            ))
+        })?;
+        state.next += 1;
+        Ok(state.permutation.sequence(counter))
+    }
+
+    async fn key(&self) -> Result<&[u8; 32], MintError> {
+        self.key
+            .get_or_try_init(|| self.store.permutation_key())
+            .await
+            .map_err(MintError::from)
+    }
+}
