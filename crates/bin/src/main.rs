@@ -1,5 +1,5 @@
-//! `chittyid`: validate and inspect ChittyIDs. The gateway (`serve`) and the authority
-//! (`authority`) join as their issues land; `main` only parses arguments and dispatches.
+//! `chittyid`: validate and inspect ChittyIDs, and run the reference authority. `main` only
+//! parses arguments and dispatches; the wiring lives in the library (`chittyid::…`).
 
 use std::process::ExitCode;
 
@@ -21,6 +21,8 @@ enum Command {
     Validate(cli::validate::ValidateArgs),
     /// Show the components of one ChittyID, with their names, as JSON.
     Inspect(cli::inspect::InspectArgs),
+    /// Run the reference ChittyID authority (SPEC section 2) on the embedded store.
+    Authority(cli::authority::AuthorityArgs),
 }
 
 fn main() -> ExitCode {
@@ -28,5 +30,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Validate(args) => cli::validate::run(&args),
         Command::Inspect(args) => cli::inspect::run(&args),
+        Command::Authority(args) => cli::authority::run(&args),
     }
 }

@@ -1,0 +1,382 @@
+//! The authority's HTTP API, the upstream protocol of SPEC section 2:
+//! `POST /v1/mint`, `POST /v1/mint/batch`, `GET /v1/validate/{id}`, `GET /v1/health`, and
+//! `GET /v1/metrics`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::Bytes;
+use chittyid_app::authority::{
+    AuthorityService, CallerHash, Clock, Metadata, MetadataError, MintError, MintLedger,
+    MintRequest, Minted, SequenceStore, Verdict,
+};
+use chittyid_domain::{EntityName, Jurisdiction, Region, TrustLevel};
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::body::{parse_json, read_json_body};
+use crate::error::{ApiError, json_response};
+use crate::server::Handler;
+use crate::time::rfc3339_millis;
+use crate::tokens::TokenSet;
+
+/// Largest body of `POST /v1/mint`: the metadata limit plus room for the other fields.
+pub const MAX_MINT_BODY_BYTES: usize = 16 * 1024;
+/// Most requests in one `POST /v1/mint/batch`.
+pub const MAX_BATCH_REQUESTS: usize = 100;
+/// Largest body of `POST /v1/mint/batch`.
+pub const MAX_BATCH_BODY_BYTES: usize = MAX_BATCH_REQUESTS * MAX_MINT_BODY_BYTES;
+
+/// Writes extra Prometheus lines (the store's counters) into `/v1/metrics`.
+pub type MetricsSource = Box<dyn Fn(&mut String) + Send + Sync>;
+
+pub struct AuthorityApi<S, L, C> {
+    service: Arc<AuthorityService<S, L, C>>,
+    tokens: TokenSet,
+    extra_metrics: MetricsSource,
+    mints: AtomicU64,
+    refused: AtomicU64,
+    failed: AtomicU64,
+}
+
+impl<S, L, C> std::fmt::Debug for AuthorityApi<S, L, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthorityApi")
+            .field("tokens", &self.tokens)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct MintBody {
+    #[serde(default)]
+    entity: Value,
+    #[serde(default)]
+    metadata: Option<Value>,
+    #[serde(default)]
+    region: Option<u8>,
+    #[serde(default)]
+    jurisdiction: Option<String>,
+    #[serde(default)]
+    trust_level: Option<u8>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchBody {
+    requests: Vec<Value>,
+}
+
+impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
+    pub fn new(
+        service: Arc<AuthorityService<S, L, C>>,
+        tokens: TokenSet,
+        extra_metrics: MetricsSource,
+    ) -> Self {
+        Self {
+            service,
+            tokens,
+            extra_metrics,
+            mints: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+        }
+    }
+
+    async fn route(&self, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, ApiError> {
+        let path = request.uri().path().to_owned();
+        let method = request.method().clone();
+        match (path.as_str(), &method) {
+            ("/v1/health", &Method::GET) => Ok(self.health()),
+            ("/v1/metrics", &Method::GET) => Ok(self.metrics()),
+            ("/v1/mint", &Method::POST) => self.mint(request).await,
+            ("/v1/mint/batch", &Method::POST) => self.mint_batch(request).await,
+            (path, &Method::GET) if path.starts_with("/v1/validate/") => {
+                self.tokens.authenticate(request.headers())?;
+                let encoded = &path["/v1/validate/".len()..];
+                self.validate(&percent_decode(encoded)?).await
+            }
+            ("/v1/health" | "/v1/metrics" | "/v1/mint" | "/v1/mint/batch", _) => {
+                Err(ApiError::method_not_allowed())
+            }
+            (path, _) if path.starts_with("/v1/validate/") => Err(ApiError::method_not_allowed()),
+            _ => Err(ApiError::not_found()),
+        }
+    }
+
+    fn health(&self) -> Response<Full<Bytes>> {
+        json_response(
+            StatusCode::OK,
+            &json!({
+                "status": "ok",
+                "service": "chittyid-authority",
+                "version": env!("CARGO_PKG_VERSION"),
+            }),
+        )
+    }
+
+    fn metrics(&self) -> Response<Full<Bytes>> {
+        let mut text = String::new();
+        for (name, help, value) in [
+            (
+                "chittyid_authority_mints_total",
+                "IDs minted and recorded.",
+                &self.mints,
+            ),
+            (
+                "chittyid_authority_mints_refused_total",
+                "Mint requests refused for bad input or auth.",
+                &self.refused,
+            ),
+            (
+                "chittyid_authority_mints_failed_total",
+                "Mint requests that failed in the authority.",
+                &self.failed,
+            ),
+        ] {
+            text.push_str(&format!(
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}\n",
+                value.load(Ordering::Relaxed)
+            ));
+        }
+        (self.extra_metrics)(&mut text);
+        let mut response = Response::new(Full::new(Bytes::from(text)));
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("text/plain; version=0.0.4"),
+        );
+        response
+    }
+
+    async fn mint(&self, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, ApiError> {
+        let caller = CallerHash(self.tokens.authenticate(request.headers())?);
+        let body = read_json_body(request, MAX_MINT_BODY_BYTES).await?;
+        let request = mint_request(parse_json(&body)?)?;
+        let mut minted = self.service_mint(vec![request], caller).await?;
+        let minted = minted.pop().expect("one request, one ID");
+        Ok(json_response(StatusCode::OK, &minted_json(&minted)))
+    }
+
+    async fn mint_batch(
+        &self,
+        request: Request<Incoming>,
+    ) -> Result<Response<Full<Bytes>>, ApiError> {
+        let caller = CallerHash(self.tokens.authenticate(request.headers())?);
+        let body = read_json_body(request, MAX_BATCH_BODY_BYTES).await?;
+        let batch: BatchBody = parse_json(&body)?;
+        if batch.requests.is_empty() {
+            return Err(ApiError::bad_request(
+                "batch_size",
+                format!("a batch holds 1 to {MAX_BATCH_REQUESTS} requests; this one is empty"),
+            ));
+        }
+        if batch.requests.len() > MAX_BATCH_REQUESTS {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "batch_size",
+                format!(
+                    "a batch holds 1 to {MAX_BATCH_REQUESTS} requests; this one holds {}",
+                    batch.requests.len()
+                ),
+            ));
+        }
+        let requests = batch
+            .requests
+            .into_iter()
+            .enumerate()
+            .map(|(index, value)| {
+                let body: MintBody = serde_json::from_value(value).map_err(|err| {
+                    ApiError::bad_request("invalid_field", format!("requests[{index}]: {err}"))
+                })?;
+                mint_request(body).map_err(|mut err| {
+                    err.message = format!("requests[{index}]: {}", err.message);
+                    err
+                })
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        let minted = self.service_mint(requests, caller).await?;
+        let ids: Vec<&str> = minted.iter().map(|m| m.id.as_str()).collect();
+        let results: Vec<Value> = minted.iter().map(minted_json).collect();
+        Ok(json_response(
+            StatusCode::OK,
+            &json!({"chittyIds": ids, "results": results}),
+        ))
+    }
+
+    async fn service_mint(
+        &self,
+        requests: Vec<MintRequest>,
+        caller: CallerHash,
+    ) -> Result<Vec<Minted>, ApiError> {
+        let count = requests.len() as u64;
+        match self.service.mint_batch(requests, caller).await {
+            Ok(minted) => {
+                self.mints.fetch_add(count, Ordering::Relaxed);
+                Ok(minted)
+            }
+            Err(err) => {
+                self.failed.fetch_add(1, Ordering::Relaxed);
+                Err(mint_error(err))
+            }
+        }
+    }
+
+    async fn validate(&self, input: &str) -> Result<Response<Full<Bytes>>, ApiError> {
+        let verdict = self.service.validate(input).await.map_err(mint_error)?;
+        let body = match verdict {
+            Verdict::Malformed(err) => json!({
+                "valid": false,
+                "chittyId": input,
+                "wellFormed": false,
+                "mintedHere": false,
+                "error": {"code": err.code(), "message": err.to_string()},
+            }),
+            Verdict::NotMintedHere(id) => json!({
+                "valid": false,
+                "chittyId": id.as_str(),
+                "wellFormed": true,
+                "mintedHere": false,
+                "error": {"code": "not_minted_here", "message": "well formed, but this authority never minted it"},
+            }),
+            Verdict::Minted(record) => json!({
+                "valid": true,
+                "chittyId": record.id.as_str(),
+                "wellFormed": true,
+                "mintedHere": true,
+                "entity": record.entity_name,
+                "entityType": record.id.entity_type().letter().to_string(),
+                "mintedAt": rfc3339_millis(record.minted_at_unix_ms),
+            }),
+        };
+        Ok(json_response(StatusCode::OK, &body))
+    }
+}
+
+impl<S: SequenceStore, L: MintLedger, C: Clock> Handler for AuthorityApi<S, L, C> {
+    async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<Full<Bytes>> {
+        match self.route(request).await {
+            Ok(response) => response,
+            Err(err) => {
+                if err.status.is_client_error() {
+                    self.refused.fetch_add(1, Ordering::Relaxed);
+                }
+                err.into_response()
+            }
+        }
+    }
+}
+
+fn minted_json(minted: &Minted) -> Value {
+    json!({
+        "chittyId": minted.id.as_str(),
+        "entity": minted.entity_name,
+        "entityType": minted.id.entity_type().letter().to_string(),
+        "timestamp": rfc3339_millis(minted.minted_at_unix_ms),
+        "version": format!("{:02}", minted.id.version().number()),
+    })
+}
+
+fn mint_request(body: MintBody) -> Result<MintRequest, ApiError> {
+    let entity = match &body.entity {
+        Value::String(name) => EntityName::parse(name),
+        other => EntityName::parse(&other.to_string()),
+    }
+    .map_err(|err| ApiError::bad_request(err.code(), err.to_string()))?;
+    let mut request = MintRequest::new(entity);
+    request.metadata = match &body.metadata {
+        None | Some(Value::Null) => None,
+        Some(value) => Some(Metadata::try_new(value).map_err(|err| match err {
+            MetadataError::TooLarge { .. } => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "metadata_too_large",
+                err.to_string(),
+            ),
+            MetadataError::NotAnObject => {
+                ApiError::bad_request("invalid_metadata", err.to_string())
+            }
+        })?),
+    };
+    request.region = body
+        .region
+        .map(Region::try_new)
+        .transpose()
+        .map_err(|err| ApiError::bad_request("invalid_region", err.to_string()))?;
+    request.jurisdiction = body
+        .jurisdiction
+        .as_deref()
+        .map(Jurisdiction::try_new)
+        .transpose()
+        .map_err(|err| ApiError::bad_request("invalid_jurisdiction", err.to_string()))?;
+    request.trust_level = body
+        .trust_level
+        .map(TrustLevel::try_new)
+        .transpose()
+        .map_err(|err| ApiError::bad_request("invalid_trust_level", err.to_string()))?;
+    Ok(request)
+}
+
+fn mint_error(err: MintError) -> ApiError {
+    match err {
+        MintError::SpaceExhausted(err) => ApiError::new(
+            StatusCode::CONFLICT,
+            "sequence_space_exhausted",
+            err.to_string(),
+        ),
+        MintError::ClockOutOfRange => {
+            tracing::error!("the clock reads outside 2000-2099; refusing to mint");
+            ApiError::internal()
+        }
+        MintError::Store(err) | MintError::Ledger(err) => {
+            tracing::error!(error = ?err, "minting failed in the store");
+            let mut api = ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store_unavailable",
+                "the authority could not reserve or record the ID; nothing was minted",
+            );
+            api.retry_after = Some(1);
+            api
+        }
+    }
+}
+
+/// Decodes `%XX` escapes of a path segment; the result must be UTF-8.
+fn percent_decode(segment: &str) -> Result<String, ApiError> {
+    let bad = || {
+        ApiError::bad_request(
+            "invalid_path",
+            "the ID in the path is not valid percent-encoded UTF-8",
+        )
+    };
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = segment.get(i + 1..i + 3).ok_or_else(bad)?;
+            out.push(u8::from_str_radix(hex, 16).map_err(|_| bad())?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| bad())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_decoding_handles_escapes_and_refuses_garbage() {
+        assert_eq!(percent_decode("03-1-USA").ok(), Some("03-1-USA".to_owned()));
+        assert_eq!(percent_decode("a%20b%2D").ok(), Some("a b-".to_owned()));
+        assert!(percent_decode("%G0").is_err());
+        assert!(percent_decode("%2").is_err());
+        assert!(percent_decode("%FF").is_err());
+    }
+}

@@ -1,0 +1,162 @@
+//! `chittyid authority`: the reference authority on the embedded SQLite store.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use chittyid_app::authority::{AuthorityConfig, AuthorityService, SystemClock};
+use chittyid_domain::{Jurisdiction, Region, TrustLevel};
+use chittyid_http::TokenSet;
+use chittyid_http::authority::AuthorityApi;
+use chittyid_http::server;
+use chittyid_sqlite::SqliteStore;
+use tokio::net::TcpListener;
+
+use crate::data_dir;
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8788";
+/// Where generated tokens are kept when `CHITTYID_AUTHORITY_TOKENS` is not set.
+pub const TOKEN_FILE: &str = "authority-tokens";
+pub const DATABASE_FILE: &str = "authority.db";
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// Accepted bearer tokens; empty means "read or create the token file".
+    pub tokens: Vec<String>,
+    pub default_region: Region,
+    pub default_jurisdiction: Jurisdiction,
+    pub default_trust_level: TrustLevel,
+    pub block_size: u32,
+    pub space_capacity: u32,
+    pub shutdown_grace: Duration,
+}
+
+impl Settings {
+    /// Defaults for everything but the data directory.
+    pub fn new(data_dir: PathBuf) -> Self {
+        Self {
+            listen: DEFAULT_LISTEN.parse().expect("a valid address"),
+            data_dir,
+            tokens: Vec::new(),
+            default_region: Region::NorthAmerica,
+            default_jurisdiction: Jurisdiction::try_new("USA").expect("valid"),
+            default_trust_level: TrustLevel::L0,
+            block_size: AuthorityConfig::DEFAULT_BLOCK_SIZE,
+            space_capacity: chittyid_domain::Sequence::SPACE_SIZE,
+            shutdown_grace: server::DEFAULT_SHUTDOWN_GRACE,
+        }
+    }
+}
+
+type Api = AuthorityApi<SqliteStore, SqliteStore, SystemClock>;
+
+/// A bound, ready authority. `build` binds first, so port 0 gives a free port to tests.
+pub struct AuthorityApplication {
+    listener: TcpListener,
+    api: Arc<Api>,
+    store: SqliteStore,
+    address: SocketAddr,
+    grace: Duration,
+    /// Set when this start created the token file: the token, to show once.
+    pub created_token: Option<(String, PathBuf)>,
+}
+
+impl std::fmt::Debug for AuthorityApplication {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthorityApplication")
+            .field("address", &self.address)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuthorityApplication {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        data_dir::ensure(&settings.data_dir)?;
+        let mut created_token = None;
+        let tokens = if settings.tokens.is_empty() {
+            let path = settings.data_dir.join(TOKEN_FILE);
+            let (tokens, created) =
+                data_dir::load_or_create_secrets(&path, || data_dir::new_token("cat_"))?;
+            if created {
+                created_token = Some((tokens[0].clone(), path));
+            }
+            tokens
+        } else {
+            settings.tokens.clone()
+        };
+        let store = SqliteStore::open(&settings.data_dir.join(DATABASE_FILE)).await?;
+        let service = AuthorityService::new(
+            store.clone(),
+            store.clone(),
+            SystemClock,
+            AuthorityConfig {
+                default_region: settings.default_region,
+                default_jurisdiction: settings.default_jurisdiction,
+                default_trust_level: settings.default_trust_level,
+                block_size: settings.block_size,
+                space_capacity: settings.space_capacity,
+            },
+        );
+        let metrics_store = store.clone();
+        let api = Arc::new(AuthorityApi::new(
+            Arc::new(service),
+            TokenSet::new(tokens.iter().map(String::as_str)),
+            Box::new(move |text: &mut String| {
+                let stats = metrics_store.stats();
+                for (name, help, value) in [
+                    (
+                        "chittyid_authority_store_transactions_total",
+                        "Ledger transactions committed.",
+                        stats.transactions(),
+                    ),
+                    (
+                        "chittyid_authority_store_records_total",
+                        "Minted IDs recorded.",
+                        stats.records(),
+                    ),
+                    (
+                        "chittyid_authority_sequence_blocks_total",
+                        "Sequence blocks reserved.",
+                        stats.blocks(),
+                    ),
+                ] {
+                    text.push_str(&format!(
+                        "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n"
+                    ));
+                }
+            }),
+        ));
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("binding {}", settings.listen))?;
+        let address = listener.local_addr().context("reading the bound address")?;
+        Ok(Self {
+            listener,
+            api,
+            store,
+            address,
+            grace: settings.shutdown_grace,
+            created_token,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn store(&self) -> &SqliteStore {
+        &self.store
+    }
+
+    /// Serves until `shutdown` resolves, then drains in-flight requests.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) {
+        tracing::info!(address = %self.address, "chittyid authority listening");
+        server::serve(self.listener, self.api, shutdown, self.grace).await;
+        tracing::info!("chittyid authority stopped");
+    }
+}

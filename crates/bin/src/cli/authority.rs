@@ -1,0 +1,103 @@
+//! `chittyid authority`: arguments and the process around the application.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chittyid::authority::{AuthorityApplication, DEFAULT_LISTEN, Settings};
+use chittyid::{data_dir, telemetry};
+use chittyid_domain::{Jurisdiction, Region, TrustLevel};
+
+use super::trouble;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct AuthorityArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CHITTYID_LISTEN", default_value = DEFAULT_LISTEN)]
+    listen: SocketAddr,
+    /// Directory for the database and generated tokens [default: ~/.local/share/chittyid].
+    #[arg(long, env = "CHITTYID_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Accepted bearer tokens, comma-separated. Unset: read, or create and show once, the
+    /// token file in the data directory.
+    #[arg(
+        long = "tokens",
+        env = "CHITTYID_AUTHORITY_TOKENS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    tokens: Vec<String>,
+    /// Region digit (1-9) for requests that give none.
+    #[arg(long, env = "CHITTYID_DEFAULT_REGION", default_value_t = 1)]
+    default_region: u8,
+    /// Jurisdiction (ISO 3166-1 alpha-3) for requests that give none.
+    #[arg(long, env = "CHITTYID_DEFAULT_JURISDICTION", default_value = "USA")]
+    default_jurisdiction: String,
+    /// Trust level (0-5) for requests that give none.
+    #[arg(long, env = "CHITTYID_DEFAULT_TRUST_LEVEL", default_value_t = 0)]
+    default_trust_level: u8,
+    /// Sequence counters reserved per store write.
+    #[arg(long, env = "CHITTYID_BLOCK_SIZE", default_value_t = 100)]
+    block_size: u32,
+    /// Sequence numbers per space (at most 10000); smaller only for testing exhaustion.
+    #[arg(long, hide = true, default_value_t = 10_000)]
+    space_capacity: u32,
+}
+
+impl AuthorityArgs {
+    fn settings(&self) -> anyhow::Result<Settings> {
+        let mut settings = Settings::new(
+            self.data_dir
+                .clone()
+                .unwrap_or_else(data_dir::default_data_dir),
+        );
+        settings.listen = self.listen;
+        settings.tokens = self
+            .tokens
+            .iter()
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .collect();
+        settings.default_region = Region::try_new(self.default_region)?;
+        settings.default_jurisdiction = Jurisdiction::try_new(&self.default_jurisdiction)?;
+        settings.default_trust_level = TrustLevel::try_new(self.default_trust_level)?;
+        anyhow::ensure!(self.block_size > 0, "--block-size must be at least 1");
+        settings.block_size = self.block_size;
+        anyhow::ensure!(
+            (1..=10_000).contains(&self.space_capacity),
+            "--space-capacity must be 1 to 10000"
+        );
+        settings.space_capacity = self.space_capacity;
+        Ok(settings)
+    }
+}
+
+pub(crate) fn run(args: &AuthorityArgs) -> ExitCode {
+    let settings = match args.settings() {
+        Ok(settings) => settings,
+        Err(err) => return trouble(format_args!("authority: {err:#}")),
+    };
+    telemetry::init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => return trouble(format_args!("authority: starting the runtime: {err}")),
+    };
+    runtime.block_on(async {
+        let app = match AuthorityApplication::build(settings).await {
+            Ok(app) => app,
+            Err(err) => return trouble(format_args!("authority: {err:#}")),
+        };
+        if let Some((token, path)) = &app.created_token {
+            // Shown once, on the console, never through the log.
+            println!(
+                "Created an authority token (kept in {}); callers send it as\n  Authorization: Bearer {token}",
+                path.display()
+            );
+        }
+        app.run_until(super::shutdown_signal()).await;
+        ExitCode::SUCCESS
+    })
+}

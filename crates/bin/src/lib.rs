@@ -1,0 +1,6 @@
+//! The wiring of the `chittyid` binary, as a library so that the integration tests build the
+//! same applications on port 0: configuration, adapters, servers.
+
+pub mod authority;
+pub mod data_dir;
+pub mod telemetry;
