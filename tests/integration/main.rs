@@ -1,5 +1,7 @@
-//! The one integration-test binary: drives the real `chittyid` executable (and, as they land,
-//! servers on real sockets) the way a user would.
+//! The one integration-test binary: drives the real `chittyid` executable and the real servers
+//! on real sockets, the way a user would.
 
+mod authority;
 mod cli;
 mod helpers;
+mod http_client;

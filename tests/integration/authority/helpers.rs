@@ -1,0 +1,72 @@
+//! `spawn_authority()`: a real authority on port 0 with its own SQLite file.
+
+use std::path::Path;
+
+use chittyid::authority::{AuthorityApplication, Settings};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+use crate::http_client::{Answer, HttpClient};
+
+pub(crate) const TOKEN: &str = "test-token-with-enough-entropy";
+
+pub(crate) struct TestAuthority {
+    pub(crate) client: HttpClient,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+pub(crate) fn settings(data_dir: &Path) -> Settings {
+    let mut settings = Settings::new(data_dir.to_path_buf());
+    settings.listen = "127.0.0.1:0".parse().expect("address");
+    settings.tokens = vec![TOKEN.to_owned()];
+    settings
+}
+
+pub(crate) async fn spawn_authority(settings: Settings) -> TestAuthority {
+    let app = AuthorityApplication::build(settings)
+        .await
+        .expect("the authority starts");
+    let address = app.address();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    TestAuthority {
+        client: HttpClient::new(address),
+        stop: Some(stop),
+        task: Some(task),
+    }
+}
+
+impl TestAuthority {
+    pub(crate) async fn mint(&self, body: &Value) -> Answer {
+        self.client.post_json("/v1/mint", Some(TOKEN), body).await
+    }
+
+    /// Mints one ID for `entity`, asserting success.
+    pub(crate) async fn mint_id(&self, entity: &str) -> String {
+        let answer = self.mint(&json!({"entity": entity})).await;
+        assert_eq!(answer.status, 200, "{}", answer.json());
+        answer.json()["chittyId"]
+            .as_str()
+            .expect("an ID")
+            .to_owned()
+    }
+
+    pub(crate) async fn validate(&self, id: &str) -> Answer {
+        self.client
+            .get(&format!("/v1/validate/{id}"), Some(TOKEN))
+            .await
+    }
+
+    /// Stops the server and waits until it has.
+    pub(crate) async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("the server task ends cleanly");
+        }
+    }
+}

@@ -1,0 +1,274 @@
+use std::collections::HashSet;
+
+use chittyid_domain::{ChittyId, YearMonth};
+use serde_json::json;
+
+use super::helpers::{TOKEN, settings, spawn_authority};
+
+#[tokio::test]
+async fn a_mint_returns_a_canonical_id_with_the_spec_fields() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let authority = spawn_authority(settings(dir.path())).await;
+    let answer = authority
+        .mint(&json!({"entity": "INFO", "metadata": {"case": 1}}))
+        .await;
+    assert_eq!(answer.status, 200);
+    let body = answer.json();
+    let id = ChittyId::parse(body["chittyId"].as_str().expect("chittyId")).expect("canonical");
+    assert_eq!(body["entity"], "INFO");
+    assert_eq!(body["entityType"], "T");
+    assert_eq!(body["version"], "03");
+    assert!(body["timestamp"].as_str().is_some_and(|t| t.ends_with('Z')));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs() as i64;
+    assert_eq!(
+        Some(id.year_month()),
+        YearMonth::from_unix_seconds(now).ok()
+    );
+    assert_eq!(
+        (
+            id.region().digit(),
+            id.jurisdiction().as_str(),
+            id.trust_level().level()
+        ),
+        (1, "USA", 0)
+    );
+    authority.stop().await;
+}
+
+#[tokio::test]
+async fn region_jurisdiction_and_trust_level_come_from_the_request_when_given() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let authority = spawn_authority(settings(dir.path())).await;
+    let answer = authority
+        .mint(&json!({"entity": "place", "region": 3, "jurisdiction": "DEU", "trustLevel": 4}))
+        .await;
+    let id = ChittyId::parse(answer.json()["chittyId"].as_str().expect("ID")).expect("canonical");
+    assert_eq!(id.to_string()[..8], *"03-3-DEU");
+    assert_eq!(id.entity_type().letter(), 'L');
+    assert_eq!(id.trust_level().level(), 4);
+    authority.stop().await;
+}
+
+#[tokio::test]
+async fn every_entity_name_mints_its_type() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let authority = spawn_authority(settings(dir.path())).await;
+    for (name, letter) in [
+        ("PEO", 'P'),
+        ("PLACE", 'L'),
+        ("PROP", 'T'),
+        ("EVNT", 'E'),
+        ("AUTH", 'A'),
+        ("INFO", 'T'),
+        ("FACT", 'T'),
+        ("CONTEXT", 'P'),
+        ("ACTOR", 'P'),
+        ("person", 'P'),
+        ("location", 'L'),
+        ("thing", 'T'),
+        ("event", 'E'),
+        ("authority", 'A'),
+        ("p", 'P'),
+    ] {
+        let id = ChittyId::parse(&authority.mint_id(name).await).expect("canonical");
+        assert_eq!(id.entity_type().letter(), letter, "{name}");
+    }
+    authority.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_mints_and_a_restart_never_repeat_an_id() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut seen = HashSet::new();
+    for round in 0..2 {
+        let mut config = settings(dir.path());
+        config.block_size = 16;
+        let authority = spawn_authority(config).await;
+        let tasks: Vec<_> = (0..40)
+            .map(|_| {
+                let client = authority.client.clone();
+                tokio::spawn(async move {
+                    let mut ids = Vec::new();
+                    for _ in 0..10 {
+                        let answer = client
+                            .post_json("/v1/mint", Some(TOKEN), &json!({"entity": "PEO"}))
+                            .await;
+                        assert_eq!(answer.status, 200, "{}", answer.json());
+                        ids.push(answer.json()["chittyId"].as_str().expect("ID").to_owned());
+                    }
+                    ids
+                })
+            })
+            .collect();
+        for task in tasks {
+            for id in task.await.expect("task") {
+                assert!(ChittyId::parse(&id).is_ok(), "{id}");
+                assert!(seen.insert(id.clone()), "{id} minted twice (round {round})");
+            }
+        }
+        authority.stop().await;
+    }
+    assert_eq!(seen.len(), 800);
+}
+
+#[tokio::test]
+async fn sequences_do_not_count_up() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let authority = spawn_authority(settings(dir.path())).await;
+    let mut sequences = Vec::new();
+    for _ in 0..20 {
+        let id = ChittyId::parse(&authority.mint_id("PEO").await).expect("canonical");
+        sequences.push(id.sequence().value());
+    }
+    let steps_of_one = sequences.windows(2).filter(|w| w[1] == w[0] + 1).count();
+    assert!(steps_of_one < 5, "{sequences:?}");
+    authority.stop().await;
+}
+
+#[tokio::test]
+async fn a_full_space_is_refused_clearly_and_stays_full_after_a_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let small = || {
+        let mut config = settings(dir.path());
+        config.space_capacity = 30;
+        config.block_size = 8;
+        config
+    };
+    let authority = spawn_authority(small()).await;
+    let mut ids = HashSet::new();
+    for _ in 0..30 {
+        ids.insert(authority.mint_id("EVNT").await);
+    }
+    assert_eq!(ids.len(), 30);
+    let refused = authority.mint(&json!({"entity": "EVNT"})).await;
+    assert_eq!(refused.status, 409);
+    assert_eq!(refused.error_code(), "sequence_space_exhausted");
+    assert!(
+        refused.json()["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("is full"))
+    );
+    // Another space is unaffected.
+    authority.mint_id("PEO").await;
+    authority.stop().await;
+
+    let restarted = spawn_authority(small()).await;
+    assert_eq!(restarted.mint(&json!({"entity": "EVNT"})).await.status, 409);
+    restarted.stop().await;
+}
+
+#[tokio::test]
+async fn a_batch_mints_one_id_per_request() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let authority = spawn_authority(settings(dir.path())).await;
+    let answer = authority
+        .client
+        .post_json(
+            "/v1/mint/batch",
+            Some(TOKEN),
+            &json!({"requests": [{"entity": "PEO"}, {"entity": "PROP", "metadata": {"n": 2}}, {"entity": "AUTH"}]}),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.json());
+    let ids: Vec<String> = answer.json()["chittyIds"]
+        .as_array()
+        .expect("chittyIds")
+        .iter()
+        .map(|v| v.as_str().expect("ID").to_owned())
+        .collect();
+    let letters: Vec<char> = ids
+        .iter()
+        .map(|id| {
+            ChittyId::parse(id)
+                .expect("canonical")
+                .entity_type()
+                .letter()
+        })
+        .collect();
+    assert_eq!(letters, ['P', 'T', 'A']);
+    for id in &ids {
+        assert_eq!(authority.validate(id).await.json()["valid"], true);
+    }
+    authority.stop().await;
+}
+
+#[tokio::test]
+async fn the_token_file_is_created_once_and_read_afterwards() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = settings(dir.path());
+    config.tokens.clear();
+    let first = chittyid::authority::AuthorityApplication::build(config.clone())
+        .await
+        .expect("starts");
+    let (token, path) = first.created_token.clone().expect("a token was created");
+    assert!(token.starts_with("cat_") && token.len() == 68);
+    drop(first);
+    let second = chittyid::authority::AuthorityApplication::build(config)
+        .await
+        .expect("starts");
+    assert!(second.created_token.is_none());
+    assert!(
+        std::fs::read_to_string(path)
+            .expect("token file")
+            .contains(&token)
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("authority-tokens"))
+            .expect("file")
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "the token file is readable by its owner only"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_mints_share_transactions() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let authority = spawn_authority(settings(dir.path())).await;
+    let tasks: Vec<_> = (0..100)
+        .map(|_| {
+            let client = authority.client.clone();
+            tokio::spawn(async move {
+                client
+                    .post_json("/v1/mint", Some(TOKEN), &json!({"entity": "PEO"}))
+                    .await
+                    .status
+            })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.expect("task"), 200);
+    }
+    let metrics = String::from_utf8(
+        authority
+            .client
+            .get("/v1/metrics", None)
+            .await
+            .body
+            .to_vec(),
+    )
+    .expect("text");
+    let value = |name: &str| -> u64 {
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("{name} ")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing from\n{metrics}"))
+    };
+    assert_eq!(value("chittyid_authority_mints_total"), 100);
+    assert_eq!(value("chittyid_authority_store_records_total"), 100);
+    let transactions = value("chittyid_authority_store_transactions_total");
+    println!("100 concurrent mints: {transactions} transactions");
+    assert!(transactions <= 100);
+    assert!(!metrics.contains(TOKEN));
+    authority.stop().await;
+}

@@ -1,0 +1,4 @@
+mod helpers;
+mod input;
+mod minting;
+mod validation;

@@ -1,0 +1,50 @@
+use serde_json::json;
+
+use super::helpers::{settings, spawn_authority};
+
+#[tokio::test]
+async fn validate_says_whether_this_authority_minted_the_id() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let authority = spawn_authority(settings(dir.path())).await;
+    let id = authority.mint_id("PROP").await;
+    let minted = authority.validate(&id).await.json();
+    assert_eq!(minted["valid"], true);
+    assert_eq!(minted["mintedHere"], true);
+    assert_eq!(minted["entity"], "PROP");
+    assert_eq!(minted["entityType"], "T");
+
+    let stranger = authority.validate("03-1-USA-0001-P-2602-0-85").await;
+    assert_eq!(stranger.status, 200);
+    let stranger = stranger.json();
+    assert_eq!(
+        (
+            stranger["valid"].clone(),
+            stranger["wellFormed"].clone(),
+            stranger["mintedHere"].clone()
+        ),
+        (json!(false), json!(true), json!(false))
+    );
+    assert_eq!(stranger["error"]["code"], "not_minted_here");
+
+    let malformed = authority.validate("03-1-USA-0001-P-2602-0-84").await.json();
+    assert_eq!(malformed["wellFormed"], false);
+    assert_eq!(malformed["error"]["code"], "checksum_mismatch");
+
+    let client_pattern = authority.validate("CT-A-CHI-1234-I-24-A-0").await.json();
+    assert_eq!(client_pattern["error"]["code"], "non_canonical_format");
+
+    let encoded = authority.validate(&id.replace('-', "%2D")).await.json();
+    assert_eq!(encoded["valid"], true, "percent-encoded IDs are decoded");
+    authority.stop().await;
+}
+
+#[tokio::test]
+async fn ids_survive_a_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let authority = spawn_authority(settings(dir.path())).await;
+    let id = authority.mint_id("EVNT").await;
+    authority.stop().await;
+    let restarted = spawn_authority(settings(dir.path())).await;
+    assert_eq!(restarted.validate(&id).await.json()["valid"], true);
+    restarted.stop().await;
+}
