@@ -1,6 +1,8 @@
-//! The mint ledger with group commit: concurrent mints queue their records, and one writer
-//! commits everything queued in a single transaction, so throughput is not one transaction
-//! (one fsync) per mint. A mint is answered only after its transaction commits.
+//! The writer: one task makes every write of this process. Concurrent mints queue their records
+//! and the writer commits everything queued in a single transaction (group commit), so
+//! throughput is not one transaction (one fsync) per mint; a mint is answered only after its
+//! transaction commits. Block reservations go through the same queue, between transactions, so
+//! they never wait on this process's own write lock.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -49,32 +51,69 @@ struct Pending {
     done: oneshot::Sender<Result<(), String>>,
 }
 
-#[derive(Debug)]
-pub(crate) struct GroupCommitter {
-    queue: mpsc::Sender<Pending>,
+type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>;
+type WriteJob = Box<dyn FnOnce(SqlitePool) -> BoxFuture<()> + Send>;
+
+/// A write to make: the writer runs other writes as they come and batches records.
+enum Job {
+    Record(Pending),
+    Run(WriteJob),
 }
 
-impl GroupCommitter {
+#[derive(Debug)]
+pub(crate) struct Writer {
+    queue: mpsc::Sender<Job>,
+}
+
+impl Writer {
     pub(crate) fn start(pool: SqlitePool, stats: std::sync::Arc<StoreStats>) -> Self {
-        let (queue, mut receiver) = mpsc::channel::<Pending>(QUEUE_DEPTH);
+        let (queue, mut receiver) = mpsc::channel::<Job>(QUEUE_DEPTH);
         tokio::spawn(async move {
             let mut group = Vec::new();
             while let Some(first) = receiver.recv().await {
-                let mut size = first.records.len();
-                group.push(first);
-                while size < MAX_GROUP_RECORDS {
-                    match receiver.try_recv() {
-                        Ok(next) => {
-                            size += next.records.len();
-                            group.push(next);
+                let mut next = Some(first);
+                let mut size = 0;
+                while let Some(job) = next.take() {
+                    match job {
+                        Job::Run(write) => {
+                            // Awaited here: it holds the write lock briefly, then records resume.
+                            write(pool.clone()).await;
                         }
-                        Err(_) => break,
+                        Job::Record(pending) => {
+                            size += pending.records.len();
+                            group.push(pending);
+                        }
+                    }
+                    if size < MAX_GROUP_RECORDS {
+                        next = receiver.try_recv().ok();
                     }
                 }
-                commit_group(&pool, &stats, &mut group).await;
+                if !group.is_empty() {
+                    commit_group(&pool, &stats, &mut group).await;
+                }
             }
         });
         Self { queue }
+    }
+
+    /// Runs `write` on the writer, between transactions, and returns its answer.
+    pub(crate) async fn run<T: Send + 'static>(
+        &self,
+        write: impl FnOnce(SqlitePool) -> BoxFuture<T> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let (done, answer) = oneshot::channel();
+        let job: WriteJob = Box::new(move |pool| {
+            Box::pin(async move {
+                let _ = done.send(write(pool).await);
+            })
+        });
+        self.queue
+            .send(Job::Run(job))
+            .await
+            .map_err(|_| anyhow::anyhow!("the store writer has stopped"))?;
+        answer
+            .await
+            .map_err(|_| anyhow::anyhow!("the store writer dropped a job"))
     }
 }
 
@@ -133,14 +172,14 @@ async fn insert(
 impl MintLedger for SqliteStore {
     async fn record(&self, records: Vec<MintRecord>) -> Result<(), LedgerError> {
         let (done, answer) = oneshot::channel();
-        self.committer
+        self.writer
             .queue
-            .send(Pending { records, done })
+            .send(Job::Record(Pending { records, done }))
             .await
-            .map_err(|_| anyhow::anyhow!("the group committer has stopped"))?;
+            .map_err(|_| anyhow::anyhow!("the store writer has stopped"))?;
         let outcome = answer
             .await
-            .map_err(|_| anyhow::anyhow!("the group committer dropped a request"))?;
+            .map_err(|_| anyhow::anyhow!("the store writer dropped a request"))?;
         outcome.map_err(|message| LedgerError::Unknown(anyhow::anyhow!(message)))
     }
 

@@ -11,18 +11,18 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlSafeStr, SqlitePool};
 
-use crate::ledger::{GroupCommitter, StoreStats};
+use crate::ledger::{StoreStats, Writer};
 
 /// How long a statement waits for another process's write lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Reader connections besides the group committer's.
 const READERS: u32 = 4;
 
-/// The SQLite store. Cheap to clone; clones share the connections and the committer.
+/// The SQLite store. Cheap to clone; clones share the connections and the writer.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
-    pub(crate) committer: Arc<GroupCommitter>,
+    pub(crate) writer: Arc<Writer>,
     pub(crate) stats: Arc<StoreStats>,
 }
 
@@ -56,10 +56,10 @@ impl SqliteStore {
             .await
             .with_context(|| format!("migrating the SQLite store {}", path.display()))?;
         let stats = Arc::new(StoreStats::default());
-        let committer = Arc::new(GroupCommitter::start(pool.clone(), Arc::clone(&stats)));
+        let writer = Arc::new(Writer::start(pool.clone(), Arc::clone(&stats)));
         Ok(Self {
             pool,
-            committer,
+            writer,
             stats,
         })
     }
@@ -83,21 +83,34 @@ impl SequenceStore for SqliteStore {
         count: u32,
         capacity: u32,
     ) -> Result<CounterBlock, SequenceStoreError> {
-        // One statement: atomic under SQLite's write lock, whoever else shares the file.
-        let row = sqlx::query(
-            "INSERT INTO sequence_spaces (space, next_counter, last_block_start)
-             VALUES (?1, min(?2, ?3), 0)
-             ON CONFLICT (space) DO UPDATE
-                 SET last_block_start = next_counter,
-                     next_counter = min(next_counter + ?2, ?3)
-             RETURNING last_block_start, next_counter",
-        )
-        .bind(space.to_string())
-        .bind(i64::from(count))
-        .bind(i64::from(capacity))
-        .fetch_one(&self.pool)
-        .await
-        .context("reserving a sequence block")?;
+        // One statement: atomic under SQLite's write lock, whoever else shares the file. Run by
+        // this process's writer, so it never queues behind this process's own transactions.
+        let (space_key, block, limit) = (
+            space.to_string(),
+            i64::from(count),
+            i64::from(capacity_limit(capacity)),
+        );
+        let row = self
+            .writer
+            .run(move |pool| {
+                Box::pin(async move {
+                    sqlx::query(
+                        "INSERT INTO sequence_spaces (space, next_counter, last_block_start)
+                         VALUES (?1, min(?2, ?3), 0)
+                         ON CONFLICT (space) DO UPDATE
+                             SET last_block_start = next_counter,
+                                 next_counter = min(next_counter + ?2, ?3)
+                         RETURNING last_block_start, next_counter",
+                    )
+                    .bind(space_key)
+                    .bind(block)
+                    .bind(limit)
+                    .fetch_one(&pool)
+                    .await
+                })
+            })
+            .await?
+            .context("reserving a sequence block")?;
         self.stats.record_block();
         let start: i64 = row.try_get(0).context("reading the block start")?;
         let end: i64 = row.try_get(1).context("reading the block end")?;
@@ -130,6 +143,10 @@ impl SequenceStore for SqliteStore {
             .try_into()
             .map_err(|_| anyhow::anyhow!("the stored permutation key is not 32 bytes"))?)
     }
+}
+
+fn capacity_limit(capacity: u32) -> u32 {
+    capacity.min(chittyid_domain::Sequence::SPACE_SIZE)
 }
 
 fn to_counter(value: i64) -> Result<u32, SequenceStoreError> {
