@@ -11,6 +11,7 @@ mod config_error;
 mod listeners;
 mod monitor;
 mod preset;
+mod rate_limit;
 mod retry;
 mod rng;
 mod time;
@@ -30,6 +31,7 @@ pub use monitor::{
     ConnectionMonitor, ConnectionState, HealthCheck, MonitorConfig, MonitorEvent, MonitorStats,
 };
 pub use preset::ResilienceConfig;
+pub use rate_limit::RateLimiter;
 pub use retry::{FailureKind, GiveUp, Idempotency, RetryDecision, RetryPolicy, RetryState};
 pub use rng::{RandomSource, SplitMix64};
 pub use time::Timestamp;
