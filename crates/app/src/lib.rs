@@ -2,4 +2,5 @@
 //! and the validation reports that the command line and the HTTP layer share.
 
 pub mod authority;
+pub mod gateway;
 pub mod validation;

@@ -1,0 +1,150 @@
+//! In-process adapters for the embedded default: the authority called directly (no HTTP), the
+//! verdict cache in memory, and an audit sink that writes to the log.
+
+use std::sync::{Arc, Mutex};
+
+use chittyid_domain::ChittyId;
+use chittyid_domain::resilience::{
+    CacheLookup, CachePolicy, CacheStats, Timestamp, ValidationCache,
+};
+
+use super::ports::{
+    AuditError, AuditEvent, AuditSink, AuthorityError, CacheError, MintAuthority, VerdictCache,
+};
+use crate::authority::{
+    AuthorityService, CallerHash, Clock, MintError, MintLedger, MintRequest, SequenceStore, Verdict,
+};
+
+/// The authority's service, called directly. Mints are recorded under this gateway's own
+/// caller hash.
+pub struct InProcessAuthority<S, L, C> {
+    service: Arc<AuthorityService<S, L, C>>,
+    caller: CallerHash,
+}
+
+impl<S, L, C> InProcessAuthority<S, L, C> {
+    pub fn new(service: Arc<AuthorityService<S, L, C>>, caller: CallerHash) -> Self {
+        Self { service, caller }
+    }
+}
+
+impl<S, L, C> std::fmt::Debug for InProcessAuthority<S, L, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("InProcessAuthority")
+    }
+}
+
+fn authority_error(err: MintError) -> AuthorityError {
+    match err {
+        MintError::SpaceExhausted(err) => AuthorityError::Rejected {
+            status: 409,
+            code: "sequence_space_exhausted".to_owned(),
+            message: err.to_string(),
+        },
+        MintError::ClockOutOfRange => AuthorityError::ServerError { status: 500 },
+        MintError::Store(err) | MintError::Ledger(err) => {
+            tracing::error!(error = ?err, "the embedded authority's store failed");
+            AuthorityError::Unavailable { retry_after: None }
+        }
+    }
+}
+
+impl<S: SequenceStore, L: MintLedger, C: Clock> MintAuthority for InProcessAuthority<S, L, C> {
+    async fn mint(&self, request: &MintRequest) -> Result<ChittyId, AuthorityError> {
+        self.service
+            .mint(request.clone(), self.caller)
+            .await
+            .map(|minted| minted.id)
+            .map_err(authority_error)
+    }
+
+    async fn mint_batch(&self, requests: &[MintRequest]) -> Result<Vec<ChittyId>, AuthorityError> {
+        self.service
+            .mint_batch(requests.to_vec(), self.caller)
+            .await
+            .map(|minted| minted.into_iter().map(|m| m.id).collect())
+            .map_err(authority_error)
+    }
+
+    async fn verify(&self, id: &ChittyId) -> Result<bool, AuthorityError> {
+        match self
+            .service
+            .validate(id.as_str())
+            .await
+            .map_err(authority_error)?
+        {
+            Verdict::Minted(_) => Ok(true),
+            Verdict::NotMintedHere(_) | Verdict::Malformed(_) => Ok(false),
+        }
+    }
+
+    async fn health(&self) -> Result<(), AuthorityError> {
+        Ok(())
+    }
+}
+
+/// The verdict cache in this process: the domain's LRU under a lock.
+#[derive(Debug)]
+pub struct InProcessCache {
+    cache: Mutex<ValidationCache<ChittyId, bool>>,
+}
+
+impl InProcessCache {
+    pub fn new(policy: CachePolicy) -> Self {
+        Self {
+            cache: Mutex::new(ValidationCache::new(policy)),
+        }
+    }
+
+    /// Drops expired entries (run every few minutes).
+    pub fn sweep(&self, now: Timestamp) -> usize {
+        self.cache.lock().expect("never poisoned").sweep(now)
+    }
+}
+
+impl VerdictCache for InProcessCache {
+    async fn get(&self, id: &ChittyId, now: Timestamp) -> Result<Option<bool>, CacheError> {
+        Ok(
+            match self.cache.lock().expect("never poisoned").get(id, now) {
+                CacheLookup::Hit(minted) => Some(minted),
+                CacheLookup::Miss => None,
+            },
+        )
+    }
+
+    async fn put(&self, id: &ChittyId, minted: bool, now: Timestamp) -> Result<(), CacheError> {
+        self.cache
+            .lock()
+            .expect("never poisoned")
+            .insert(*id, minted, minted, now);
+        Ok(())
+    }
+
+    fn stats(&self) -> CacheStats {
+        self.cache.lock().expect("never poisoned").stats()
+    }
+}
+
+/// Audit events as structured log lines (target `chittyid::audit`), with the caller's key
+/// hash, never the key.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LogAudit;
+
+impl AuditSink for LogAudit {
+    async fn record(&self, event: AuditEvent) -> Result<(), AuditError> {
+        tracing::info!(
+            target: "chittyid::audit",
+            at_unix_ms = event.at_unix_ms,
+            action = event.action,
+            caller = %event.caller.to_hex(),
+            outcome = event.outcome,
+            ids = ?event.ids,
+            entity = ?event.entity,
+        );
+        Ok(())
+    }
+
+    async fn flush(&self) -> Result<(), AuditError> {
+        Ok(())
+    }
+}

@@ -1,0 +1,19 @@
+//! The gateway's use cases: generate and verify through the authority with the resilience
+//! policies in front of it, validate locally, report health; generic over its ports.
+
+mod idempotency;
+mod in_process;
+mod metrics;
+mod ports;
+mod service;
+
+pub use idempotency::{IdempotencyKey, IdempotencyKeyError, MAX_IDEMPOTENCY_KEY_BYTES};
+pub use in_process::{InProcessAuthority, InProcessCache, LogAudit};
+pub use metrics::{GatewayMetrics, LATENCY_BUCKETS, MetricsSnapshot};
+pub use ports::{
+    AuditError, AuditEvent, AuditSink, AuthorityError, CacheError, GatewayClock, MintAuthority,
+    SystemClocks, VerdictCache,
+};
+pub use service::{
+    GatewayConfig, GatewayError, GatewayService, GeneratedId, HealthSnapshot, Verified,
+};

@@ -1,0 +1,175 @@
+//! What the gateway needs from the outside world: the authority it mints through, a cache of
+//! the authority's verdicts, an audit log, and clocks.
+
+use std::future::Future;
+use std::time::Duration;
+
+use chittyid_domain::ChittyId;
+use chittyid_domain::resilience::{CacheStats, FailureKind, Timestamp};
+
+use crate::authority::{CallerHash, MintRequest};
+
+/// How a call to the authority failed, as the upstream adapter classifies it.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthorityError {
+    #[error("the authority refused the connection")]
+    ConnectionRefused,
+    #[error("the authority's address did not resolve")]
+    Dns,
+    #[error("the connection to the authority broke")]
+    ConnectionReset,
+    #[error("the authority did not answer in time")]
+    Timeout,
+    #[error("the authority is rate limiting this gateway")]
+    RateLimited { retry_after: Option<Duration> },
+    #[error("the authority is unavailable")]
+    Unavailable { retry_after: Option<Duration> },
+    #[error("the authority failed with status {status}")]
+    ServerError { status: u16 },
+    /// The authority refused the request itself (a 4xx other than 401, 403 and 429); its
+    /// message is safe to show the caller.
+    #[error("{message}")]
+    Rejected {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// 401 or 403: the gateway's own credentials are missing or wrong.
+    #[error("the authority did not accept this gateway's token")]
+    Unauthorized,
+    /// A 2xx with a body that made no sense, or an ID that is not canonical.
+    #[error("the authority answered with something that is not a valid answer: {0}")]
+    MalformedResponse(String),
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+impl AuthorityError {
+    /// The class the retry policy decides on.
+    pub fn failure_kind(&self) -> FailureKind {
+        match self {
+            Self::ConnectionRefused => FailureKind::ConnectionRefused,
+            Self::Dns => FailureKind::Dns,
+            Self::ConnectionReset | Self::Unknown(_) => FailureKind::ConnectionReset,
+            Self::Timeout => FailureKind::Timeout,
+            Self::RateLimited { retry_after } => FailureKind::RateLimited {
+                retry_after: *retry_after,
+            },
+            Self::Unavailable { retry_after } => FailureKind::Unavailable {
+                retry_after: *retry_after,
+            },
+            Self::ServerError { status } => FailureKind::ServerError { status: *status },
+            Self::Rejected { status, .. } => FailureKind::ClientError { status: *status },
+            Self::Unauthorized => FailureKind::ClientError { status: 401 },
+            Self::MalformedResponse(_) => FailureKind::MalformedResponse,
+        }
+    }
+
+    /// Whether the failure says the authority is unhealthy (and so counts at the breaker).
+    /// A refused request or a credentials problem says nothing about its health.
+    pub fn is_upstream_fault(&self) -> bool {
+        !matches!(self, Self::Rejected { .. } | Self::Unauthorized)
+    }
+}
+
+/// The ChittyID authority, over HTTP or in process.
+pub trait MintAuthority: Send + Sync + 'static {
+    fn mint(
+        &self,
+        request: &MintRequest,
+    ) -> impl Future<Output = Result<ChittyId, AuthorityError>> + Send;
+
+    fn mint_batch(
+        &self,
+        requests: &[MintRequest],
+    ) -> impl Future<Output = Result<Vec<ChittyId>, AuthorityError>> + Send;
+
+    /// Whether the authority minted `id`.
+    fn verify(&self, id: &ChittyId) -> impl Future<Output = Result<bool, AuthorityError>> + Send;
+
+    fn health(&self) -> impl Future<Output = Result<(), AuthorityError>> + Send;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    #[error("the cache is unreachable")]
+    Unreachable,
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+/// The authority's verdicts, cached. A failing cache degrades to asking the authority.
+pub trait VerdictCache: Send + Sync + 'static {
+    fn get(
+        &self,
+        id: &ChittyId,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Option<bool>, CacheError>> + Send;
+
+    fn put(
+        &self,
+        id: &ChittyId,
+        minted: bool,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<(), CacheError>> + Send;
+
+    fn stats(&self) -> CacheStats;
+}
+
+/// One auditable act.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    pub at_unix_ms: i64,
+    pub action: &'static str,
+    /// SHA-256 of the caller's API key; the key itself is never kept.
+    pub caller: CallerHash,
+    pub outcome: &'static str,
+    pub ids: Vec<String>,
+    pub entity: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("the audit log is unavailable")]
+    Unavailable,
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+/// Where audit events go. `record` may buffer; `flush` makes everything recorded durable (the
+/// server calls it on shutdown).
+pub trait AuditSink: Send + Sync + 'static {
+    fn record(&self, event: AuditEvent) -> impl Future<Output = Result<(), AuditError>> + Send;
+
+    fn flush(&self) -> impl Future<Output = Result<(), AuditError>> + Send;
+}
+
+/// The gateway's clocks: monotonic for the policies, wall time for records.
+pub trait GatewayClock: Send + Sync + 'static {
+    fn monotonic(&self) -> Timestamp;
+    fn unix_ms(&self) -> i64;
+}
+
+/// The real clocks.
+#[derive(Debug, Clone, Copy)]
+pub struct SystemClocks {
+    origin: std::time::Instant,
+}
+
+impl Default for SystemClocks {
+    fn default() -> Self {
+        Self {
+            origin: std::time::Instant::now(),
+        }
+    }
+}
+
+impl GatewayClock for SystemClocks {
+    fn monotonic(&self) -> Timestamp {
+        Timestamp::from_duration(self.origin.elapsed())
+    }
+
+    fn unix_ms(&self) -> i64 {
+        crate::authority::Clock::now_unix_ms(&crate::authority::SystemClock)
+    }
+}

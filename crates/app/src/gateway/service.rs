@@ -1,0 +1,585 @@
+//! The gateway's use cases: generate through the authority behind the breaker, retry policy
+//! and retry budget; validate locally and, when asked, with the authority through the cache;
+//! health and statistics; and the background connection monitor.
+
+use std::future::Future;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use chittyid_domain::ChittyId;
+use chittyid_domain::resilience::{
+    BreakerCounters, BreakerState, CacheStats, CircuitBreaker, ConfigError, ConnectionMonitor,
+    ConnectionState, GiveUp, Idempotency, MonitorStats, Outcome, Permit, RateLimiter, Rejected,
+    ResilienceConfig, RetryBudget, RetryDecision, RetryPolicy, SplitMix64, Timestamp,
+};
+
+use super::idempotency::{Begin, IdempotencyKey, IdempotencyStore};
+use super::metrics::GatewayMetrics;
+use super::ports::{
+    AuditEvent, AuditSink, AuthorityError, GatewayClock, MintAuthority, VerdictCache,
+};
+use crate::authority::{CallerHash, MintRequest};
+
+#[derive(Debug, Clone, Copy)]
+pub struct GatewayConfig {
+    pub resilience: ResilienceConfig,
+    /// IDs per minute per API key; `None` turns the limit off.
+    pub rate_limit_per_minute: Option<u32>,
+    pub idempotency_ttl: Duration,
+    pub idempotency_capacity: usize,
+    /// How long a repeated request waits for the first one with its key to finish.
+    pub idempotency_wait: Duration,
+    /// Distinct API keys the rate limiter tracks at most.
+    pub rate_limited_keys: usize,
+    /// Seed of the jitter RNG; fixed in tests, random in production.
+    pub seed: u64,
+}
+
+impl GatewayConfig {
+    pub const DEFAULT_RATE_LIMIT: u32 = 100;
+
+    pub fn new(resilience: ResilienceConfig, seed: u64) -> Self {
+        Self {
+            resilience,
+            rate_limit_per_minute: Some(Self::DEFAULT_RATE_LIMIT),
+            idempotency_ttl: Duration::from_secs(24 * 60 * 60),
+            idempotency_capacity: 100_000,
+            idempotency_wait: Duration::from_secs(30),
+            rate_limited_keys: 100_000,
+            seed,
+        }
+    }
+}
+
+/// Why the gateway did not generate or verify.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    #[error("rate limit of {limit} IDs per minute reached for this API key")]
+    RateLimited { retry_after: Duration, limit: u32 },
+    #[error("this Idempotency-Key was used with a different request body")]
+    IdempotencyMismatch,
+    #[error("a request with this Idempotency-Key is still being served; retry shortly")]
+    IdempotencyInProgress,
+    #[error("{0}")]
+    BreakerOpen(Rejected),
+    #[error("the ChittyID authority is unavailable: {reason}")]
+    Unavailable {
+        retry_after: Option<Duration>,
+        reason: String,
+    },
+    #[error("the ChittyID authority did not answer in time")]
+    Timeout,
+    #[error("the ChittyID authority gave an invalid answer")]
+    BadUpstream,
+    #[error(
+        "the ChittyID authority did not accept this gateway's credentials; check CHITTY_ID_TOKEN"
+    )]
+    Misconfigured,
+    /// The authority refused the request itself; its message is the caller's to read.
+    #[error("{message}")]
+    Rejected {
+        status: u16,
+        code: String,
+        message: String,
+    },
+}
+
+/// A generated ID and the entity name it was asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedId {
+    pub id: ChittyId,
+    pub entity: String,
+}
+
+/// What a verification found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verified {
+    pub minted_by_authority: bool,
+    pub from_cache: bool,
+}
+
+/// Everything the health document and the metrics show.
+#[derive(Debug, Clone, Copy)]
+pub struct HealthSnapshot {
+    pub connection: ConnectionState,
+    pub connection_stats: MonitorStats,
+    pub breaker: BreakerState,
+    pub breaker_counters: BreakerCounters,
+    pub cache: CacheStats,
+}
+
+struct Control {
+    breaker: CircuitBreaker,
+    budget: RetryBudget,
+    rng: SplitMix64,
+}
+
+pub struct GatewayService<A, V, S, C> {
+    authority: A,
+    cache: V,
+    audit: S,
+    clock: C,
+    config: GatewayConfig,
+    retry: RetryPolicy,
+    control: Mutex<Control>,
+    monitor: Mutex<(ConnectionMonitor, SplitMix64)>,
+    limiter: Option<Mutex<RateLimiter<CallerHash>>>,
+    idempotency: IdempotencyStore<Vec<GeneratedId>>,
+    metrics: GatewayMetrics,
+}
+
+impl<A, V, S, C> std::fmt::Debug for GatewayService<A, V, S, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GatewayService").finish_non_exhaustive()
+    }
+}
+
+/// Returns the breaker permit whatever happens: with an outcome, or cancelled if the call is
+/// dropped half-way.
+struct PermitGuard<'a> {
+    control: &'a Mutex<Control>,
+    permit: Option<Permit>,
+}
+
+impl PermitGuard<'_> {
+    fn finish(mut self, outcome: Outcome, now: Timestamp) {
+        if let Some(permit) = self.permit.take() {
+            let mut control = self.control.lock().expect("never poisoned");
+            let Control { breaker, rng, .. } = &mut *control;
+            breaker.record(permit, outcome, now, rng);
+        }
+    }
+}
+
+impl Drop for PermitGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(permit) = self.permit.take()
+            && let Ok(mut control) = self.control.lock()
+        {
+            control.breaker.cancel(permit);
+        }
+    }
+}
+
+/// Forgets an in-flight idempotency key unless the request completed.
+struct KeyGuard<'a, T: Clone> {
+    store: &'a IdempotencyStore<T>,
+    caller: CallerHash,
+    key: Option<&'a IdempotencyKey>,
+}
+
+impl<T: Clone> Drop for KeyGuard<'_, T> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.store.abandon(self.caller, key);
+        }
+    }
+}
+
+impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewayService<A, V, S, C> {
+    pub fn try_new(
+        authority: A,
+        cache: V,
+        audit: S,
+        clock: C,
+        config: GatewayConfig,
+    ) -> Result<Self, ConfigError> {
+        let limiter = config
+            .rate_limit_per_minute
+            .map(|limit| {
+                RateLimiter::try_new(limit, Duration::from_secs(60), config.rate_limited_keys)
+                    .map(Mutex::new)
+            })
+            .transpose()?;
+        Ok(Self {
+            control: Mutex::new(Control {
+                breaker: CircuitBreaker::try_new(config.resilience.breaker)?,
+                budget: RetryBudget::try_new(config.resilience.budget)?,
+                rng: SplitMix64::new(config.seed),
+            }),
+            monitor: Mutex::new((
+                ConnectionMonitor::try_new(config.resilience.monitor)?,
+                SplitMix64::new(config.seed ^ 0x5eed),
+            )),
+            retry: config.resilience.retry,
+            limiter,
+            idempotency: IdempotencyStore::new(config.idempotency_ttl, config.idempotency_capacity),
+            metrics: GatewayMetrics::default(),
+            authority,
+            cache,
+            audit,
+            clock,
+            config,
+        })
+    }
+
+    pub fn config(&self) -> &GatewayConfig {
+        &self.config
+    }
+
+    pub fn metrics(&self) -> &GatewayMetrics {
+        &self.metrics
+    }
+
+    pub fn audit(&self) -> &S {
+        &self.audit
+    }
+
+    /// Generates one ID per request through the authority. With a key, a repeat of the same
+    /// request gets the same IDs.
+    pub async fn generate(
+        &self,
+        requests: Vec<MintRequest>,
+        caller: CallerHash,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Vec<GeneratedId>, GatewayError> {
+        let started = self.clock.monotonic();
+        let mut guard = KeyGuard {
+            store: &self.idempotency,
+            caller,
+            key: None,
+        };
+        if let Some(key) = key {
+            let deadline = started + self.config.idempotency_wait;
+            loop {
+                match self.idempotency.begin(caller, key, self.clock.monotonic()) {
+                    Begin::Proceed => break,
+                    Begin::Replay(ids) => return Ok(ids),
+                    Begin::Mismatch => return Err(GatewayError::IdempotencyMismatch),
+                    Begin::Wait(mut waiting) => {
+                        let left = deadline.saturating_since(self.clock.monotonic());
+                        if tokio::time::timeout(left, waiting.changed()).await.is_err() {
+                            return Err(GatewayError::IdempotencyInProgress);
+                        }
+                    }
+                }
+            }
+            guard.key = Some(key);
+        }
+        self.check_rate(caller, requests.len())?;
+        let result = self.mint_through_policies(&requests).await;
+        let elapsed = self.clock.monotonic().saturating_since(started);
+        self.metrics
+            .record_generation(requests.len(), result.is_ok(), elapsed);
+        let outcome = match &result {
+            Ok(_) => "ok",
+            Err(err) => error_outcome(err),
+        };
+        let ids: Vec<GeneratedId> = match result {
+            Ok(ids) => ids
+                .into_iter()
+                .zip(&requests)
+                .map(|(id, request)| GeneratedId {
+                    id,
+                    entity: request.entity.as_str().to_owned(),
+                })
+                .collect(),
+            Err(err) => {
+                self.audit_event("generate", caller, outcome, Vec::new(), &requests)
+                    .await;
+                return Err(err);
+            }
+        };
+        if let Some(key) = guard.key.take() {
+            self.idempotency
+                .complete(caller, key, ids.clone(), self.clock.monotonic());
+        }
+        let shown = ids.iter().map(|g| g.id.to_string()).collect();
+        self.audit_event("generate", caller, outcome, shown, &requests)
+            .await;
+        Ok(ids)
+    }
+
+    /// Asks the authority whether it minted `id`, through the cache.
+    pub async fn verify(
+        &self,
+        id: &ChittyId,
+        caller: CallerHash,
+    ) -> Result<Verified, GatewayError> {
+        let now = self.clock.monotonic();
+        match self.cache.get(id, now).await {
+            Ok(Some(minted)) => {
+                return Ok(Verified {
+                    minted_by_authority: minted,
+                    from_cache: true,
+                });
+            }
+            Ok(None) => {}
+            Err(err) => tracing::warn!(error = %err, "verdict cache failed; asking the authority"),
+        }
+        let minted = self
+            .call_authority(Idempotency::Idempotent, || self.authority.verify(id))
+            .await?;
+        if let Err(err) = self.cache.put(id, minted, self.clock.monotonic()).await {
+            tracing::warn!(error = %err, "verdict cache failed to store an answer");
+        }
+        self.audit
+            .record(AuditEvent {
+                at_unix_ms: self.clock.unix_ms(),
+                action: "verify",
+                caller,
+                outcome: if minted { "minted" } else { "not_minted" },
+                ids: vec![id.to_string()],
+                entity: None,
+            })
+            .await
+            .unwrap_or_else(|err| tracing::warn!(error = %err, "audit event lost"));
+        Ok(Verified {
+            minted_by_authority: minted,
+            from_cache: false,
+        })
+    }
+
+    pub fn health(&self) -> HealthSnapshot {
+        let now = self.clock.monotonic();
+        let (connection, connection_stats) = {
+            let monitor = self.monitor.lock().expect("never poisoned");
+            (monitor.0.state(), monitor.0.stats(now))
+        };
+        let (breaker, breaker_counters) = {
+            let mut control = self.control.lock().expect("never poisoned");
+            let Control { breaker, rng, .. } = &mut *control;
+            (breaker.state(now, rng), breaker.counters())
+        };
+        HealthSnapshot {
+            connection,
+            connection_stats,
+            breaker,
+            breaker_counters,
+            cache: self.cache.stats(),
+        }
+    }
+
+    /// Runs the connection monitor until `stop` resolves: health checks in the background,
+    /// never in the way of minting.
+    pub async fn drive_monitor(&self, stop: impl Future<Output = ()>) {
+        let mut stop = std::pin::pin!(stop);
+        let timeout = self.config.resilience.monitor.health_timeout;
+        let first = self
+            .monitor
+            .lock()
+            .expect("never poisoned")
+            .0
+            .connect(self.clock.monotonic());
+        let mut pending = first;
+        loop {
+            if let Some(check) = pending.take() {
+                let result = match tokio::time::timeout(timeout, self.authority.health()).await {
+                    Ok(Ok(())) => Ok(()),
+                    Ok(Err(err)) => Err(err.to_string()),
+                    Err(_) => Err(format!("no answer within {timeout:?}")),
+                };
+                let mut monitor = self.monitor.lock().expect("never poisoned");
+                let (monitor, rng) = &mut *monitor;
+                monitor.on_health_check(check, result, self.clock.monotonic(), rng);
+                for event in monitor.drain_events() {
+                    tracing::info!(?event, "connection monitor");
+                }
+            }
+            let wait = {
+                let mut monitor = self.monitor.lock().expect("never poisoned");
+                let now = self.clock.monotonic();
+                pending = monitor.0.poll(now);
+                monitor
+                    .0
+                    .next_check_at()
+                    .map_or(Duration::from_secs(1), |due| due.saturating_since(now))
+            };
+            if pending.is_some() {
+                continue;
+            }
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = &mut stop => {
+                    self.monitor.lock().expect("never poisoned").0.disconnect(self.clock.monotonic());
+                    return;
+                }
+            }
+        }
+    }
+
+    fn check_rate(&self, caller: CallerHash, count: usize) -> Result<(), GatewayError> {
+        let Some(limiter) = &self.limiter else {
+            return Ok(());
+        };
+        let mut limiter = limiter.lock().expect("never poisoned");
+        let cost = u32::try_from(count).unwrap_or(u32::MAX);
+        limiter
+            .try_acquire(&caller, cost, self.clock.monotonic())
+            .map_err(|retry_after| GatewayError::RateLimited {
+                retry_after,
+                limit: limiter.limit(),
+            })
+    }
+
+    async fn mint_through_policies(
+        &self,
+        requests: &[MintRequest],
+    ) -> Result<Vec<ChittyId>, GatewayError> {
+        // A mint is not idempotent upstream: after a timeout or a broken connection the
+        // authority may have minted, so only failures that prove it did not are retried.
+        if let [request] = requests {
+            self.call_authority(Idempotency::NotIdempotent, || async {
+                self.authority.mint(request).await.map(|id| vec![id])
+            })
+            .await
+        } else {
+            self.call_authority(Idempotency::NotIdempotent, || {
+                self.authority.mint_batch(requests)
+            })
+            .await
+        }
+    }
+
+    /// One call to the authority: one breaker permit for the whole retry sequence, retries as
+    /// the policy and the budget allow, each attempt within its timeout.
+    async fn call_authority<T, F, Fut>(
+        &self,
+        idempotency: Idempotency,
+        mut attempt: F,
+    ) -> Result<T, GatewayError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, AuthorityError>>,
+    {
+        let now = self.clock.monotonic();
+        let permit = {
+            let mut control = self.control.lock().expect("never poisoned");
+            let Control {
+                breaker,
+                budget,
+                rng,
+            } = &mut *control;
+            budget.deposit(now);
+            breaker
+                .try_acquire(now, rng)
+                .map_err(GatewayError::BreakerOpen)?
+        };
+        let guard = PermitGuard {
+            control: &self.control,
+            permit: Some(permit),
+        };
+        let mut state = self.retry.start(now);
+        loop {
+            let now = self.clock.monotonic();
+            let Some(timeout) = self.retry.attempt_timeout(&state, now) else {
+                guard.finish(Outcome::Failure { retry_after: None }, now);
+                return Err(GatewayError::Timeout);
+            };
+            let result = match tokio::time::timeout(timeout, attempt()).await {
+                Ok(result) => result,
+                Err(_) => Err(AuthorityError::Timeout),
+            };
+            let err = match result {
+                Ok(value) => {
+                    guard.finish(Outcome::Success, self.clock.monotonic());
+                    return Ok(value);
+                }
+                Err(err) => err,
+            };
+            let now = self.clock.monotonic();
+            let decision = {
+                let mut control = self.control.lock().expect("never poisoned");
+                let Control { budget, rng, .. } = &mut *control;
+                match self.retry.after_failure(
+                    &mut state,
+                    err.failure_kind(),
+                    idempotency,
+                    now,
+                    rng,
+                ) {
+                    RetryDecision::RetryAfter(delay) if budget.try_withdraw(now) => {
+                        RetryDecision::RetryAfter(delay)
+                    }
+                    RetryDecision::RetryAfter(_) => RetryDecision::GiveUp(GiveUp::BudgetExhausted),
+                    give_up => give_up,
+                }
+            };
+            match decision {
+                RetryDecision::RetryAfter(delay) => {
+                    tracing::debug!(error = %err, ?delay, "retrying the authority");
+                    tokio::time::sleep(delay).await;
+                }
+                RetryDecision::GiveUp(why) => {
+                    let outcome = if err.is_upstream_fault() {
+                        Outcome::Failure {
+                            retry_after: err.failure_kind().retry_after(),
+                        }
+                    } else {
+                        Outcome::Ignored
+                    };
+                    guard.finish(outcome, now);
+                    tracing::warn!(error = %err, reason = %why, "the authority call failed");
+                    return Err(gateway_error(err));
+                }
+            }
+        }
+    }
+
+    async fn audit_event(
+        &self,
+        action: &'static str,
+        caller: CallerHash,
+        outcome: &'static str,
+        ids: Vec<String>,
+        requests: &[MintRequest],
+    ) {
+        let entity = requests.first().map(|r| r.entity.as_str().to_owned());
+        let event = AuditEvent {
+            at_unix_ms: self.clock.unix_ms(),
+            action,
+            caller,
+            outcome,
+            ids,
+            entity,
+        };
+        if let Err(err) = self.audit.record(event).await {
+            tracing::warn!(error = %err, "audit event lost");
+        }
+    }
+}
+
+fn gateway_error(err: AuthorityError) -> GatewayError {
+    match err {
+        AuthorityError::Timeout => GatewayError::Timeout,
+        AuthorityError::RateLimited { retry_after }
+        | AuthorityError::Unavailable { retry_after } => GatewayError::Unavailable {
+            retry_after,
+            reason: err.to_string(),
+        },
+        AuthorityError::ConnectionRefused
+        | AuthorityError::Dns
+        | AuthorityError::ConnectionReset
+        | AuthorityError::Unknown(_) => GatewayError::Unavailable {
+            retry_after: None,
+            reason: err.to_string(),
+        },
+        AuthorityError::ServerError { .. } | AuthorityError::MalformedResponse(_) => {
+            GatewayError::BadUpstream
+        }
+        AuthorityError::Unauthorized => GatewayError::Misconfigured,
+        AuthorityError::Rejected {
+            status,
+            code,
+            message,
+        } => GatewayError::Rejected {
+            status,
+            code,
+            message,
+        },
+    }
+}
+
+fn error_outcome(err: &GatewayError) -> &'static str {
+    match err {
+        GatewayError::RateLimited { .. } => "rate_limited",
+        GatewayError::IdempotencyMismatch | GatewayError::IdempotencyInProgress => {
+            "idempotency_conflict"
+        }
+        GatewayError::BreakerOpen(_) => "breaker_open",
+        GatewayError::Unavailable { .. } => "unavailable",
+        GatewayError::Timeout => "timeout",
+        GatewayError::BadUpstream | GatewayError::Misconfigured => "bad_upstream",
+        GatewayError::Rejected { .. } => "rejected",
+    }
+}
