@@ -243,7 +243,7 @@ mod tests {
         let store: IdempotencyStore<u8> = IdempotencyStore::new(Duration::from_secs(60), 10);
         let key = IdempotencyKey::try_new("k", b"body").expect("valid");
         assert!(matches!(store.begin(caller(), &key, at(0)), Begin::Proceed));
-        let Begin::Wait(mut waiting) = store.begin(caller(), &key, at(0)) else {
+        let Begin::Wait(waiting) = store.begin(caller(), &key, at(0)) else {
             panic!("expected to wait");
         };
         store.abandon(caller(), &key);
