@@ -7,28 +7,20 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use chittyid_app::authority::{
-    AuthorityService, CallerHash, Clock, Metadata, MetadataError, MintError, MintLedger,
-    MintRequest, Minted, SequenceStore, Verdict,
+    AuthorityService, CallerHash, Clock, MintError, MintLedger, MintRequest, Minted, SequenceStore,
+    Verdict,
 };
-use chittyid_domain::{EntityName, Jurisdiction, Region, TrustLevel};
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
-use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::body::{parse_json, read_json_body};
+use crate::body::read_json_body;
 use crate::error::{ApiError, json_response};
+use crate::mint_body::{MAX_BATCH_BODY_BYTES, MAX_MINT_BODY_BYTES, parse_batch, parse_mint};
 use crate::server::Handler;
 use crate::time::rfc3339_millis;
 use crate::tokens::TokenSet;
-
-/// Largest body of `POST /v1/mint`: the metadata limit plus room for the other fields.
-pub const MAX_MINT_BODY_BYTES: usize = 16 * 1024;
-/// Most requests in one `POST /v1/mint/batch`.
-pub const MAX_BATCH_REQUESTS: usize = 100;
-/// Largest body of `POST /v1/mint/batch`.
-pub const MAX_BATCH_BODY_BYTES: usize = MAX_BATCH_REQUESTS * MAX_MINT_BODY_BYTES;
 
 /// Writes extra Prometheus lines (the store's counters) into `/v1/metrics`.
 pub type MetricsSource = Box<dyn Fn(&mut String) + Send + Sync>;
@@ -50,27 +42,6 @@ impl<S, L, C> std::fmt::Debug for AuthorityApi<S, L, C> {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct MintBody {
-    #[serde(default)]
-    entity: Value,
-    #[serde(default)]
-    metadata: Option<Value>,
-    #[serde(default)]
-    region: Option<u8>,
-    #[serde(default)]
-    jurisdiction: Option<String>,
-    #[serde(default)]
-    trust_level: Option<u8>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct BatchBody {
-    requests: Vec<Value>,
-}
-
 impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
     pub fn new(
         service: Arc<AuthorityService<S, L, C>>,
@@ -88,7 +59,12 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
     }
 
     async fn route(&self, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, ApiError> {
-        let path = request.uri().path().to_owned();
+        // `/api/v1/...` is the same API: base URLs normalised the v2.2.0 way end up there.
+        let full_path = request.uri().path();
+        let path = full_path
+            .strip_prefix("/api")
+            .unwrap_or(full_path)
+            .to_owned();
         let method = request.method().clone();
         match (path.as_str(), &method) {
             ("/v1/health", &Method::GET) => Ok(self.health()),
@@ -155,7 +131,7 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
     async fn mint(&self, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, ApiError> {
         let caller = CallerHash(self.tokens.authenticate(request.headers())?);
         let body = read_json_body(request, MAX_MINT_BODY_BYTES).await?;
-        let request = mint_request(parse_json(&body)?)?;
+        let request = parse_mint(&body)?;
         let mut minted = self.service_mint(vec![request], caller).await?;
         let minted = minted.pop().expect("one request, one ID");
         Ok(json_response(StatusCode::OK, &minted_json(&minted)))
@@ -167,37 +143,7 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
     ) -> Result<Response<Full<Bytes>>, ApiError> {
         let caller = CallerHash(self.tokens.authenticate(request.headers())?);
         let body = read_json_body(request, MAX_BATCH_BODY_BYTES).await?;
-        let batch: BatchBody = parse_json(&body)?;
-        if batch.requests.is_empty() {
-            return Err(ApiError::bad_request(
-                "batch_size",
-                format!("a batch holds 1 to {MAX_BATCH_REQUESTS} requests; this one is empty"),
-            ));
-        }
-        if batch.requests.len() > MAX_BATCH_REQUESTS {
-            return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "batch_size",
-                format!(
-                    "a batch holds 1 to {MAX_BATCH_REQUESTS} requests; this one holds {}",
-                    batch.requests.len()
-                ),
-            ));
-        }
-        let requests = batch
-            .requests
-            .into_iter()
-            .enumerate()
-            .map(|(index, value)| {
-                let body: MintBody = serde_json::from_value(value).map_err(|err| {
-                    ApiError::bad_request("invalid_field", format!("requests[{index}]: {err}"))
-                })?;
-                mint_request(body).map_err(|mut err| {
-                    err.message = format!("requests[{index}]: {}", err.message);
-                    err
-                })
-            })
-            .collect::<Result<Vec<_>, ApiError>>()?;
+        let requests = parse_batch(&body)?;
         let minted = self.service_mint(requests, caller).await?;
         let ids: Vec<&str> = minted.iter().map(|m| m.id.as_str()).collect();
         let results: Vec<Value> = minted.iter().map(minted_json).collect();
@@ -280,45 +226,6 @@ fn minted_json(minted: &Minted) -> Value {
     })
 }
 
-fn mint_request(body: MintBody) -> Result<MintRequest, ApiError> {
-    let entity = match &body.entity {
-        Value::String(name) => EntityName::parse(name),
-        other => EntityName::parse(&other.to_string()),
-    }
-    .map_err(|err| ApiError::bad_request(err.code(), err.to_string()))?;
-    let mut request = MintRequest::new(entity);
-    request.metadata = match &body.metadata {
-        None | Some(Value::Null) => None,
-        Some(value) => Some(Metadata::try_new(value).map_err(|err| match err {
-            MetadataError::TooLarge { .. } => ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "metadata_too_large",
-                err.to_string(),
-            ),
-            MetadataError::NotAnObject => {
-                ApiError::bad_request("invalid_metadata", err.to_string())
-            }
-        })?),
-    };
-    request.region = body
-        .region
-        .map(Region::try_new)
-        .transpose()
-        .map_err(|err| ApiError::bad_request("invalid_region", err.to_string()))?;
-    request.jurisdiction = body
-        .jurisdiction
-        .as_deref()
-        .map(Jurisdiction::try_new)
-        .transpose()
-        .map_err(|err| ApiError::bad_request("invalid_jurisdiction", err.to_string()))?;
-    request.trust_level = body
-        .trust_level
-        .map(TrustLevel::try_new)
-        .transpose()
-        .map_err(|err| ApiError::bad_request("invalid_trust_level", err.to_string()))?;
-    Ok(request)
-}
-
 fn mint_error(err: MintError) -> ApiError {
     match err {
         MintError::SpaceExhausted(err) => ApiError::new(
@@ -344,7 +251,7 @@ fn mint_error(err: MintError) -> ApiError {
 }
 
 /// Decodes `%XX` escapes of a path segment; the result must be UTF-8.
-fn percent_decode(segment: &str) -> Result<String, ApiError> {
+pub(crate) fn percent_decode(segment: &str) -> Result<String, ApiError> {
     let bad = || {
         ApiError::bad_request(
             "invalid_path",

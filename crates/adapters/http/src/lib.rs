@@ -4,9 +4,12 @@
 pub mod authority;
 mod body;
 mod error;
+pub mod gateway;
+mod mint_body;
 pub mod server;
 mod time;
 mod tokens;
 
 pub use error::ApiError;
+pub use mint_body::{MAX_BATCH_BODY_BYTES, MAX_BATCH_REQUESTS, MAX_MINT_BODY_BYTES};
 pub use tokens::TokenSet;

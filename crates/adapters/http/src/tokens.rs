@@ -96,18 +96,20 @@ mod tests {
         assert_eq!(
             tokens
                 .authenticate(&headers("Bearer gamma"))
-                .map_err(|e| e.code),
-            Err("invalid_token")
+                .map_err(|e| e.code.into_owned()),
+            Err("invalid_token".to_owned())
         );
         assert_eq!(
             tokens
                 .authenticate(&headers("Basic YWxwaGE="))
-                .map_err(|e| e.code),
-            Err("missing_token")
+                .map_err(|e| e.code.into_owned()),
+            Err("missing_token".to_owned())
         );
         assert_eq!(
-            tokens.authenticate(&HeaderMap::new()).map_err(|e| e.code),
-            Err("missing_token")
+            tokens
+                .authenticate(&HeaderMap::new())
+                .map_err(|e| e.code.into_owned()),
+            Err("missing_token".to_owned())
         );
         assert!(!format!("{tokens:?}").contains("alpha"));
     }

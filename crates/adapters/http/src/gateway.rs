@@ -1,0 +1,517 @@
+//! The gateway's HTTP API: generate (one and batch), validate (one, with `?verify=true`, and
+//! batch), health (`/health` and the SPEC section 3 document), and Prometheus metrics.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use chittyid_app::authority::CallerHash;
+use chittyid_app::gateway::{
+    AuditSink, GatewayClock, GatewayError, GatewayService, GeneratedId, IdempotencyKey,
+    LATENCY_BUCKETS, MintAuthority, VerdictCache,
+};
+use chittyid_app::validation::ValidationReport;
+use chittyid_domain::{ChittyId, V2_2_0_ENTITY_NAMES, ValidationOptions};
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::body::{parse_json, read_json_body};
+use crate::error::{ApiError, json_response};
+use crate::mint_body::{MAX_BATCH_BODY_BYTES, MAX_MINT_BODY_BYTES, parse_batch, parse_mint};
+use crate::server::Handler;
+use crate::tokens::TokenSet;
+
+/// Most IDs in one `POST /api/id/validate`.
+pub const MAX_VALIDATE_BATCH: usize = 1_000;
+/// Largest body of `POST /api/id/validate`.
+pub const MAX_VALIDATE_BODY_BYTES: usize = 256 * 1024;
+/// The `Idempotency-Key` header.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+pub struct GatewayApi<A, V, S, C> {
+    service: Arc<GatewayService<A, V, S, C>>,
+    api_keys: TokenSet,
+}
+
+impl<A, V, S, C> std::fmt::Debug for GatewayApi<A, V, S, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GatewayApi")
+            .field("api_keys", &self.api_keys)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ValidateBatch {
+    ids: Vec<Value>,
+    #[serde(default)]
+    legacy: bool,
+}
+
+impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewayApi<A, V, S, C> {
+    pub fn new(service: Arc<GatewayService<A, V, S, C>>, api_keys: TokenSet) -> Self {
+        Self { service, api_keys }
+    }
+
+    async fn route(&self, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, ApiError> {
+        let path = request.uri().path().to_owned();
+        let query = request.uri().query().unwrap_or("").to_owned();
+        match (path.as_str(), request.method()) {
+            ("/health", &Method::GET) => Ok(self.health()),
+            ("/api/id/health", &Method::GET) => Ok(self.health_document()),
+            ("/metrics", &Method::GET) => Ok(self.metrics()),
+            ("/api/id/generate" | "/api/id/mint", &Method::POST) => {
+                self.generate(request, false).await
+            }
+            ("/api/id/generate/batch" | "/api/id/mint/batch", &Method::POST) => {
+                self.generate(request, true).await
+            }
+            ("/api/id/validate", &Method::POST) => self.validate_batch(request).await,
+            (path, &Method::GET) if path.starts_with("/api/id/validate/") => {
+                let caller = CallerHash(self.api_keys.authenticate(request.headers())?);
+                let id = crate::authority::percent_decode(&path["/api/id/validate/".len()..])?;
+                self.validate_one(&id, &query, caller).await
+            }
+            (
+                "/health"
+                | "/api/id/health"
+                | "/metrics"
+                | "/api/id/generate"
+                | "/api/id/mint"
+                | "/api/id/generate/batch"
+                | "/api/id/mint/batch"
+                | "/api/id/validate",
+                _,
+            ) => Err(ApiError::method_not_allowed()),
+            (path, _) if path.starts_with("/api/id/validate/") => {
+                Err(ApiError::method_not_allowed())
+            }
+            _ => Err(ApiError::not_found()),
+        }
+    }
+
+    async fn generate(
+        &self,
+        request: Request<Incoming>,
+        batch: bool,
+    ) -> Result<Response<Full<Bytes>>, ApiError> {
+        let caller = CallerHash(self.api_keys.authenticate(request.headers())?);
+        let key_header = request
+            .headers()
+            .get(IDEMPOTENCY_KEY)
+            .map(|v| v.to_str().map(str::to_owned))
+            .transpose()
+            .map_err(|_| {
+                ApiError::bad_request(
+                    "invalid_idempotency_key",
+                    "the Idempotency-Key header must be visible ASCII",
+                )
+            })?;
+        let limit = if batch {
+            MAX_BATCH_BODY_BYTES
+        } else {
+            MAX_MINT_BODY_BYTES
+        };
+        let body = read_json_body(request, limit).await?;
+        let requests = if batch {
+            parse_batch(&body)?
+        } else {
+            vec![parse_mint(&body)?]
+        };
+        let key = key_header
+            .map(|key| IdempotencyKey::try_new(&key, &body))
+            .transpose()
+            .map_err(|err| ApiError::bad_request("invalid_idempotency_key", err.to_string()))?;
+        let generated = self
+            .service
+            .generate(requests, caller, key.as_ref())
+            .await
+            .map_err(gateway_error)?;
+        let body = if batch {
+            json!({
+                "chittyIds": generated.iter().map(|g| g.id.as_str()).collect::<Vec<_>>(),
+                "results": generated.iter().map(generated_json).collect::<Vec<_>>(),
+            })
+        } else {
+            generated_json(&generated[0])
+        };
+        Ok(json_response(StatusCode::OK, &body))
+    }
+
+    async fn validate_one(
+        &self,
+        input: &str,
+        query: &str,
+        caller: CallerHash,
+    ) -> Result<Response<Full<Bytes>>, ApiError> {
+        let verify = query_flag(query, "verify");
+        let options = ValidationOptions {
+            accept_legacy: query_flag(query, "legacy"),
+        };
+        let report = ValidationReport::new(input, options);
+        self.service.metrics().record_validations(1);
+        let mut body = serde_json::to_value(&report).map_err(|_| ApiError::internal())?;
+        if verify {
+            body["authority"] = match ChittyId::parse(input) {
+                Ok(id) => {
+                    let verified = self
+                        .service
+                        .verify(&id, caller)
+                        .await
+                        .map_err(gateway_error)?;
+                    body["valid"] = json!(verified.minted_by_authority);
+                    json!({"minted": verified.minted_by_authority, "cached": verified.from_cache})
+                }
+                Err(_) => Value::Null,
+            };
+        }
+        Ok(json_response(StatusCode::OK, &body))
+    }
+
+    async fn validate_batch(
+        &self,
+        request: Request<Incoming>,
+    ) -> Result<Response<Full<Bytes>>, ApiError> {
+        self.api_keys.authenticate(request.headers())?;
+        let body = read_json_body(request, MAX_VALIDATE_BODY_BYTES).await?;
+        let batch: ValidateBatch = parse_json(&body)?;
+        if batch.ids.len() > MAX_VALIDATE_BATCH {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "batch_size",
+                format!(
+                    "a validation batch holds at most {MAX_VALIDATE_BATCH} IDs; this one holds {}",
+                    batch.ids.len()
+                ),
+            ));
+        }
+        let options = ValidationOptions {
+            accept_legacy: batch.legacy,
+        };
+        let results: Vec<Value> = batch
+            .ids
+            .iter()
+            .map(|value| match value {
+                Value::String(input) => serde_json::to_value(ValidationReport::new(input, options))
+                    .unwrap_or(Value::Null),
+                other => json!({
+                    "input": other,
+                    "valid": false,
+                    "format": "unknown",
+                    "error": {"code": "not_a_string", "segment": null, "position": null,
+                              "message": "a ChittyID is a string"},
+                    "suggestion": null,
+                    "components": null,
+                }),
+            })
+            .collect();
+        self.service.metrics().record_validations(results.len());
+        let valid = results.iter().filter(|r| r["valid"] == true).count();
+        Ok(json_response(
+            StatusCode::OK,
+            &json!({"results": results, "valid": valid, "invalid": results.len() - valid}),
+        ))
+    }
+
+    fn health(&self) -> Response<Full<Bytes>> {
+        let health = self.service.health();
+        let healthy = health.connection == chittyid_domain::resilience::ConnectionState::Connected;
+        json_response(
+            StatusCode::OK,
+            &json!({
+                "status": if healthy { "ok" } else { "degraded" },
+                "service": "chittyid-gateway",
+                "version": env!("CARGO_PKG_VERSION"),
+                "connection": health.connection.name(),
+                "circuitBreaker": health.breaker.name(),
+            }),
+        )
+    }
+
+    fn health_document(&self) -> Response<Full<Bytes>> {
+        let health = self.service.health();
+        let stats = health.connection_stats;
+        let counters = health.breaker_counters;
+        let cache = health.cache;
+        json_response(
+            StatusCode::OK,
+            &json!({
+                "service": "chittyid-service",
+                "status": if health.connection == chittyid_domain::resilience::ConnectionState::Connected { "ok" } else { "degraded" },
+                "connection": {
+                    "state": health.connection.name(),
+                    "isHealthy": health.connection == chittyid_domain::resilience::ConnectionState::Connected,
+                    "uptime": stats.uptime.as_secs_f64(),
+                    "reconnectAttempts": stats.reconnect_attempts,
+                    "stats": {
+                        "totalConnections": stats.total_connections,
+                        "totalReconnections": stats.total_reconnections,
+                        "totalFailures": stats.total_failures,
+                        "totalHealthChecks": stats.total_health_checks,
+                        "successfulHealthChecks": stats.successful_health_checks,
+                        "failedHealthChecks": stats.failed_health_checks,
+                        "healthCheckSuccessRate": format!("{:.2}%", stats.health_check_success_rate * 100.0),
+                        "reconnectAttempts": stats.reconnect_attempts,
+                        "uptime": stats.uptime.as_secs_f64(),
+                    },
+                },
+                "resilience": {
+                    "enabled": true,
+                    "circuitBreaker": {
+                        "state": health.breaker.name(),
+                        "calls": counters.calls,
+                        "successes": counters.successes,
+                        "failures": counters.failures,
+                        "rejections": counters.rejections,
+                        "stateChanges": counters.state_changes,
+                    },
+                    "cache": {
+                        "hits": cache.hits,
+                        "misses": cache.misses,
+                        "evictions": cache.evictions,
+                        "sets": cache.sets,
+                        "size": cache.size,
+                        "maxSize": cache.max_size,
+                        "ttlMs": cache.ttl_ms,
+                        "hitRate": cache.hit_rate(),
+                    },
+                },
+                "format": "VV-G-LLL-SSSS-T-YM-C-X",
+                "entityTypes": V2_2_0_ENTITY_NAMES,
+                "mode": "pipeline-only",
+            }),
+        )
+    }
+
+    fn metrics(&self) -> Response<Full<Bytes>> {
+        let health = self.service.health();
+        let snapshot = self.service.metrics().snapshot();
+        let mut text = String::new();
+        let mut metric = |name: &str, kind: &str, help: &str, value: f64| {
+            let _ = write!(
+                text,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"
+            );
+        };
+        metric(
+            "chittyid_generation_total",
+            "counter",
+            "Generate requests served.",
+            snapshot.generation_requests as f64,
+        );
+        metric(
+            "chittyid_generation_failures_total",
+            "counter",
+            "Generate requests that failed.",
+            snapshot.generation_failures as f64,
+        );
+        metric(
+            "chittyid_ids_generated_total",
+            "counter",
+            "IDs generated.",
+            snapshot.ids_generated as f64,
+        );
+        metric(
+            "chittyid_generation_success_rate",
+            "gauge",
+            "Successful over all generate requests.",
+            snapshot.generation_success_rate(),
+        );
+        metric(
+            "chittyid_generation_latency_p95",
+            "gauge",
+            "Upper bound of the latency bucket holding the 95th percentile, seconds.",
+            snapshot.latency_p95_seconds(),
+        );
+        metric(
+            "chittyid_validations_total",
+            "counter",
+            "IDs validated.",
+            snapshot.validations as f64,
+        );
+        metric(
+            "chittyid_connection_state",
+            "gauge",
+            "0 disconnected, 1 connecting, 2 connected, 3 reconnecting, 4 failed.",
+            f64::from(health.connection.gauge()),
+        );
+        metric(
+            "chittyid_health_check_success_rate",
+            "gauge",
+            "Successful over all health checks of the authority.",
+            health.connection_stats.health_check_success_rate,
+        );
+        metric(
+            "chittyid_reconnection_attempts",
+            "gauge",
+            "Reconnect attempts since the last success.",
+            f64::from(health.connection_stats.reconnect_attempts),
+        );
+        metric(
+            "chittyid_connection_uptime_seconds",
+            "gauge",
+            "Time connected to the authority.",
+            health.connection_stats.uptime.as_secs_f64(),
+        );
+        metric(
+            "chittyid_circuit_breaker_state",
+            "gauge",
+            "0 closed, 1 half-open, 2 open.",
+            f64::from(health.breaker.gauge()),
+        );
+        metric(
+            "chittyid_circuit_breaker_failures",
+            "counter",
+            "Failures recorded by the breaker.",
+            health.breaker_counters.failures as f64,
+        );
+        metric(
+            "chittyid_circuit_breaker_rejections_total",
+            "counter",
+            "Calls refused by the breaker.",
+            health.breaker_counters.rejections as f64,
+        );
+        metric(
+            "chittyid_circuit_breaker_state_changes",
+            "counter",
+            "Breaker state changes.",
+            health.breaker_counters.state_changes as f64,
+        );
+        metric(
+            "chittyid_cache_size",
+            "gauge",
+            "Entries in the verdict cache.",
+            health.cache.size as f64,
+        );
+        metric(
+            "chittyid_cache_hit_rate",
+            "gauge",
+            "Hits over lookups of the verdict cache.",
+            health.cache.hit_ratio(),
+        );
+        metric(
+            "chittyid_validation_cache_hit_rate",
+            "gauge",
+            "Hits over lookups of the verdict cache.",
+            health.cache.hit_ratio(),
+        );
+        metric(
+            "chittyid_cache_evictions",
+            "counter",
+            "Entries evicted from the verdict cache.",
+            health.cache.evictions as f64,
+        );
+        let _ = writeln!(
+            text,
+            "# HELP chittyid_generation_latency_seconds Generate request latency.\n# TYPE chittyid_generation_latency_seconds histogram"
+        );
+        for (bound, count) in LATENCY_BUCKETS.iter().zip(snapshot.latency_cumulative) {
+            let _ = writeln!(
+                text,
+                "chittyid_generation_latency_seconds_bucket{{le=\"{bound}\"}} {count}"
+            );
+        }
+        let _ = writeln!(
+            text,
+            "chittyid_generation_latency_seconds_bucket{{le=\"+Inf\"}} {}",
+            snapshot.latency_count
+        );
+        let _ = writeln!(
+            text,
+            "chittyid_generation_latency_seconds_sum {}",
+            snapshot.latency_sum_seconds
+        );
+        let _ = writeln!(
+            text,
+            "chittyid_generation_latency_seconds_count {}",
+            snapshot.latency_count
+        );
+        let mut response = Response::new(Full::new(Bytes::from(text)));
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("text/plain; version=0.0.4"),
+        );
+        response
+    }
+}
+
+impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> Handler
+    for GatewayApi<A, V, S, C>
+{
+    async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<Full<Bytes>> {
+        match self.route(request).await {
+            Ok(response) => response,
+            Err(err) => err.into_response(),
+        }
+    }
+}
+
+fn generated_json(generated: &GeneratedId) -> Value {
+    json!({
+        "chittyId": generated.id.as_str(),
+        "entity": generated.entity,
+        "entityType": generated.id.entity_type().letter().to_string(),
+        "did": generated.id.to_did(),
+    })
+}
+
+fn query_flag(query: &str, name: &str) -> bool {
+    query.split('&').any(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, "true"));
+        key == name && matches!(value, "true" | "1" | "yes")
+    })
+}
+
+fn seconds_for_header(duration: Duration) -> u64 {
+    (duration.as_secs() + u64::from(duration.subsec_nanos() > 0)).max(1)
+}
+
+fn gateway_error(err: GatewayError) -> ApiError {
+    let message = err.to_string();
+    let (status, code, retry_after) = match &err {
+        GatewayError::RateLimited { retry_after, .. } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            Some(*retry_after),
+        ),
+        GatewayError::IdempotencyMismatch => (StatusCode::CONFLICT, "idempotency_key_reused", None),
+        GatewayError::IdempotencyInProgress => (
+            StatusCode::CONFLICT,
+            "idempotency_in_progress",
+            Some(Duration::from_secs(1)),
+        ),
+        GatewayError::BreakerOpen(rejected) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "circuit_open",
+            Some(rejected.retry_in.unwrap_or(Duration::from_secs(1))),
+        ),
+        GatewayError::Unavailable { retry_after, .. } => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "upstream_unavailable",
+            Some(retry_after.unwrap_or(Duration::from_secs(1))),
+        ),
+        GatewayError::Timeout => (StatusCode::GATEWAY_TIMEOUT, "upstream_timeout", None),
+        GatewayError::BadUpstream => (StatusCode::BAD_GATEWAY, "bad_upstream", None),
+        GatewayError::Misconfigured => (StatusCode::BAD_GATEWAY, "upstream_auth", None),
+        GatewayError::Rejected { status, code, .. } => {
+            let status = StatusCode::from_u16(*status)
+                .ok()
+                .filter(StatusCode::is_client_error)
+                .unwrap_or(StatusCode::BAD_GATEWAY);
+            let mut api = ApiError::new(status, "upstream_rejected", message);
+            // Keep the authority's own code when it reads as one (a short snake_case word).
+            if code.len() <= 64 && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+                api.code = code.clone().into();
+            }
+            return api;
+        }
+    };
+    let mut api = ApiError::new(status, code, message);
+    api.retry_after = retry_after.map(seconds_for_header);
+    api
+}

@@ -1,0 +1,119 @@
+//! The body of a mint request, shared by the authority's and the gateway's APIs: parsed,
+//! bounded, and turned into a checked [`MintRequest`] with a named error for every fault.
+
+use chittyid_app::authority::{Metadata, MetadataError, MintRequest};
+use chittyid_domain::{EntityName, Jurisdiction, Region, TrustLevel};
+use http::StatusCode;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::body::parse_json;
+use crate::error::ApiError;
+
+/// Largest body of a single mint: the metadata limit plus room for the other fields.
+pub const MAX_MINT_BODY_BYTES: usize = 16 * 1024;
+/// Most requests in one batch.
+pub const MAX_BATCH_REQUESTS: usize = 100;
+/// Largest body of a batch.
+pub const MAX_BATCH_BODY_BYTES: usize = MAX_BATCH_REQUESTS * MAX_MINT_BODY_BYTES;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct MintBody {
+    #[serde(default)]
+    entity: Value,
+    #[serde(default)]
+    metadata: Option<Value>,
+    #[serde(default)]
+    region: Option<u8>,
+    #[serde(default)]
+    jurisdiction: Option<String>,
+    #[serde(default)]
+    trust_level: Option<u8>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchBody {
+    requests: Vec<Value>,
+}
+
+/// A single mint request body.
+pub(crate) fn parse_mint(body: &[u8]) -> Result<MintRequest, ApiError> {
+    mint_request(parse_json(body)?)
+}
+
+/// A batch body: 1 to [`MAX_BATCH_REQUESTS`] requests, each checked; the first fault names its
+/// index.
+pub(crate) fn parse_batch(body: &[u8]) -> Result<Vec<MintRequest>, ApiError> {
+    let batch: BatchBody = parse_json(body)?;
+    if batch.requests.is_empty() {
+        return Err(ApiError::bad_request(
+            "batch_size",
+            format!("a batch holds 1 to {MAX_BATCH_REQUESTS} requests; this one is empty"),
+        ));
+    }
+    if batch.requests.len() > MAX_BATCH_REQUESTS {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "batch_size",
+            format!(
+                "a batch holds 1 to {MAX_BATCH_REQUESTS} requests; this one holds {}",
+                batch.requests.len()
+            ),
+        ));
+    }
+    batch
+        .requests
+        .into_iter()
+        .enumerate()
+        .map(|(index, value)| {
+            let body: MintBody = serde_json::from_value(value).map_err(|err| {
+                ApiError::bad_request("invalid_field", format!("requests[{index}]: {err}"))
+            })?;
+            mint_request(body).map_err(|mut err| {
+                err.message = format!("requests[{index}]: {}", err.message);
+                err
+            })
+        })
+        .collect()
+}
+
+fn mint_request(body: MintBody) -> Result<MintRequest, ApiError> {
+    let entity = match &body.entity {
+        Value::String(name) => EntityName::parse(name),
+        other => EntityName::parse(&other.to_string()),
+    }
+    .map_err(|err| ApiError::bad_request(err.code(), err.to_string()))?;
+    let mut request = MintRequest::new(entity);
+    request.metadata = match &body.metadata {
+        None | Some(Value::Null) => None,
+        Some(value) => Some(Metadata::try_new(value).map_err(|err| match err {
+            MetadataError::TooLarge { .. } => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "metadata_too_large",
+                err.to_string(),
+            ),
+            MetadataError::NotAnObject => {
+                ApiError::bad_request("invalid_metadata", err.to_string())
+            }
+        })?),
+    };
+    request.region = body
+        .region
+        .map(Region::try_new)
+        .transpose()
+        .map_err(|err| ApiError::bad_request("invalid_region", err.to_string()))?;
+    request.jurisdiction = body
+        .jurisdiction
+        .as_deref()
+        .map(Jurisdiction::try_new)
+        .transpose()
+        .map_err(|err| ApiError::bad_request("invalid_jurisdiction", err.to_string()))?;
+    request.trust_level = body
+        .trust_level
+        .map(TrustLevel::try_new)
+        .transpose()
+        .map_err(|err| ApiError::bad_request("invalid_trust_level", err.to_string()))?;
+    Ok(request)
+}

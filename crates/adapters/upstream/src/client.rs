@@ -1,0 +1,352 @@
+//! The HTTP client.
+
+use std::error::Error as _;
+use std::time::Duration;
+
+use bytes::Bytes;
+use chittyid_app::authority::MintRequest;
+use chittyid_app::gateway::{AuthorityError, MintAuthority};
+use chittyid_domain::ChittyId;
+use http::{HeaderValue, Method, Request, StatusCode, Uri, header};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde_json::{Value, json};
+
+use crate::base_url::normalize_base_url;
+
+/// The largest answer read from the authority.
+const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum UpstreamConfigError {
+    #[error("CHITTYID_SERVICE_URL {0:?} is not a valid http(s) URL")]
+    InvalidUrl(String),
+    #[error("CHITTY_ID_TOKEN is required when CHITTYID_SERVICE_URL is set")]
+    MissingToken,
+}
+
+/// The authority at a base URL, with a bearer token. Connections are pooled.
+#[derive(Clone)]
+pub struct HttpAuthority {
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    base: String,
+    authorization: HeaderValue,
+}
+
+impl std::fmt::Debug for HttpAuthority {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpAuthority")
+            .field("base", &self.base)
+            .field("authorization", &"<redacted>")
+            .finish()
+    }
+}
+
+impl HttpAuthority {
+    pub fn try_new(base_url: &str, token: Option<&str>) -> Result<Self, UpstreamConfigError> {
+        let base = normalize_base_url(base_url);
+        let uri: Uri = base
+            .parse()
+            .map_err(|_| UpstreamConfigError::InvalidUrl(base.clone()))?;
+        if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
+            return Err(UpstreamConfigError::InvalidUrl(base));
+        }
+        let token = token
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(UpstreamConfigError::MissingToken)?;
+        let mut authorization = HeaderValue::from_str(&format!("Bearer {token}"))
+            .map_err(|_| UpstreamConfigError::MissingToken)?;
+        authorization.set_sensitive(true);
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_webpki_roots()
+            .https_or_http()
+            .enable_http1()
+            .build();
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build(connector);
+        Ok(Self {
+            client,
+            base,
+            authorization,
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        auth: bool,
+    ) -> Result<(StatusCode, http::HeaderMap, Bytes), AuthorityError> {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base));
+        if auth {
+            request = request.header(header::AUTHORIZATION, self.authorization.clone());
+        }
+        let body = match body {
+            Some(json) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Full::new(Bytes::from(json.to_string()))
+            }
+            None => Full::new(Bytes::new()),
+        };
+        let request = request
+            .body(body)
+            .map_err(|e| AuthorityError::Unknown(anyhow::anyhow!("building a request: {e}")))?;
+        let response = self
+            .client
+            .request(request)
+            .await
+            .map_err(classify_client_error)?;
+        let (parts, body) = response.into_parts();
+        let bytes = Limited::new(body, MAX_RESPONSE_BYTES)
+            .collect()
+            .await
+            .map_err(|err| {
+                if err
+                    .downcast_ref::<http_body_util::LengthLimitError>()
+                    .is_some()
+                {
+                    AuthorityError::MalformedResponse("the answer is over 1 MiB".to_owned())
+                } else {
+                    AuthorityError::ConnectionReset
+                }
+            })?
+            .to_bytes();
+        Ok((parts.status, parts.headers, bytes))
+    }
+
+    /// Calls and turns non-2xx answers into their error class; returns the JSON of a 2xx.
+    async fn call_json(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, AuthorityError> {
+        let (status, headers, bytes) = self.call(method, path, body, true).await?;
+        if !status.is_success() {
+            return Err(status_error(status, &headers, &bytes));
+        }
+        serde_json::from_slice(&bytes)
+            .map_err(|e| AuthorityError::MalformedResponse(format!("the answer is not JSON: {e}")))
+    }
+}
+
+fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
+    headers
+        .get(header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+fn status_error(status: StatusCode, headers: &http::HeaderMap, body: &[u8]) -> AuthorityError {
+    match status.as_u16() {
+        429 => AuthorityError::RateLimited {
+            retry_after: retry_after(headers),
+        },
+        503 => AuthorityError::Unavailable {
+            retry_after: retry_after(headers),
+        },
+        401 | 403 => AuthorityError::Unauthorized,
+        400..=499 => {
+            let error = serde_json::from_slice::<Value>(body).ok();
+            let field = |name: &str| {
+                error
+                    .as_ref()
+                    .and_then(|v| v["error"][name].as_str())
+                    .map(|s| s.chars().take(500).collect::<String>())
+            };
+            AuthorityError::Rejected {
+                status: status.as_u16(),
+                code: field("code").unwrap_or_else(|| "upstream_rejected".to_owned()),
+                message: field("message")
+                    .unwrap_or_else(|| format!("the authority refused the request ({status})")),
+            }
+        }
+        code => AuthorityError::ServerError { status: code },
+    }
+}
+
+/// Sorts a transport failure into refused, DNS, or broken connection.
+fn classify_client_error(err: hyper_util::client::legacy::Error) -> AuthorityError {
+    let mut source = err.source();
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            return match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => AuthorityError::ConnectionRefused,
+                std::io::ErrorKind::TimedOut => AuthorityError::Timeout,
+                _ => AuthorityError::ConnectionReset,
+            };
+        }
+        if cause.to_string().contains("dns error") {
+            return AuthorityError::Dns;
+        }
+        source = cause.source();
+    }
+    if err.is_connect() {
+        AuthorityError::ConnectionRefused
+    } else {
+        AuthorityError::ConnectionReset
+    }
+}
+
+fn mint_body(request: &MintRequest) -> Value {
+    let mut body = json!({"entity": request.entity.as_str()});
+    if let Some(metadata) = &request.metadata {
+        body["metadata"] = serde_json::from_str(metadata.as_json()).unwrap_or(Value::Null);
+    }
+    if let Some(region) = request.region {
+        body["region"] = json!(region.digit());
+    }
+    if let Some(jurisdiction) = request.jurisdiction {
+        body["jurisdiction"] = json!(jurisdiction.as_str());
+    }
+    if let Some(trust) = request.trust_level {
+        body["trustLevel"] = json!(trust.level());
+    }
+    body
+}
+
+/// The ID field, under any of the names deployments use, parsed by the domain.
+fn id_of(value: &Value) -> Result<ChittyId, AuthorityError> {
+    let text = ["chittyId", "chitty_id", "chittyid"]
+        .iter()
+        .find_map(|name| value.get(*name).and_then(Value::as_str))
+        .ok_or_else(|| AuthorityError::MalformedResponse("no chittyId in the answer".to_owned()))?;
+    ChittyId::parse(text).map_err(|err| {
+        AuthorityError::MalformedResponse(format!("the authority's ID is not canonical: {err}"))
+    })
+}
+
+impl MintAuthority for HttpAuthority {
+    async fn mint(&self, request: &MintRequest) -> Result<ChittyId, AuthorityError> {
+        let answer = self
+            .call_json(Method::POST, "/mint", Some(mint_body(request)))
+            .await?;
+        id_of(&answer)
+    }
+
+    async fn mint_batch(&self, requests: &[MintRequest]) -> Result<Vec<ChittyId>, AuthorityError> {
+        let body = json!({"requests": requests.iter().map(mint_body).collect::<Vec<_>>()});
+        let answer = self
+            .call_json(Method::POST, "/mint/batch", Some(body))
+            .await?;
+        let ids = ["chittyIds", "chitty_ids", "chittyids"]
+            .iter()
+            .find_map(|name| answer.get(*name).and_then(Value::as_array))
+            .ok_or_else(|| {
+                AuthorityError::MalformedResponse("no chittyIds in the answer".to_owned())
+            })?;
+        if ids.len() != requests.len() {
+            return Err(AuthorityError::MalformedResponse(format!(
+                "asked for {} IDs, got {}",
+                requests.len(),
+                ids.len()
+            )));
+        }
+        ids.iter()
+            .map(|id| {
+                let text = id.as_str().ok_or_else(|| {
+                    AuthorityError::MalformedResponse("an ID that is not a string".to_owned())
+                })?;
+                id_of(&json!({"chittyId": text}))
+            })
+            .collect()
+    }
+
+    async fn verify(&self, id: &ChittyId) -> Result<bool, AuthorityError> {
+        let answer = self
+            .call_json(Method::GET, &format!("/validate/{}", id.as_str()), None)
+            .await?;
+        answer
+            .get("valid")
+            .and_then(Value::as_bool)
+            .ok_or_else(|| AuthorityError::MalformedResponse("no valid in the answer".to_owned()))
+    }
+
+    async fn health(&self) -> Result<(), AuthorityError> {
+        let (status, headers, body) = self.call(Method::GET, "/health", None, false).await?;
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(status_error(status, &headers, &body))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configuration_is_checked() {
+        assert!(matches!(
+            HttpAuthority::try_new("http://127.0.0.1:1/v1", None),
+            Err(UpstreamConfigError::MissingToken)
+        ));
+        assert!(matches!(
+            HttpAuthority::try_new("ftp://example/v1", Some("t")),
+            Err(UpstreamConfigError::InvalidUrl(_))
+        ));
+        let authority =
+            HttpAuthority::try_new("http://127.0.0.1:1", Some("secret-token")).expect("valid");
+        assert_eq!(authority.base_url(), "http://127.0.0.1:1/api/v1");
+        assert!(!format!("{authority:?}").contains("secret-token"));
+    }
+
+    #[test]
+    fn ids_are_read_under_every_name_and_must_be_canonical() {
+        for name in ["chittyId", "chitty_id", "chittyid"] {
+            let id = id_of(&json!({name: "03-1-USA-0001-P-2602-0-85"})).expect("read");
+            assert_eq!(id.as_str(), "03-1-USA-0001-P-2602-0-85");
+        }
+        assert!(matches!(
+            id_of(&json!({"chittyId": "CT-A-CHI-1234-I-24-A-0"})),
+            Err(AuthorityError::MalformedResponse(_))
+        ));
+        assert!(matches!(
+            id_of(&json!({"id": "x"})),
+            Err(AuthorityError::MalformedResponse(_))
+        ));
+    }
+
+    #[test]
+    fn statuses_map_to_their_failure_classes() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(header::RETRY_AFTER, HeaderValue::from_static("7"));
+        assert!(matches!(
+            status_error(StatusCode::SERVICE_UNAVAILABLE, &headers, b""),
+            AuthorityError::Unavailable { retry_after: Some(d) } if d == Duration::from_secs(7)
+        ));
+        assert!(matches!(
+            status_error(StatusCode::TOO_MANY_REQUESTS, &http::HeaderMap::new(), b""),
+            AuthorityError::RateLimited { retry_after: None }
+        ));
+        assert!(matches!(
+            status_error(StatusCode::UNAUTHORIZED, &headers, b""),
+            AuthorityError::Unauthorized
+        ));
+        assert!(matches!(
+            status_error(StatusCode::CONFLICT, &headers, br#"{"error":{"code":"sequence_space_exhausted","message":"full"}}"#),
+            AuthorityError::Rejected { status: 409, ref code, ref message } if code == "sequence_space_exhausted" && message == "full"
+        ));
+        assert!(matches!(
+            status_error(StatusCode::BAD_GATEWAY, &headers, b""),
+            AuthorityError::ServerError { status: 502 }
+        ));
+    }
+}
