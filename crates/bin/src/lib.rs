@@ -3,4 +3,5 @@
 
 pub mod authority;
 pub mod data_dir;
+pub mod gateway;
 pub mod telemetry;

@@ -1,4 +1,4 @@
-//! `chittyid`: validate and inspect ChittyIDs, and run the reference authority. `main` only
+//! `chittyid`: validate and inspect ChittyIDs, run the gateway and the reference authority. `main` only
 //! parses arguments and dispatches; the wiring lives in the library (`chittyid::…`).
 
 use std::process::ExitCode;
@@ -21,6 +21,10 @@ enum Command {
     Validate(cli::validate::ValidateArgs),
     /// Show the components of one ChittyID, with their names, as JSON.
     Inspect(cli::inspect::InspectArgs),
+    /// Run the gateway: mint and validate ChittyIDs through an authority, with retries, a
+    /// circuit breaker, a cache, health and metrics. With no configuration the authority runs
+    /// in this process on the embedded store.
+    Serve(cli::serve::ServeArgs),
     /// Run the reference ChittyID authority (SPEC section 2) on the embedded store.
     Authority(cli::authority::AuthorityArgs),
 }
@@ -30,6 +34,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Validate(args) => cli::validate::run(&args),
         Command::Inspect(args) => cli::inspect::run(&args),
+        Command::Serve(args) => cli::serve::run(&args),
         Command::Authority(args) => cli::authority::run(&args),
     }
 }

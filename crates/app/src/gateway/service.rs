@@ -225,6 +225,14 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewaySe
         &self.audit
     }
 
+    pub fn cache(&self) -> &V {
+        &self.cache
+    }
+
+    pub fn clock(&self) -> &C {
+        &self.clock
+    }
+
     /// Generates one ID per request through the authority. With a key, a repeat of the same
     /// request gets the same IDs.
     pub async fn generate(

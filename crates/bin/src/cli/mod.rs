@@ -2,6 +2,7 @@
 
 pub(crate) mod authority;
 pub(crate) mod inspect;
+pub(crate) mod serve;
 pub(crate) mod validate;
 
 use std::process::ExitCode;

@@ -1,0 +1,290 @@
+//! `chittyid serve`: the gateway, in front of an in-process authority on the embedded store (the
+//! default) or a remote one (`CHITTYID_SERVICE_URL` with `CHITTY_ID_TOKEN`).
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use chittyid_app::authority::{
+    AuthorityConfig, AuthorityService, CallerHash, MintRequest, SystemClock,
+};
+use chittyid_app::gateway::{
+    AuditSink, AuthorityError, GatewayClock, GatewayConfig, GatewayService, InProcessAuthority,
+    InProcessCache, LogAudit, MintAuthority, SystemClocks,
+};
+use chittyid_domain::ChittyId;
+use chittyid_domain::resilience::ResilienceConfig;
+use chittyid_http::TokenSet;
+use chittyid_http::gateway::GatewayApi;
+use chittyid_http::server;
+use chittyid_sqlite::SqliteStore;
+use chittyid_upstream::HttpAuthority;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::authority::{DATABASE_FILE, Settings as AuthoritySettings};
+use crate::data_dir;
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
+/// SHA-256 digests of the accepted API keys, one per line, when none are configured.
+pub const API_KEY_FILE: &str = "gateway-api-keys";
+/// How often expired cache entries are swept.
+const CACHE_SWEEP_EVERY: Duration = Duration::from_secs(300);
+
+/// Where the gateway mints.
+#[derive(Debug, Clone)]
+pub enum Upstream {
+    /// The authority in this process, on the embedded store in the data directory.
+    Embedded(AuthoritySettings),
+    Remote {
+        url: String,
+        token: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub upstream: Upstream,
+    /// Accepted API keys; with none and no hash file, a dev key is created.
+    pub api_keys: Vec<String>,
+    pub api_key_hashes_file: Option<PathBuf>,
+    pub gateway: GatewayConfig,
+    pub shutdown_grace: Duration,
+}
+
+impl Settings {
+    /// The embedded default in `data_dir`, with the recommended resilience configuration.
+    pub fn new(data_dir: PathBuf) -> Self {
+        let seed = {
+            let mut bytes = [0u8; 8];
+            let _ = getrandom::fill(&mut bytes);
+            u64::from_le_bytes(bytes)
+        };
+        Self {
+            listen: DEFAULT_LISTEN.parse().expect("a valid address"),
+            upstream: Upstream::Embedded(AuthoritySettings::new(data_dir.clone())),
+            data_dir,
+            api_keys: Vec::new(),
+            api_key_hashes_file: None,
+            gateway: GatewayConfig::new(ResilienceConfig::recommended(), seed),
+            shutdown_grace: server::DEFAULT_SHUTDOWN_GRACE,
+        }
+    }
+}
+
+type Embedded = InProcessAuthority<SqliteStore, SqliteStore, SystemClock>;
+
+/// Either upstream, behind one type.
+#[derive(Debug)]
+pub enum AnyAuthority {
+    Embedded(Embedded),
+    Remote(HttpAuthority),
+}
+
+impl MintAuthority for AnyAuthority {
+    async fn mint(&self, request: &MintRequest) -> Result<ChittyId, AuthorityError> {
+        match self {
+            Self::Embedded(a) => a.mint(request).await,
+            Self::Remote(a) => a.mint(request).await,
+        }
+    }
+
+    async fn mint_batch(&self, requests: &[MintRequest]) -> Result<Vec<ChittyId>, AuthorityError> {
+        match self {
+            Self::Embedded(a) => a.mint_batch(requests).await,
+            Self::Remote(a) => a.mint_batch(requests).await,
+        }
+    }
+
+    async fn verify(&self, id: &ChittyId) -> Result<bool, AuthorityError> {
+        match self {
+            Self::Embedded(a) => a.verify(id).await,
+            Self::Remote(a) => a.verify(id).await,
+        }
+    }
+
+    async fn health(&self) -> Result<(), AuthorityError> {
+        match self {
+            Self::Embedded(a) => a.health().await,
+            Self::Remote(a) => a.health().await,
+        }
+    }
+}
+
+type Service = GatewayService<AnyAuthority, InProcessCache, LogAudit, SystemClocks>;
+
+/// A bound, ready gateway. `build` binds first, so port 0 gives a free port to tests.
+pub struct GatewayApplication {
+    listener: TcpListener,
+    service: Arc<Service>,
+    api_keys: TokenSet,
+    address: SocketAddr,
+    grace: Duration,
+    /// Set when this start created a dev API key: the key, to show once.
+    pub created_api_key: Option<(String, PathBuf)>,
+}
+
+impl std::fmt::Debug for GatewayApplication {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GatewayApplication")
+            .field("address", &self.address)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GatewayApplication {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        data_dir::ensure(&settings.data_dir)?;
+        let (api_keys, created_api_key) = api_keys(&settings)?;
+        let authority = match &settings.upstream {
+            Upstream::Remote { url, token } => {
+                AnyAuthority::Remote(HttpAuthority::try_new(url, token.as_deref())?)
+            }
+            Upstream::Embedded(authority) => {
+                let store = SqliteStore::open(&authority.data_dir.join(DATABASE_FILE)).await?;
+                let service = AuthorityService::new(
+                    store.clone(),
+                    store,
+                    SystemClock,
+                    AuthorityConfig {
+                        default_region: authority.default_region,
+                        default_jurisdiction: authority.default_jurisdiction,
+                        default_trust_level: authority.default_trust_level,
+                        block_size: authority.block_size,
+                        space_capacity: authority.space_capacity,
+                    },
+                );
+                AnyAuthority::Embedded(InProcessAuthority::new(
+                    Arc::new(service),
+                    CallerHash::of_token("chittyid-gateway-in-process"),
+                ))
+            }
+        };
+        let service = GatewayService::try_new(
+            authority,
+            InProcessCache::new(settings.gateway.resilience.cache),
+            LogAudit,
+            SystemClocks::default(),
+            settings.gateway,
+        )
+        .context("the resilience configuration")?;
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("binding {}", settings.listen))?;
+        let address = listener.local_addr().context("reading the bound address")?;
+        Ok(Self {
+            listener,
+            service: Arc::new(service),
+            api_keys,
+            address,
+            grace: settings.shutdown_grace,
+            created_api_key,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Serves until `shutdown` resolves; then stops the background tasks, drains in-flight
+    /// requests and flushes the audit sink.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) {
+        let (stop, stopped) = watch::channel(false);
+        let until_stopped = |mut stopped: watch::Receiver<bool>| async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        };
+        let monitor = {
+            let service = Arc::clone(&self.service);
+            let stopped = until_stopped(stopped.clone());
+            tokio::spawn(async move { service.drive_monitor(stopped).await })
+        };
+        let sweeper = {
+            let service = Arc::clone(&self.service);
+            let mut stopped = stopped.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(CACHE_SWEEP_EVERY);
+                loop {
+                    tokio::select! {
+                        _ = tick.tick() => {
+                            service.cache().sweep(service.clock().monotonic());
+                        }
+                        _ = stopped.wait_for(|stop| *stop) => return,
+                    }
+                }
+            })
+        };
+        tracing::info!(address = %self.address, "chittyid gateway listening");
+        let api = Arc::new(GatewayApi::new(Arc::clone(&self.service), self.api_keys));
+        server::serve(self.listener, api, shutdown, self.grace).await;
+        let _ = stop.send(true);
+        let _ = monitor.await;
+        let _ = sweeper.await;
+        if let Err(err) = self.service.audit().flush().await {
+            tracing::error!(error = %err, "flushing the audit log failed");
+        }
+        tracing::info!("chittyid gateway stopped");
+    }
+}
+
+/// The accepted API keys: configured keys, a file of key hashes, or a dev key created on the
+/// first start (its hash kept in the data directory, the key shown once).
+fn api_keys(settings: &Settings) -> anyhow::Result<(TokenSet, Option<(String, PathBuf)>)> {
+    if !settings.api_keys.is_empty() {
+        return Ok((
+            TokenSet::new(settings.api_keys.iter().map(String::as_str)),
+            None,
+        ));
+    }
+    let (path, may_create) = match &settings.api_key_hashes_file {
+        Some(path) => (path.clone(), false),
+        None => (settings.data_dir.join(API_KEY_FILE), true),
+    };
+    let mut created = None;
+    let lines = if may_create {
+        let (lines, was_created) = data_dir::load_or_create_secrets(&path, || {
+            let key = data_dir::new_token("cik_")?;
+            let hash = CallerHash::of_token(&key).to_hex();
+            created = Some(key);
+            Ok(hash)
+        })?;
+        if !was_created {
+            created = None;
+        }
+        lines
+    } else {
+        std::fs::read_to_string(&path)
+            .with_context(|| format!("reading the API key hashes in {}", path.display()))?
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty() && !line.starts_with('#'))
+            .map(str::to_owned)
+            .collect()
+    };
+    let digests = lines
+        .iter()
+        .enumerate()
+        .map(|(n, line)| {
+            TokenSet::parse_hex_digest(line).with_context(|| {
+                format!(
+                    "{} line {}: not a SHA-256 hex digest",
+                    path.display(),
+                    n + 1
+                )
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    anyhow::ensure!(
+        !digests.is_empty(),
+        "{} holds no API key hash",
+        path.display()
+    );
+    Ok((
+        TokenSet::from_digests(digests),
+        created.map(|key| (key, path)),
+    ))
+}
