@@ -78,6 +78,36 @@ impl HttpClient {
         }
     }
 
+    pub(crate) async fn send_with_headers(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> Answer {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request
+            .body(Full::new(body.into()))
+            .expect("a valid request");
+        let response = self
+            .client
+            .request(request)
+            .await
+            .expect("the server answers");
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.expect("a whole body").to_bytes();
+        Answer {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        }
+    }
+
     pub(crate) async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Answer {
         self.send(
             Method::POST,

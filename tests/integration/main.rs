@@ -3,5 +3,6 @@
 
 mod authority;
 mod cli;
+mod gateway;
 mod helpers;
 mod http_client;

@@ -12,6 +12,7 @@ pub(crate) const TOKEN: &str = "test-token-with-enough-entropy";
 
 pub(crate) struct TestAuthority {
     pub(crate) client: HttpClient,
+    address: std::net::SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -34,12 +35,17 @@ pub(crate) async fn spawn_authority(settings: Settings) -> TestAuthority {
     }));
     TestAuthority {
         client: HttpClient::new(address),
+        address,
         stop: Some(stop),
         task: Some(task),
     }
 }
 
 impl TestAuthority {
+    pub(crate) fn address(&self) -> std::net::SocketAddr {
+        self.address
+    }
+
     pub(crate) async fn mint(&self, body: &Value) -> Answer {
         self.client.post_json("/v1/mint", Some(TOKEN), body).await
     }

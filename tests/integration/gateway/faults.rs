@@ -1,0 +1,191 @@
+//! Every upstream fault gives its documented status within the configured bounds, and the
+//! breaker opens and recovers as configured.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use super::fault_upstream::{FaultUpstream, Mode, refusing_address};
+use super::helpers::{TestApp, remote, settings, spawn_app_with};
+
+async fn gateway_for(url: String) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    spawn_app_with(remote(settings(&dir), url, "upstream-token"), dir).await
+}
+
+/// Generates once and returns status, code and how long it took.
+async fn attempt(app: &TestApp) -> (u16, String, Duration) {
+    let started = Instant::now();
+    let answer = app.generate(&json!({"entity": "PEO"})).await;
+    let code = if answer.status.is_success() {
+        String::new()
+    } else {
+        answer.error_code()
+    };
+    (answer.status.as_u16(), code, started.elapsed())
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_retried_then_answered_503_fast() {
+    let app = gateway_for(format!("http://{}/v1", refusing_address().await)).await;
+    let (status, code, took) = attempt(&app).await;
+    assert_eq!((status, code.as_str()), (503, "upstream_unavailable"));
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_hanging_upstream_gives_504_within_the_attempt_timeout_and_is_not_retried() {
+    let upstream = FaultUpstream::start(Mode::Hang).await;
+    let app = gateway_for(upstream.base_url()).await;
+    let (status, code, took) = attempt(&app).await;
+    assert_eq!((status, code.as_str()), (504, "upstream_timeout"));
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    assert_eq!(
+        upstream.calls(),
+        1,
+        "a mint that may have happened is not repeated"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_slow_upstream_within_the_timeout_is_fine() {
+    let upstream = FaultUpstream::start(Mode::Slow(Duration::from_millis(50))).await;
+    let app = gateway_for(upstream.base_url()).await;
+    assert_eq!(attempt(&app).await.0, 200);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn server_errors_garbage_and_malformed_ids_are_502_and_never_passed_on() {
+    for (mode, code) in [
+        (Mode::Status(500), "bad_upstream"),
+        (Mode::GarbageJson, "bad_upstream"),
+        (Mode::MalformedId, "bad_upstream"),
+        (Mode::Status(401), "upstream_auth"),
+    ] {
+        let upstream = FaultUpstream::start(mode).await;
+        let app = gateway_for(upstream.base_url()).await;
+        let answer = app.generate(&json!({"entity": "PEO"})).await;
+        assert_eq!(
+            (answer.status.as_u16(), answer.error_code()),
+            (502, code.to_owned()),
+            "{mode:?}"
+        );
+        assert!(
+            !String::from_utf8_lossy(&answer.body).contains("CT-A-CHI"),
+            "the bad ID is not passed on"
+        );
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn unavailable_and_rate_limited_upstreams_give_503_with_retry_after() {
+    for mode in [Mode::RetryAfter(503, 1), Mode::RetryAfter(429, 1)] {
+        let upstream = FaultUpstream::start(mode).await;
+        let app = gateway_for(upstream.base_url()).await;
+        let answer = app.generate(&json!({"entity": "PEO"})).await;
+        assert_eq!(
+            (answer.status.as_u16(), answer.error_code()),
+            (503, "upstream_unavailable".into()),
+            "{mode:?}"
+        );
+        assert!(answer.headers.contains_key("retry-after"));
+        assert!(upstream.calls() >= 1);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn the_upstreams_refusals_pass_through_with_their_status() {
+    let upstream = FaultUpstream::start(Mode::Status(409)).await;
+    let app = gateway_for(upstream.base_url()).await;
+    let answer = app.generate(&json!({"entity": "PEO"})).await;
+    assert_eq!(
+        (answer.status.as_u16(), answer.error_code()),
+        (409, "scripted".into())
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_breaker_opens_fails_fast_and_recovers() {
+    let upstream = FaultUpstream::start(Mode::Status(500)).await;
+    let app = gateway_for(upstream.base_url()).await;
+    for _ in 0..3 {
+        assert_eq!(attempt(&app).await.0, 502);
+    }
+    let calls_when_opened = upstream.calls();
+    let (status, code, took) = attempt(&app).await;
+    assert_eq!((status, code.as_str()), (503, "circuit_open"));
+    assert!(took < Duration::from_millis(100), "{took:?}");
+    assert_eq!(
+        upstream.calls(),
+        calls_when_opened,
+        "an open breaker sends nothing upstream"
+    );
+    let refused = app.generate(&json!({"entity": "PEO"})).await;
+    assert!(refused.headers.contains_key("retry-after"));
+    assert!(
+        refused.json()["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("circuit breaker is OPEN"))
+    );
+
+    upstream.set(Mode::Healthy);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(
+        attempt(&app).await.0,
+        200,
+        "the half-open probe succeeds and closes it"
+    );
+    assert_eq!(attempt(&app).await.0, 200);
+    let health = app.client.get("/api/id/health", None).await.json();
+    assert_eq!(health["resilience"]["circuitBreaker"]["state"], "CLOSED");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_monitor_reports_a_down_upstream_as_degraded_and_then_recovered() {
+    let upstream = FaultUpstream::start(Mode::Status(503)).await;
+    let app = gateway_for(upstream.base_url()).await;
+    let mut state = String::new();
+    for _ in 0..50 {
+        let health = app.client.get("/health", None).await.json();
+        state = health["connection"].as_str().unwrap_or("").to_owned();
+        if state == "RECONNECTING" {
+            assert_eq!(health["status"], "degraded");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(state, "RECONNECTING");
+    upstream.set(Mode::Healthy);
+    for _ in 0..50 {
+        if app.client.get("/health", None).await.json()["status"] == "ok" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.client.get("/health", None).await.json()["status"], "ok");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_remote_authority_without_a_token_is_refused_at_start() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = settings(&dir);
+    config.upstream = chittyid::gateway::Upstream::Remote {
+        url: "http://127.0.0.1:9/v1".to_owned(),
+        token: None,
+    };
+    let err = chittyid::gateway::GatewayApplication::build(config)
+        .await
+        .expect_err("no token");
+    assert_eq!(
+        err.to_string(),
+        "CHITTY_ID_TOKEN is required when CHITTYID_SERVICE_URL is set"
+    );
+}

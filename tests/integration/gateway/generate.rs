@@ -1,0 +1,204 @@
+use std::collections::HashSet;
+
+use chittyid_domain::ChittyId;
+use serde_json::json;
+
+use super::helpers::{API_KEY, remote, settings, spawn_app, spawn_app_with};
+use crate::authority::helpers::{TOKEN, settings as authority_settings, spawn_authority};
+
+#[tokio::test]
+async fn generate_returns_a_valid_id_with_its_type_letter() {
+    let app = spawn_app().await;
+    let answer = app
+        .generate(&json!({"entity": "PEO", "metadata": {"name": "Ada"}}))
+        .await;
+    assert_eq!(answer.status, 200);
+    let body = answer.json();
+    let id = ChittyId::parse(body["chittyId"].as_str().expect("ID")).expect("canonical");
+    assert_eq!(body["entityType"], "P");
+    assert_eq!(body["entity"], "PEO");
+    assert_eq!(body["did"], format!("did:chitty:{id}"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn two_calls_give_different_ids_and_the_alias_works() {
+    let app = spawn_app().await;
+    let first = app.generate_id("PROP").await;
+    let second = app
+        .client
+        .post_json("/api/id/mint", Some(API_KEY), &json!({"entity": "PROP"}))
+        .await
+        .json()["chittyId"]
+        .as_str()
+        .expect("ID")
+        .to_owned();
+    assert_ne!(first, second);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn every_entity_name_works_and_unknown_ones_get_the_v2_2_0_message() {
+    let app = spawn_app().await;
+    for name in [
+        "PEO", "PLACE", "PROP", "EVNT", "AUTH", "INFO", "FACT", "CONTEXT", "ACTOR",
+    ] {
+        let id = app.generate_id(name).await;
+        assert!(ChittyId::parse(&id).is_ok(), "{name}");
+    }
+    for (body, shown) in [
+        (json!({"entity": "INVALID_TYPE"}), "INVALID_TYPE"),
+        (json!({"entity": ""}), ""),
+        (json!({"entity": null}), "null"),
+    ] {
+        let answer = app.generate(&body).await;
+        assert_eq!(
+            (answer.status.as_u16(), answer.error_code()),
+            (400, "unsupported_entity_type".into())
+        );
+        assert_eq!(
+            answer.json()["error"]["message"],
+            format!(
+                "Unsupported ChittyID entity type: {shown}. Use one of PEO, PLACE, PROP, EVNT, AUTH, INFO, FACT, CONTEXT, ACTOR."
+            )
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_batch_generates_one_id_per_request() {
+    let app = spawn_app().await;
+    let answer = app
+        .client
+        .post_json(
+            "/api/id/generate/batch",
+            Some(API_KEY),
+            &json!({"requests": [{"entity": "PEO"}, {"entity": "EVNT"}]}),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.json());
+    let ids = answer.json()["chittyIds"].as_array().expect("ids").clone();
+    assert_eq!(ids.len(), 2);
+    assert_eq!(answer.json()["results"][1]["entityType"], "E");
+    app.stop().await;
+}
+
+/// The original rollout's staging check, with the embedded authority.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_concurrent_generate_calls_give_a_hundred_distinct_valid_ids() {
+    let app = spawn_app().await;
+    let tasks: Vec<_> = (0..100)
+        .map(|_| {
+            let client = app.client.clone();
+            tokio::spawn(async move {
+                let answer = client
+                    .post_json("/api/id/generate", Some(API_KEY), &json!({"entity": "PEO"}))
+                    .await;
+                assert_eq!(
+                    answer.status,
+                    200,
+                    "{}",
+                    String::from_utf8_lossy(&answer.body)
+                );
+                answer.json()["chittyId"].as_str().expect("ID").to_owned()
+            })
+        })
+        .collect();
+    let mut ids = HashSet::new();
+    for task in tasks {
+        let id = task.await.expect("task");
+        assert!(ChittyId::parse(&id).is_ok());
+        ids.insert(id);
+    }
+    assert_eq!(ids.len(), 100);
+    app.stop().await;
+}
+
+/// The same through an authority over HTTP.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn through_an_authority_over_http_too() {
+    let authority_dir = tempfile::tempdir().expect("temp dir");
+    let authority = spawn_authority(authority_settings(authority_dir.path())).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("http://{}", authority.address());
+    let app = spawn_app_with(remote(settings(&dir), url, TOKEN), dir).await;
+    let tasks: Vec<_> = (0..100)
+        .map(|_| {
+            let client = app.client.clone();
+            tokio::spawn(async move {
+                let answer = client
+                    .post_json(
+                        "/api/id/generate",
+                        Some(API_KEY),
+                        &json!({"entity": "INFO"}),
+                    )
+                    .await;
+                assert_eq!(
+                    answer.status,
+                    200,
+                    "{}",
+                    String::from_utf8_lossy(&answer.body)
+                );
+                answer.json()["chittyId"].as_str().expect("ID").to_owned()
+            })
+        })
+        .collect();
+    let mut ids = HashSet::new();
+    for task in tasks {
+        ids.insert(task.await.expect("task"));
+    }
+    assert_eq!(ids.len(), 100);
+    // And the authority knows them: verification goes to it.
+    let id = ids.iter().next().expect("one").clone();
+    let verified = app.validate(&id, "?verify=true").await.json();
+    assert_eq!(verified["authority"]["minted"], true);
+    app.stop().await;
+    authority.stop().await;
+}
+
+#[tokio::test]
+async fn an_idempotency_key_gives_the_same_id_for_the_same_body_and_409_for_another() {
+    let app = spawn_app().await;
+    let send = |body: &'static str, key: &'static str, api_key: &'static str| {
+        let client = app.client.clone();
+        async move {
+            client
+                .send_with_headers(
+                    http::Method::POST,
+                    "/api/id/generate",
+                    &[
+                        ("authorization", &format!("Bearer {api_key}")),
+                        ("content-type", "application/json"),
+                        ("idempotency-key", key),
+                    ],
+                    body,
+                )
+                .await
+        }
+    };
+    let first = send(r#"{"entity":"PEO"}"#, "intent-1", API_KEY).await;
+    let again = send(r#"{"entity":"PEO"}"#, "intent-1", API_KEY).await;
+    assert_eq!(first.status, 200);
+    assert_eq!(first.json()["chittyId"], again.json()["chittyId"]);
+    let other = send(r#"{"entity":"PROP"}"#, "intent-1", API_KEY).await;
+    assert_eq!(
+        (other.status.as_u16(), other.error_code()),
+        (409, "idempotency_key_reused".into())
+    );
+    let fresh = send(r#"{"entity":"PEO"}"#, "intent-2", API_KEY).await;
+    assert_ne!(fresh.json()["chittyId"], first.json()["chittyId"]);
+
+    // Concurrent repeats of one intent: one ID.
+    let tasks: Vec<_> = (0..10)
+        .map(|_| tokio::spawn(send(r#"{"entity":"EVNT"}"#, "intent-3", API_KEY)))
+        .collect();
+    let mut ids = HashSet::new();
+    for task in tasks {
+        let answer = task.await.expect("task");
+        assert_eq!(answer.status, 200);
+        ids.insert(answer.json()["chittyId"].as_str().expect("ID").to_owned());
+    }
+    assert_eq!(ids.len(), 1);
+    app.stop().await;
+}

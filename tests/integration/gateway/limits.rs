@@ -1,0 +1,151 @@
+use http::Method;
+use serde_json::json;
+
+use super::helpers::{API_KEY, settings, spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn api_keys_are_required_and_checked() {
+    let app = spawn_app().await;
+    let body = json!({"entity": "PEO"});
+    let missing = app.client.post_json("/api/id/generate", None, &body).await;
+    assert_eq!(
+        (missing.status.as_u16(), missing.error_code()),
+        (401, "missing_token".into())
+    );
+    let wrong = app
+        .client
+        .post_json("/api/id/generate", Some("nope"), &body)
+        .await;
+    assert_eq!(
+        (wrong.status.as_u16(), wrong.error_code()),
+        (401, "invalid_token".into())
+    );
+    assert_eq!(app.client.get("/api/id/validate/x", None).await.status, 401);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_rate_limit_refuses_with_retry_after_and_batches_count_their_size() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = settings(&dir);
+    config.gateway.rate_limit_per_minute = Some(5);
+    let app = spawn_app_with(config, dir).await;
+    for _ in 0..5 {
+        app.generate_id("PEO").await;
+    }
+    let limited = app.generate(&json!({"entity": "PEO"})).await;
+    assert_eq!(
+        (limited.status.as_u16(), limited.error_code()),
+        (429, "rate_limited".into())
+    );
+    let retry_after: u64 = limited.headers["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=12).contains(&retry_after), "{retry_after}");
+    app.stop().await;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = settings(&dir);
+    config.gateway.rate_limit_per_minute = Some(3);
+    let app = spawn_app_with(config, dir).await;
+    let batch: Vec<_> = (0..4).map(|_| json!({"entity": "PEO"})).collect();
+    let refused = app
+        .client
+        .post_json(
+            "/api/id/generate/batch",
+            Some(API_KEY),
+            &json!({"requests": batch}),
+        )
+        .await;
+    assert_eq!(refused.status, 429);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn no_rate_limit_when_turned_off() {
+    let app = spawn_app().await;
+    for _ in 0..150 {
+        app.generate_id("PEO").await;
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn bodies_are_bounded_and_typed() {
+    let app = spawn_app().await;
+    let auth = format!("Bearer {API_KEY}");
+    let huge = format!(
+        "{{\"entity\":\"PEO\",\"metadata\":{{\"x\":\"{}\"}}}}",
+        "a".repeat(40_000)
+    );
+    let answer = app
+        .client
+        .send_with_headers(
+            Method::POST,
+            "/api/id/generate",
+            &[
+                ("authorization", &auth),
+                ("content-type", "application/json"),
+            ],
+            huge,
+        )
+        .await;
+    assert_eq!(
+        (answer.status.as_u16(), answer.error_code()),
+        (413, "body_too_large".into())
+    );
+    let metadata = app
+        .generate(&json!({"entity": "PEO", "metadata": {"x": "a".repeat(11_000)}}))
+        .await;
+    assert_eq!(
+        (metadata.status.as_u16(), metadata.error_code()),
+        (413, "metadata_too_large".into())
+    );
+    let text = app
+        .client
+        .send_with_headers(
+            Method::POST,
+            "/api/id/generate",
+            &[("authorization", &auth), ("content-type", "text/plain")],
+            "{}",
+        )
+        .await;
+    assert_eq!(text.status, 415);
+    let malformed = app
+        .client
+        .send_with_headers(
+            Method::POST,
+            "/api/id/generate",
+            &[
+                ("authorization", &auth),
+                ("content-type", "application/json"),
+            ],
+            "{",
+        )
+        .await;
+    assert_eq!(
+        (malformed.status.as_u16(), malformed.error_code()),
+        (400, "invalid_json".into())
+    );
+    let long_key = "k".repeat(300);
+    let bad_key = app
+        .client
+        .send_with_headers(
+            Method::POST,
+            "/api/id/generate",
+            &[
+                ("authorization", &auth),
+                ("content-type", "application/json"),
+                ("idempotency-key", &long_key),
+            ],
+            r#"{"entity":"PEO"}"#,
+        )
+        .await;
+    assert_eq!(
+        (bad_key.status.as_u16(), bad_key.error_code()),
+        (400, "invalid_idempotency_key".into())
+    );
+    app.stop().await;
+}

@@ -1,0 +1,157 @@
+use serde_json::json;
+
+use super::helpers::{API_KEY, spawn_app};
+
+#[tokio::test]
+async fn validation_is_local_and_names_every_shape() {
+    let app = spawn_app().await;
+    let valid = app.validate("03-1-USA-0001-P-2602-0-85", "").await.json();
+    assert_eq!(
+        (valid["valid"].clone(), valid["format"].clone()),
+        (json!(true), json!("canonical"))
+    );
+    for (input, format, code) in [
+        (
+            "chitty_1234567890_abc123",
+            "chitty_underscore",
+            "non_canonical_format",
+        ),
+        ("CHITTY-INFO-123-ABC", "chitty_dash", "non_canonical_format"),
+        (
+            "CT-A-CHI-1234-I-24-A-0",
+            "v2_2_0_client_pattern",
+            "non_canonical_format",
+        ),
+        ("03-1-USA-0001-P-2602-0", "unknown", "segment_count"),
+        ("03-1-USA-0001-PP-2602-0-85", "unknown", "segment_length"),
+        ("03-1-USA-0001-P-2602-0-8", "unknown", "segment_length"),
+        (
+            "03-1-USA-0001-P-2602-0-84",
+            "canonical",
+            "checksum_mismatch",
+        ),
+    ] {
+        let report = app.validate(input, "").await.json();
+        assert_eq!(report["valid"], false, "{input}");
+        assert_eq!(
+            (report["format"].as_str(), report["error"]["code"].as_str()),
+            (Some(format), Some(code)),
+            "{input}"
+        );
+    }
+    let typo = app.validate("03-1-USA-O001-P-2602-0-85", "").await.json();
+    assert_eq!(typo["suggestion"], "03-1-USA-0001-P-2602-0-85");
+    let legacy = app
+        .validate("03-1-USA-0001-P-251-3-79", "?legacy=true")
+        .await
+        .json();
+    assert_eq!(legacy["valid"], true);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn verification_asks_the_authority_once_then_the_cache() {
+    let app = spawn_app().await;
+    let id = app.generate_id("PEO").await;
+    let first = app.validate(&id, "?verify=true").await.json();
+    assert_eq!(first["authority"], json!({"minted": true, "cached": false}));
+    let second = app.validate(&id, "?verify=true").await.json();
+    assert_eq!(second["authority"], json!({"minted": true, "cached": true}));
+    let stranger = app
+        .validate("03-1-USA-0001-P-2602-0-85", "?verify=true")
+        .await
+        .json();
+    assert_eq!(stranger["authority"]["minted"], false);
+    assert_eq!(
+        stranger["valid"], false,
+        "well formed but not minted by the authority"
+    );
+    let health = app.client.get("/api/id/health", None).await.json();
+    assert_eq!(health["resilience"]["cache"]["hits"], 1);
+    assert_eq!(health["resilience"]["cache"]["hitRate"], "33.33%");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn batch_validation_reports_each_value_and_refuses_non_strings() {
+    let app = spawn_app().await;
+    let answer = app
+        .client
+        .post_json(
+            "/api/id/validate",
+            Some(API_KEY),
+            &json!({"ids": ["03-1-USA-0001-P-2602-0-85", null, 5, {"id": 1}, ["x"], "CHITTY-INFO-123-ABC"]}),
+        )
+        .await;
+    assert_eq!(answer.status, 200);
+    let body = answer.json();
+    let codes: Vec<Option<&str>> = body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["error"]["code"].as_str())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            None,
+            Some("not_a_string"),
+            Some("not_a_string"),
+            Some("not_a_string"),
+            Some("not_a_string"),
+            Some("non_canonical_format")
+        ]
+    );
+    assert_eq!(
+        (body["valid"].clone(), body["invalid"].clone()),
+        (json!(1), json!(5))
+    );
+    let too_many: Vec<&str> = vec!["x"; 1_001];
+    let refused = app
+        .client
+        .post_json("/api/id/validate", Some(API_KEY), &json!({"ids": too_many}))
+        .await;
+    assert_eq!(
+        (refused.status.as_u16(), refused.error_code()),
+        (413, "batch_size".into())
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn health_answers_without_a_key_in_the_spec_shape() {
+    let app = spawn_app().await;
+    let health = app.client.get("/health", None).await;
+    assert_eq!(health.status, 200);
+    let document = app.client.get("/api/id/health", None).await.json();
+    assert_eq!(document["service"], "chittyid-service");
+    assert_eq!(document["format"], "VV-G-LLL-SSSS-T-YM-C-X");
+    assert_eq!(document["mode"], "pipeline-only");
+    assert_eq!(document["entityTypes"].as_array().map(Vec::len), Some(9));
+    assert_eq!(document["resilience"]["enabled"], true);
+    assert_eq!(document["resilience"]["circuitBreaker"]["state"], "CLOSED");
+    assert_eq!(document["resilience"]["cache"]["hitRate"], "0%");
+    let metrics =
+        String::from_utf8(app.client.get("/metrics", None).await.body.to_vec()).expect("text");
+    for name in [
+        "chittyid_generation_total",
+        "chittyid_generation_success_rate",
+        "chittyid_generation_latency_p95",
+        "chittyid_generation_latency_seconds_bucket",
+        "chittyid_validation_cache_hit_rate",
+        "chittyid_connection_state",
+        "chittyid_health_check_success_rate",
+        "chittyid_reconnection_attempts",
+        "chittyid_connection_uptime_seconds",
+        "chittyid_circuit_breaker_state",
+        "chittyid_circuit_breaker_failures",
+        "chittyid_circuit_breaker_state_changes",
+        "chittyid_cache_size",
+        "chittyid_cache_hit_rate",
+        "chittyid_cache_evictions",
+    ] {
+        assert!(metrics.contains(name), "{name} missing");
+    }
+    assert!(!metrics.contains(API_KEY));
+    app.stop().await;
+}
