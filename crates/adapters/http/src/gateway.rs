@@ -127,11 +127,18 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewayAp
             .map(|key| IdempotencyKey::try_new(&key, &body))
             .transpose()
             .map_err(|err| ApiError::bad_request("invalid_idempotency_key", err.to_string()))?;
-        let generated = self
-            .service
-            .generate(requests, caller, key.as_ref())
-            .await
-            .map_err(gateway_error)?;
+        let generated = match key {
+            // With a key, the result must be stored for replay even if this client goes away:
+            // the work runs in its own task, which a dropped connection does not cancel.
+            Some(key) => {
+                let service = Arc::clone(&self.service);
+                tokio::spawn(async move { service.generate(requests, caller, Some(&key)).await })
+                    .await
+                    .map_err(|_| ApiError::internal())?
+            }
+            None => self.service.generate(requests, caller, None).await,
+        }
+        .map_err(gateway_error)?;
         let body = if batch {
             json!({
                 "chittyIds": generated.iter().map(|g| g.id.as_str()).collect::<Vec<_>>(),
@@ -155,21 +162,22 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewayAp
         };
         let report = ValidationReport::new(input, options);
         self.service.metrics().record_validations(1);
-        let mut body = serde_json::to_value(&report).map_err(|_| ApiError::internal())?;
-        if verify {
-            body["authority"] = match ChittyId::parse(input) {
-                Ok(id) => {
-                    let verified = self
-                        .service
-                        .verify(&id, caller)
-                        .await
-                        .map_err(gateway_error)?;
-                    body["valid"] = json!(verified.minted_by_authority);
-                    json!({"minted": verified.minted_by_authority, "cached": verified.from_cache})
-                }
-                Err(_) => Value::Null,
-            };
+        if !verify {
+            return Ok(json_response(StatusCode::OK, &report));
         }
+        let mut body = serde_json::to_value(&report).map_err(|_| ApiError::internal())?;
+        body["authority"] = match ChittyId::parse(input) {
+            Ok(id) => {
+                let verified = self
+                    .service
+                    .verify(&id, caller)
+                    .await
+                    .map_err(gateway_error)?;
+                body["valid"] = json!(verified.minted_by_authority);
+                json!({"minted": verified.minted_by_authority, "cached": verified.from_cache})
+            }
+            Err(_) => Value::Null,
+        };
         Ok(json_response(StatusCode::OK, &body))
     }
 

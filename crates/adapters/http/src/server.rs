@@ -1,6 +1,10 @@
 //! The server loop: accepts connections, serves HTTP/1.1 with hyper, isolates handler panics
 //! (a panic becomes a logged 500 JSON answer, never a dropped connection), and shuts down
 //! gracefully: stop accepting, let requests in flight finish within a bound.
+//!
+//! A handler runs on its connection's task: if the client goes away mid-request, hyper drops
+//! the handler. Work that must finish regardless (a mint whose result an idempotency key will
+//! replay) is spawned by the handler itself.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -75,18 +79,43 @@ pub async fn serve<H: Handler>(
     }
 }
 
-/// Runs the handler in its own task so that a panic is caught and answered.
+/// Runs the handler, catching a panic and answering it. No task per request: the handler is
+/// polled in place, inside `catch_unwind`.
 async fn isolated<H: Handler>(
     handler: Arc<H>,
     request: Request<Incoming>,
 ) -> Response<Full<Bytes>> {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    match tokio::spawn(handler.handle(request)).await {
+    match CatchUnwind(Box::pin(handler.handle(request))).await {
         Ok(response) => response,
-        Err(err) => {
-            tracing::error!(%method, %path, error = %err, "handler panicked");
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(%method, %path, panic = %message, "handler panicked");
             ApiError::internal().into_response()
+        }
+    }
+}
+
+/// A future that turns a panic while polling its inner future into an `Err`.
+struct CatchUnwind<F>(std::pin::Pin<Box<F>>);
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, Box<dyn std::any::Any + Send>>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Ok(std::task::Poll::Ready(output)) => std::task::Poll::Ready(Ok(output)),
+            Err(panic) => std::task::Poll::Ready(Err(panic)),
         }
     }
 }

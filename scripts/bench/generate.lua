@@ -1,0 +1,19 @@
+-- wrk script: POST a generate (gateway) or mint (authority) request with a bearer token from the
+-- environment, spread over 270 sequence spaces like scripts/bench/mint.lua.
+local token = os.getenv("CHITTYID_BENCH_TOKEN")
+local path = os.getenv("CHITTYID_BENCH_PATH") or "/api/id/generate"
+local entities = { "PEO", "PLACE", "PROP", "EVNT", "AUTH" }
+local headers = { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token }
+
+request = function()
+  local body = string.format('{"entity":"%s","region":%d,"trustLevel":%d}',
+    entities[math.random(1, 5)], math.random(1, 9), math.random(0, 5))
+  return wrk.format("POST", path, headers, body)
+end
+
+done = function(summary, latency, requests)
+  io.write(string.format("requests_per_second %.0f\n", summary.requests / (summary.duration / 1e6)))
+  io.write(string.format("p50_ms %.2f\np99_ms %.2f\n", latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+  io.write(string.format("non_2xx %d\n", summary.errors.status))
+  io.write(string.format("errors %d\n", summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
