@@ -108,6 +108,15 @@ impl HttpClient {
         }
     }
 
+    /// The status of a GET, or `None` if nothing answers.
+    pub(crate) async fn try_get(&self, path: &str) -> Option<StatusCode> {
+        let request = Request::builder()
+            .uri(format!("{}{path}", self.base))
+            .body(Full::new(Bytes::new()))
+            .expect("a valid request");
+        self.client.request(request).await.ok().map(|r| r.status())
+    }
+
     pub(crate) async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Answer {
         self.send(
             Method::POST,

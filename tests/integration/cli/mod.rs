@@ -1,2 +1,3 @@
 mod inspect;
+mod serve;
 mod validate;

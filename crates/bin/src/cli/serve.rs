@@ -10,18 +10,45 @@ use chittyid_domain::resilience::ResilienceConfig;
 
 use super::trouble;
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, clap::ValueEnum, serde::Deserialize)]
 enum Preset {
+    #[serde(rename = "recommended")]
     Recommended,
     #[value(name = "v2.2.0")]
+    #[serde(rename = "v2.2.0")]
     V220,
+}
+
+/// `--config FILE`: JSON with any of these keys. Flags and environment variables win over it;
+/// secrets (the authority token, API keys) are not read from it, only a file of key hashes.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ConfigFile {
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    service_url: Option<String>,
+    api_keys_file: Option<PathBuf>,
+    rate_limit: Option<u32>,
+    resilience: Option<Preset>,
+}
+
+impl ConfigFile {
+    fn load(path: &std::path::Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("reading {}: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
 }
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, env = "CHITTYID_LISTEN", default_value = DEFAULT_LISTEN)]
-    listen: SocketAddr,
+    /// A JSON configuration file (keys: listen, dataDir, serviceUrl, apiKeysFile, rateLimit,
+    /// resilience); flags and environment variables take precedence.
+    #[arg(long, env = "CHITTYID_CONFIG")]
+    config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8787].
+    #[arg(long, env = "CHITTYID_LISTEN")]
+    listen: Option<SocketAddr>,
     /// Directory for the embedded database and generated keys [default: ~/.local/share/chittyid].
     #[arg(long, env = "CHITTYID_DATA_DIR")]
     data_dir: Option<PathBuf>,
@@ -46,34 +73,52 @@ pub(crate) struct ServeArgs {
     /// A file of accepted API keys' SHA-256 hex digests, one per line.
     #[arg(long, env = "CHITTYID_API_KEYS_FILE")]
     api_keys_file: Option<PathBuf>,
-    /// IDs per minute per API key; 0 turns the limit off.
-    #[arg(long, env = "CHITTYID_RATE_LIMIT", default_value_t = 100)]
-    rate_limit: u32,
-    /// Resilience configuration: retry, breaker, budget, monitor and cache settings.
-    #[arg(long, env = "CHITTYID_RESILIENCE", value_enum, default_value_t = Preset::Recommended)]
-    resilience: Preset,
+    /// IDs per minute per API key; 0 turns the limit off [default: 100].
+    #[arg(long, env = "CHITTYID_RATE_LIMIT")]
+    rate_limit: Option<u32>,
+    /// Resilience configuration: retry, breaker, budget, monitor and cache settings
+    /// [default: recommended].
+    #[arg(long, env = "CHITTYID_RESILIENCE", value_enum)]
+    resilience: Option<Preset>,
 }
 
 pub(crate) fn run(args: &ServeArgs) -> ExitCode {
+    let file = match &args.config {
+        Some(path) => match ConfigFile::load(path) {
+            Ok(file) => file,
+            Err(err) => return trouble(format_args!("serve: config: {err}")),
+        },
+        None => ConfigFile::default(),
+    };
     let data_dir = args
         .data_dir
         .clone()
+        .or(file.data_dir)
         .unwrap_or_else(data_dir::default_data_dir);
     let mut settings = Settings::new(data_dir);
-    settings.listen = args.listen;
+    settings.listen = args
+        .listen
+        .or(file.listen)
+        .unwrap_or_else(|| DEFAULT_LISTEN.parse().expect("a valid address"));
     settings.api_keys = args
         .api_keys
         .iter()
         .map(|k| k.trim().to_owned())
         .filter(|k| !k.is_empty())
         .collect();
-    settings.api_key_hashes_file = args.api_keys_file.clone();
-    settings.gateway.rate_limit_per_minute = (args.rate_limit > 0).then_some(args.rate_limit);
-    settings.gateway.resilience = match args.resilience {
+    settings.api_key_hashes_file = args.api_keys_file.clone().or(file.api_keys_file);
+    let rate_limit = args.rate_limit.or(file.rate_limit).unwrap_or(100);
+    settings.gateway.rate_limit_per_minute = (rate_limit > 0).then_some(rate_limit);
+    settings.gateway.resilience = match args
+        .resilience
+        .or(file.resilience)
+        .unwrap_or(Preset::Recommended)
+    {
         Preset::Recommended => ResilienceConfig::recommended(),
         Preset::V220 => ResilienceConfig::v2_2_0(),
     };
-    if let Some(url) = args.service_url.as_deref().filter(|u| !u.trim().is_empty()) {
+    let service_url = args.service_url.clone().or(file.service_url);
+    if let Some(url) = service_url.as_deref().filter(|u| !u.trim().is_empty()) {
         settings.upstream = Upstream::Remote {
             url: url.to_owned(),
             token: args.token.clone(),
