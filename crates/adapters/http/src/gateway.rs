@@ -59,9 +59,9 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewayAp
     }
 
     async fn route(&self, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, ApiError> {
-        let path = request.uri().path().to_owned();
-        let query = request.uri().query().unwrap_or("").to_owned();
-        match (path.as_str(), request.method()) {
+        let uri = request.uri().clone();
+        let (path, query) = (uri.path(), uri.query().unwrap_or(""));
+        match (path, request.method()) {
             ("/health", &Method::GET) => Ok(self.health()),
             ("/api/id/health", &Method::GET) => Ok(self.health_document()),
             ("/metrics", &Method::GET) => Ok(self.metrics()),
@@ -75,7 +75,7 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewayAp
             (path, &Method::GET) if path.starts_with("/api/id/validate/") => {
                 let caller = CallerHash(self.api_keys.authenticate(request.headers())?);
                 let id = crate::authority::percent_decode(&path["/api/id/validate/".len()..])?;
-                self.validate_one(&id, &query, caller).await
+                self.validate_one(&id, query, caller).await
             }
             (
                 "/health"

@@ -87,7 +87,8 @@ async fn isolated<H: Handler>(
 ) -> Response<Full<Bytes>> {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    match CatchUnwind(Box::pin(handler.handle(request))).await {
+    let handling = std::pin::pin!(handler.handle(request));
+    match (CatchUnwind(handling)).await {
         Ok(response) => response,
         Err(panic) => {
             let message = panic
@@ -102,9 +103,9 @@ async fn isolated<H: Handler>(
 }
 
 /// A future that turns a panic while polling its inner future into an `Err`.
-struct CatchUnwind<F>(std::pin::Pin<Box<F>>);
+struct CatchUnwind<'a, F>(std::pin::Pin<&'a mut F>);
 
-impl<F: Future> Future for CatchUnwind<F> {
+impl<F: Future> Future for CatchUnwind<'_, F> {
     type Output = Result<F::Output, Box<dyn std::any::Any + Send>>;
 
     fn poll(
