@@ -1,5 +1,6 @@
 //! `chittyid authority`: arguments and the process around the application.
 
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -92,7 +93,9 @@ pub(crate) fn run(args: &AuthorityArgs) -> ExitCode {
         };
         if let Some((token, path)) = &app.created_token {
             // Shown once, on the console, never through the log.
-            println!(
+            // Ignore a closed stdout: the token is also in the token file.
+            let _ = writeln!(
+                std::io::stdout(),
                 "Created an authority token (kept in {}); callers send it as\n  Authorization: Bearer {token}",
                 path.display()
             );

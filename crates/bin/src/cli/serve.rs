@@ -1,5 +1,6 @@
 //! `chittyid serve`: arguments and the process around the gateway.
 
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -139,7 +140,9 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
         };
         if let Some((key, path)) = &app.created_api_key {
             // Shown once, on the console, never through the log; only its hash is kept.
-            println!(
+            // Ignore a closed stdout: the key is only a convenience; serving matters more.
+            let _ = writeln!(
+                std::io::stdout(),
                 "Created a dev API key (its hash is kept in {}); it is shown only now:\n  {key}\n\nTry:\n  curl -s -X POST http://{}/api/id/generate -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' -d '{{\"entity\":\"PEO\"}}'",
                 path.display(),
                 app.address()
