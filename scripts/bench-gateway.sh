@@ -58,7 +58,7 @@ awk -v g="$gateway_rps" -v d="$direct_rps" -v gp50="$(field p50_ms "$out")" -v d
   -v gp99="$(field p99_ms "$out")" -v dp99="$direct_p99" \
   'BEGIN { printf "throughput lost: %.1f %%; added latency p50 %.2f ms, p99 %.2f ms\n\n", 100 * (1 - g / d), gp50 - dp50, gp99 - dp99 }'
 
-echo "## upstream black-holed, breaker open, 8 and 64 connections, ${seconds}s each"
+echo "## upstream black-holed, breaker open, 1, 8 and 64 connections, ${seconds}s each"
 # A port that accepts nothing: the listener is bound but never accepted from (backlog 1), so
 # connections hang; the gateway's attempts time out and the breaker opens.
 python3 - <<'PY' & pids+=($!)
@@ -79,7 +79,7 @@ for _ in 1 2 3 4 5 6; do
 done
 curl -s "http://$dead_gateway/api/id/health" | python3 -c 'import json,sys; print("breaker:", json.load(sys.stdin)["resilience"]["circuitBreaker"]["state"])'
 echo "connections | requests/s | p50 ms | p99 ms | non-2xx+errors"
-for c in 8 64; do
+for c in 1 8 64; do
   out=$(run "$c" scripts/bench/generate.lua "http://$dead_gateway" "$key" /api/id/generate)
   row "$c" "$out"
 done
