@@ -31,7 +31,7 @@ wait_for "http://$gateway/health"
 wait_for "http://$hello/"
 
 run() { # connections script url token [path]
-  CHITTYID_BENCH_TOKEN="$4" CHITTYID_BENCH_PATH="${5:-}" wrk -t2 -c"$1" -d"${seconds}s" --latency -s "$2" "$3"
+  CHITTYID_BENCH_TOKEN="$4" CHITTYID_BENCH_PATH="${5:-}" wrk -t"$(( $1 < 2 ? 1 : 2 ))" -c"$1" -d"${seconds}s" --latency -s "$2" "$3"
 }
 field() { awk -v name="$1" '$1 == name { print $2 }' <<<"$2"; }
 row() { # label output
