@@ -1,7 +1,7 @@
 //! A small HTTP/1.1 client over hyper for the tests, with typed helpers.
 
 use bytes::Bytes;
-use http::{HeaderMap, Method, Request, StatusCode, header};
+use http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -52,30 +52,15 @@ impl HttpClient {
         content_type: Option<&str>,
         body: impl Into<Bytes>,
     ) -> Answer {
-        let mut request = Request::builder()
-            .method(method)
-            .uri(format!("{}{path}", self.base));
-        if let Some(token) = token {
-            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        let authorization = token.map(|token| format!("Bearer {token}"));
+        let mut headers = Vec::new();
+        if let Some(authorization) = &authorization {
+            headers.push(("authorization", authorization.as_str()));
         }
         if let Some(content_type) = content_type {
-            request = request.header(header::CONTENT_TYPE, content_type);
+            headers.push(("content-type", content_type));
         }
-        let request = request
-            .body(Full::new(body.into()))
-            .expect("a valid request");
-        let response = self
-            .client
-            .request(request)
-            .await
-            .expect("the server answers");
-        let (parts, body) = response.into_parts();
-        let body = body.collect().await.expect("a whole body").to_bytes();
-        Answer {
-            status: parts.status,
-            headers: parts.headers,
-            body,
-        }
+        self.send_with_headers(method, path, &headers, body).await
     }
 
     pub(crate) async fn send_with_headers(

@@ -51,8 +51,33 @@ impl Settings {
             shutdown_grace: server::DEFAULT_SHUTDOWN_GRACE,
         }
     }
+
+    /// The service's configuration.
+    pub fn authority_config(&self) -> AuthorityConfig {
+        AuthorityConfig {
+            default_region: self.default_region,
+            default_jurisdiction: self.default_jurisdiction,
+            default_trust_level: self.default_trust_level,
+            block_size: self.block_size,
+            space_capacity: self.space_capacity,
+        }
+    }
+
+    /// Opens the embedded store in the data directory and the authority service on it.
+    pub async fn open_service(&self) -> anyhow::Result<(SqliteStore, Service)> {
+        let store = SqliteStore::open(&self.data_dir.join(DATABASE_FILE)).await?;
+        let service = AuthorityService::new(
+            store.clone(),
+            store.clone(),
+            SystemClock,
+            self.authority_config(),
+        );
+        Ok((store, service))
+    }
 }
 
+/// The authority on the embedded store.
+pub type Service = AuthorityService<SqliteStore, SqliteStore, SystemClock>;
 type Api = AuthorityApi<SqliteStore, SqliteStore, SystemClock>;
 
 /// A bound, ready authority. `build` binds first, so port 0 gives a free port to tests.
@@ -89,19 +114,7 @@ impl AuthorityApplication {
         } else {
             settings.tokens.clone()
         };
-        let store = SqliteStore::open(&settings.data_dir.join(DATABASE_FILE)).await?;
-        let service = AuthorityService::new(
-            store.clone(),
-            store.clone(),
-            SystemClock,
-            AuthorityConfig {
-                default_region: settings.default_region,
-                default_jurisdiction: settings.default_jurisdiction,
-                default_trust_level: settings.default_trust_level,
-                block_size: settings.block_size,
-                space_capacity: settings.space_capacity,
-            },
-        );
+        let (store, service) = settings.open_service().await?;
         let metrics_store = store.clone();
         let api = Arc::new(AuthorityApi::new(
             Arc::new(service),

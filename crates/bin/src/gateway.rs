@@ -8,9 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use chittyid_app::authority::{
-    AuthorityConfig, AuthorityService, CallerHash, MintRequest, SystemClock,
-};
+use chittyid_app::authority::{CallerHash, MintRequest, SystemClock};
 use chittyid_app::gateway::{
     AuditSink, AuthorityError, GatewayClock, GatewayConfig, GatewayService, InProcessAuthority,
     InProcessCache, LogAudit, MintAuthority, SystemClocks,
@@ -25,7 +23,7 @@ use chittyid_upstream::HttpAuthority;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::authority::{DATABASE_FILE, Settings as AuthoritySettings};
+use crate::authority::Settings as AuthoritySettings;
 use crate::data_dir;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
@@ -146,19 +144,7 @@ impl GatewayApplication {
                 AnyAuthority::Remote(HttpAuthority::try_new(url, token.as_deref())?)
             }
             Upstream::Embedded(authority) => {
-                let store = SqliteStore::open(&authority.data_dir.join(DATABASE_FILE)).await?;
-                let service = AuthorityService::new(
-                    store.clone(),
-                    store,
-                    SystemClock,
-                    AuthorityConfig {
-                        default_region: authority.default_region,
-                        default_jurisdiction: authority.default_jurisdiction,
-                        default_trust_level: authority.default_trust_level,
-                        block_size: authority.block_size,
-                        space_capacity: authority.space_capacity,
-                    },
-                );
+                let (_, service) = authority.open_service().await?;
                 AnyAuthority::Embedded(InProcessAuthority::new(
                     Arc::new(service),
                     CallerHash::of_token("chittyid-gateway-in-process"),

@@ -60,6 +60,20 @@ impl TestAuthority {
             .to_owned()
     }
 
+    /// The whole `/v1/metrics` text, and the value of one counter in it.
+    pub(crate) async fn metrics(&self) -> String {
+        String::from_utf8(self.client.get("/v1/metrics", None).await.body.to_vec()).expect("text")
+    }
+
+    pub(crate) async fn metric(&self, name: &str) -> u64 {
+        let metrics = self.metrics().await;
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("{name} ")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing from\n{metrics}"))
+    }
+
     pub(crate) async fn validate(&self, id: &str) -> Answer {
         self.client
             .get(&format!("/v1/validate/{id}"), Some(TOKEN))

@@ -173,18 +173,10 @@ async fn batches_are_bounded_and_all_or_nothing() {
             .as_str()
             .is_some_and(|m| m.starts_with("requests[1]"))
     );
-    let metrics = String::from_utf8(
-        authority
-            .client
-            .get("/v1/metrics", None)
-            .await
-            .body
-            .to_vec(),
-    )
-    .expect("text");
-    assert!(
-        metrics.contains("chittyid_authority_mints_total 0"),
-        "nothing was minted:\n{metrics}"
+    assert_eq!(
+        authority.metric("chittyid_authority_mints_total").await,
+        0,
+        "nothing was minted"
     );
     authority.stop().await;
 }

@@ -88,29 +88,7 @@ async fn a_batch_generates_one_id_per_request() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_concurrent_generate_calls_give_a_hundred_distinct_valid_ids() {
     let app = spawn_app().await;
-    let tasks: Vec<_> = (0..100)
-        .map(|_| {
-            let client = app.client.clone();
-            tokio::spawn(async move {
-                let answer = client
-                    .post_json("/api/id/generate", Some(API_KEY), &json!({"entity": "PEO"}))
-                    .await;
-                assert_eq!(
-                    answer.status,
-                    200,
-                    "{}",
-                    String::from_utf8_lossy(&answer.body)
-                );
-                answer.json()["chittyId"].as_str().expect("ID").to_owned()
-            })
-        })
-        .collect();
-    let mut ids = HashSet::new();
-    for task in tasks {
-        let id = task.await.expect("task");
-        assert!(ChittyId::parse(&id).is_ok());
-        ids.insert(id);
-    }
+    let ids: HashSet<String> = app.concurrent_ids(100, "PEO").await.into_iter().collect();
     assert_eq!(ids.len(), 100);
     app.stop().await;
 }
@@ -123,31 +101,7 @@ async fn through_an_authority_over_http_too() {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("http://{}", authority.address());
     let app = spawn_app_with(remote(settings(&dir), url, TOKEN), dir).await;
-    let tasks: Vec<_> = (0..100)
-        .map(|_| {
-            let client = app.client.clone();
-            tokio::spawn(async move {
-                let answer = client
-                    .post_json(
-                        "/api/id/generate",
-                        Some(API_KEY),
-                        &json!({"entity": "INFO"}),
-                    )
-                    .await;
-                assert_eq!(
-                    answer.status,
-                    200,
-                    "{}",
-                    String::from_utf8_lossy(&answer.body)
-                );
-                answer.json()["chittyId"].as_str().expect("ID").to_owned()
-            })
-        })
-        .collect();
-    let mut ids = HashSet::new();
-    for task in tasks {
-        ids.insert(task.await.expect("task"));
-    }
+    let ids: HashSet<String> = app.concurrent_ids(100, "INFO").await.into_iter().collect();
     assert_eq!(ids.len(), 100);
     // And the authority knows them: verification goes to it.
     let id = ids.iter().next().expect("one").clone();

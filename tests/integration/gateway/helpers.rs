@@ -137,6 +137,36 @@ impl TestApp {
             .to_owned()
     }
 
+    /// Sends `count` generate requests at once and returns the IDs, asserting each succeeded
+    /// and parses.
+    pub(crate) async fn concurrent_ids(&self, count: usize, entity: &str) -> Vec<String> {
+        let tasks: Vec<_> = (0..count)
+            .map(|_| {
+                let client = self.client.clone();
+                let body = json!({"entity": entity});
+                tokio::spawn(async move {
+                    let answer = client
+                        .post_json("/api/id/generate", Some(API_KEY), &body)
+                        .await;
+                    assert_eq!(
+                        answer.status,
+                        200,
+                        "{}",
+                        String::from_utf8_lossy(&answer.body)
+                    );
+                    answer.json()["chittyId"].as_str().expect("ID").to_owned()
+                })
+            })
+            .collect();
+        let mut ids = Vec::with_capacity(count);
+        for task in tasks {
+            let id = task.await.expect("task");
+            assert!(chittyid_domain::ChittyId::parse(&id).is_ok(), "{id}");
+            ids.push(id);
+        }
+        ids
+    }
+
     pub(crate) async fn validate(&self, id: &str, query: &str) -> Answer {
         self.client
             .get(&format!("/api/id/validate/{id}{query}"), Some(API_KEY))

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chittyid::authority::{AuthorityApplication, DEFAULT_LISTEN, Settings};
-use chittyid::{data_dir, telemetry};
+use chittyid::data_dir;
 use chittyid_domain::{Jurisdiction, Region, TrustLevel};
 
 use super::trouble;
@@ -78,22 +78,11 @@ pub(crate) fn run(args: &AuthorityArgs) -> ExitCode {
         Ok(settings) => settings,
         Err(err) => return trouble(format_args!("authority: {err:#}")),
     };
-    telemetry::init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => return trouble(format_args!("authority: starting the runtime: {err}")),
-    };
-    runtime.block_on(async {
-        let app = match AuthorityApplication::build(settings).await {
-            Ok(app) => app,
-            Err(err) => return trouble(format_args!("authority: {err:#}")),
-        };
+    super::run_server("authority", async {
+        let app = AuthorityApplication::build(settings).await?;
         if let Some((token, path)) = &app.created_token {
-            // Shown once, on the console, never through the log.
-            // Ignore a closed stdout: the token is also in the token file.
+            // Shown once, on the console, never through the log. A closed stdout is ignored:
+            // the token is also in the token file.
             let _ = writeln!(
                 std::io::stdout(),
                 "Created an authority token (kept in {}); callers send it as\n  Authorization: Bearer {token}",
@@ -101,6 +90,6 @@ pub(crate) fn run(args: &AuthorityArgs) -> ExitCode {
             );
         }
         app.run_until(super::shutdown_signal()).await;
-        ExitCode::SUCCESS
+        Ok(())
     })
 }

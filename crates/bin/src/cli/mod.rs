@@ -58,3 +58,23 @@ pub(crate) async fn shutdown_signal() {
     }
     tracing::info!("shutdown requested");
 }
+
+/// Starts logging and a runtime, runs `serve` on it, and turns a failure into exit status 2
+/// with `name:` before the message.
+pub(crate) fn run_server<F>(name: &str, serve: F) -> ExitCode
+where
+    F: std::future::Future<Output = anyhow::Result<()>>,
+{
+    chittyid::telemetry::init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => return trouble(format_args!("{name}: starting the runtime: {err}")),
+    };
+    match runtime.block_on(serve) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => trouble(format_args!("{name}: {err:#}")),
+    }
+}

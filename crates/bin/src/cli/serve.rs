@@ -5,8 +5,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use chittyid::data_dir;
 use chittyid::gateway::{DEFAULT_LISTEN, GatewayApplication, Settings, Upstream};
-use chittyid::{data_dir, telemetry};
 use chittyid_domain::resilience::ResilienceConfig;
 
 use super::trouble;
@@ -125,22 +125,11 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
             token: args.token.clone(),
         };
     }
-    telemetry::init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => return trouble(format_args!("serve: starting the runtime: {err}")),
-    };
-    runtime.block_on(async {
-        let app = match GatewayApplication::build(settings).await {
-            Ok(app) => app,
-            Err(err) => return trouble(format_args!("serve: {err:#}")),
-        };
+    super::run_server("serve", async {
+        let app = GatewayApplication::build(settings).await?;
         if let Some((key, path)) = &app.created_api_key {
-            // Shown once, on the console, never through the log; only its hash is kept.
-            // Ignore a closed stdout: the key is only a convenience; serving matters more.
+            // Shown once, on the console, never through the log; only its hash is kept. A closed
+            // stdout is ignored: the key is a convenience, serving matters more.
             let _ = writeln!(
                 std::io::stdout(),
                 "Created a dev API key (its hash is kept in {}); it is shown only now:\n  {key}\n\nTry:\n  curl -s -X POST http://{}/api/id/generate -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' -d '{{\"entity\":\"PEO\"}}'",
@@ -149,6 +138,6 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
             );
         }
         app.run_until(super::shutdown_signal()).await;
-        ExitCode::SUCCESS
+        Ok(())
     })
 }
