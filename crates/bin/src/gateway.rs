@@ -11,7 +11,7 @@ use anyhow::Context;
 use chittyid_app::authority::{CallerHash, MintRequest, SystemClock};
 use chittyid_app::gateway::{
     AuditSink, AuthorityError, GatewayClock, GatewayConfig, GatewayService, InProcessAuthority,
-    InProcessCache, LogAudit, MintAuthority, SystemClocks,
+    InProcessCache, MintAuthority, SystemClocks,
 };
 use chittyid_domain::ChittyId;
 use chittyid_domain::resilience::ResilienceConfig;
@@ -29,6 +29,8 @@ use crate::data_dir;
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
 /// SHA-256 digests of the accepted API keys, one per line, when none are configured.
 pub const API_KEY_FILE: &str = "gateway-api-keys";
+/// The audit log's database when the authority is remote.
+pub const AUDIT_DATABASE_FILE: &str = "gateway.db";
 /// How often expired cache entries are swept.
 const CACHE_SWEEP_EVERY: Duration = Duration::from_secs(300);
 
@@ -114,7 +116,7 @@ impl MintAuthority for AnyAuthority {
     }
 }
 
-type Service = GatewayService<AnyAuthority, InProcessCache, LogAudit, SystemClocks>;
+type Service = GatewayService<AnyAuthority, InProcessCache, SqliteStore, SystemClocks>;
 
 /// A bound, ready gateway. `build` binds first, so port 0 gives a free port to tests.
 pub struct GatewayApplication {
@@ -139,22 +141,28 @@ impl GatewayApplication {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         data_dir::ensure(&settings.data_dir)?;
         let (api_keys, created_api_key) = api_keys(&settings)?;
-        let authority = match &settings.upstream {
+        // The audit log lives in the embedded database: the authority's file when the authority
+        // runs here, a file of its own otherwise.
+        let (authority, audit) = match &settings.upstream {
             Upstream::Remote { url, token } => {
-                AnyAuthority::Remote(HttpAuthority::try_new(url, token.as_deref())?)
+                let authority =
+                    AnyAuthority::Remote(HttpAuthority::try_new(url, token.as_deref())?);
+                let audit = SqliteStore::open(&settings.data_dir.join(AUDIT_DATABASE_FILE)).await?;
+                (authority, audit)
             }
             Upstream::Embedded(authority) => {
-                let (_, service) = authority.open_service().await?;
-                AnyAuthority::Embedded(InProcessAuthority::new(
+                let (store, service) = authority.open_service().await?;
+                let authority = AnyAuthority::Embedded(InProcessAuthority::new(
                     Arc::new(service),
                     CallerHash::of_token("chittyid-gateway-in-process"),
-                ))
+                ));
+                (authority, store)
             }
         };
         let service = GatewayService::try_new(
             authority,
             InProcessCache::new(settings.gateway.resilience.cache),
-            LogAudit,
+            audit,
             SystemClocks::default(),
             settings.gateway,
         )
@@ -175,6 +183,11 @@ impl GatewayApplication {
 
     pub fn address(&self) -> SocketAddr {
         self.address
+    }
+
+    /// The store holding the audit log.
+    pub fn audit_store(&self) -> &SqliteStore {
+        self.service.audit()
     }
 
     /// Serves until `shutdown` resolves; then stops the background tasks, drains in-flight

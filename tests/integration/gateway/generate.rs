@@ -156,3 +156,27 @@ async fn an_idempotency_key_gives_the_same_id_for_the_same_body_and_409_for_anot
     assert_eq!(ids.len(), 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn generate_and_verify_are_audited_with_the_key_hash_only() {
+    let app = spawn_app().await;
+    let id = app.generate_id("PEO").await;
+    let verified = app.validate(&id, "?verify=true").await;
+    assert_eq!(verified.status, 200);
+    let refused = app.generate(&json!({"entity": "NOPE"})).await;
+    assert_eq!(
+        refused.status, 400,
+        "refused before the service: not an audited act"
+    );
+    let (audit, _dir) = app.stop_and_keep_audit().await;
+    let events = audit.recent_audit_events(10).await.expect("read");
+    let actions: Vec<(&str, &str)> = events
+        .iter()
+        .map(|e| (e.action.as_str(), e.outcome.as_str()))
+        .collect();
+    assert_eq!(actions, [("verify", "minted"), ("generate", "ok")]);
+    assert_eq!(events[1].ids, [id]);
+    assert_eq!(events[1].entity.as_deref(), Some("PEO"));
+    let key_hash = chittyid_app::authority::CallerHash::of_token(API_KEY).to_hex();
+    assert!(events.iter().all(|e| e.caller_hash == key_hash));
+}

@@ -17,6 +17,7 @@ pub(crate) const API_KEY: &str = "test-api-key";
 
 pub(crate) struct TestApp {
     pub(crate) client: HttpClient,
+    pub(crate) audit: chittyid_sqlite::SqliteStore,
     _dir: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -97,12 +98,14 @@ pub(crate) async fn spawn_app_with(settings: Settings, dir: tempfile::TempDir) -
         .await
         .expect("the gateway starts");
     let client = HttpClient::new(app.address());
+    let audit = app.audit_store().clone();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(app.run_until(async move {
         let _ = stopped.await;
     }));
     TestApp {
         client,
+        audit,
         _dir: dir,
         stop: Some(stop),
         task: Some(task),
@@ -171,6 +174,20 @@ impl TestApp {
         self.client
             .get(&format!("/api/id/validate/{id}{query}"), Some(API_KEY))
             .await
+    }
+
+    /// Stops the gateway (which flushes its audit log) and returns the store that holds it.
+    pub(crate) async fn stop_and_keep_audit(
+        mut self,
+    ) -> (chittyid_sqlite::SqliteStore, tempfile::TempDir) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("the gateway stops cleanly");
+        }
+        let dir = std::mem::replace(&mut self._dir, tempfile::tempdir().expect("temp dir"));
+        (self.audit.clone(), dir)
     }
 
     pub(crate) async fn stop(mut self) {

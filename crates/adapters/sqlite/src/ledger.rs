@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context;
 use chittyid_app::authority::{CallerHash, LedgerError, MintLedger, MintRecord};
+use chittyid_app::gateway::{AuditError, AuditEvent, AuditSink};
 use chittyid_domain::ChittyId;
 use sqlx::{Row, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
@@ -54,9 +55,12 @@ struct Pending {
 type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>;
 type WriteJob = Box<dyn FnOnce(SqlitePool) -> BoxFuture<()> + Send>;
 
-/// A write to make: the writer runs other writes as they come and batches records.
+/// A write to make: the writer runs other writes as they come, batches records and audit
+/// events into one transaction, and answers flushes once what came before is committed.
 enum Job {
     Record(Pending),
+    Audit(AuditEvent),
+    Flush(oneshot::Sender<()>),
     Run(WriteJob),
 }
 
@@ -70,6 +74,8 @@ impl Writer {
         let (queue, mut receiver) = mpsc::channel::<Job>(QUEUE_DEPTH);
         tokio::spawn(async move {
             let mut group = Vec::new();
+            let mut audits = Vec::new();
+            let mut flushes = Vec::new();
             while let Some(first) = receiver.recv().await {
                 let mut next = Some(first);
                 let mut size = 0;
@@ -83,13 +89,21 @@ impl Writer {
                             size += pending.records.len();
                             group.push(pending);
                         }
+                        Job::Audit(event) => {
+                            size += 1;
+                            audits.push(event);
+                        }
+                        Job::Flush(done) => flushes.push(done),
                     }
                     if size < MAX_GROUP_RECORDS {
                         next = receiver.try_recv().ok();
                     }
                 }
-                if !group.is_empty() {
-                    commit_group(&pool, &stats, &mut group).await;
+                if !group.is_empty() || !audits.is_empty() {
+                    commit_group(&pool, &stats, &mut group, &mut audits).await;
+                }
+                for done in flushes.drain(..) {
+                    let _ = done.send(());
                 }
             }
         });
@@ -117,22 +131,35 @@ impl Writer {
     }
 }
 
-/// Commits the whole group in one transaction; if that fails, each request is tried in its own
-/// so that one bad request cannot fail the others.
-async fn commit_group(pool: &SqlitePool, stats: &StoreStats, group: &mut Vec<Pending>) {
+/// Commits the whole group, and the audit events that came with it, in one transaction; if
+/// that fails, each request is tried in its own so that one bad request cannot fail the others.
+async fn commit_group(
+    pool: &SqlitePool,
+    stats: &StoreStats,
+    group: &mut Vec<Pending>,
+    audits: &mut Vec<AuditEvent>,
+) {
     let all: Vec<&MintRecord> = group.iter().flat_map(|p| &p.records).collect();
-    if group.len() > 1 && insert(pool, stats, &all).await.is_ok() {
+    let together = group.len() > 1 || !audits.is_empty();
+    if together && insert(pool, stats, &all, audits).await.is_ok() {
         for pending in group.drain(..) {
             let _ = pending.done.send(Ok(()));
         }
+        audits.clear();
         return;
     }
     for pending in group.drain(..) {
         let records: Vec<&MintRecord> = pending.records.iter().collect();
-        let result = insert(pool, stats, &records)
+        let result = insert(pool, stats, &records, &[])
             .await
             .map_err(|e| format!("{e:#}"));
         let _ = pending.done.send(result);
+    }
+    if !audits.is_empty() {
+        if let Err(err) = insert(pool, stats, &[], audits).await {
+            tracing::error!(error = %format!("{err:#}"), lost = audits.len(), "audit events could not be stored");
+        }
+        audits.clear();
     }
 }
 
@@ -140,6 +167,7 @@ async fn insert(
     pool: &SqlitePool,
     stats: &StoreStats,
     records: &[&MintRecord],
+    audits: &[AuditEvent],
 ) -> anyhow::Result<()> {
     let mut tx = pool
         .begin_with("BEGIN IMMEDIATE")
@@ -161,7 +189,22 @@ async fn insert(
         .await
         .with_context(|| format!("recording {}", record.id))?;
     }
-    tx.commit().await.context("committing minted IDs")?;
+    for event in audits {
+        sqlx::query(
+            "INSERT INTO audit_events (at_unix_ms, action, caller_hash, outcome, ids, entity)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .bind(event.at_unix_ms)
+        .bind(event.action)
+        .bind(event.caller.to_hex())
+        .bind(event.outcome)
+        .bind(serde_json::to_string(&event.ids).context("encoding audit IDs")?)
+        .bind(event.entity.as_deref())
+        .execute(&mut *tx)
+        .await
+        .context("recording an audit event")?;
+    }
+    tx.commit().await.context("committing")?;
     stats.transactions.fetch_add(1, Ordering::Relaxed);
     stats
         .records
@@ -219,4 +262,64 @@ fn parse_hash(hex: &str) -> anyhow::Result<CallerHash> {
         *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)?;
     }
     Ok(CallerHash(hash))
+}
+
+/// The audit log in the same file: events are queued to the writer and committed with the
+/// next group (no transaction of their own); `flush` returns once they are durable.
+impl AuditSink for SqliteStore {
+    async fn record(&self, event: AuditEvent) -> Result<(), AuditError> {
+        self.writer
+            .queue
+            .send(Job::Audit(event))
+            .await
+            .map_err(|_| AuditError::Unavailable)
+    }
+
+    async fn flush(&self) -> Result<(), AuditError> {
+        let (done, flushed) = oneshot::channel();
+        self.writer
+            .queue
+            .send(Job::Flush(done))
+            .await
+            .map_err(|_| AuditError::Unavailable)?;
+        flushed.await.map_err(|_| AuditError::Unavailable)
+    }
+}
+
+/// One stored audit event, as operators read them back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAuditEvent {
+    pub at_unix_ms: i64,
+    pub action: String,
+    pub caller_hash: String,
+    pub outcome: String,
+    pub ids: Vec<String>,
+    pub entity: Option<String>,
+}
+
+impl SqliteStore {
+    /// The most recent audit events, newest first.
+    pub async fn recent_audit_events(&self, limit: u32) -> anyhow::Result<Vec<StoredAuditEvent>> {
+        let rows = sqlx::query(
+            "SELECT at_unix_ms, action, caller_hash, outcome, ids, entity
+             FROM audit_events ORDER BY id DESC LIMIT ?1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .context("reading audit events")?;
+        rows.into_iter()
+            .map(|row| {
+                let ids: String = row.try_get("ids")?;
+                Ok(StoredAuditEvent {
+                    at_unix_ms: row.try_get("at_unix_ms")?,
+                    action: row.try_get("action")?,
+                    caller_hash: row.try_get("caller_hash")?,
+                    outcome: row.try_get("outcome")?,
+                    ids: serde_json::from_str(&ids)?,
+                    entity: row.try_get("entity")?,
+                })
+            })
+            .collect()
+    }
 }

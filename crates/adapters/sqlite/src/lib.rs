@@ -1,9 +1,9 @@
 //! The embedded store: one SQLite file holds the authority's permutation key, the counters of
-//! every sequence space and the record of every minted ID. Several processes may share the
+//! every sequence space, the record of every minted ID and the gateway's audit log. Several processes may share the
 //! file: reservations are single atomic statements under SQLite's write lock.
 
 mod ledger;
 mod store;
 
-pub use ledger::StoreStats;
+pub use ledger::{StoreStats, StoredAuditEvent};
 pub use store::SqliteStore;

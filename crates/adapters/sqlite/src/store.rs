@@ -27,13 +27,22 @@ pub struct SqliteStore {
 }
 
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        "authority".into(),
-        MigrationType::Simple,
-        include_str!("../../../../migrations/sqlite/0001_authority.sql").into_sql_str(),
-        false,
-    )])
+    Migrator::with_migrations(vec![
+        Migration::new(
+            1,
+            "authority".into(),
+            MigrationType::Simple,
+            include_str!("../../../../migrations/sqlite/0001_authority.sql").into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            2,
+            "audit".into(),
+            MigrationType::Simple,
+            include_str!("../../../../migrations/sqlite/0002_audit.sql").into_sql_str(),
+            false,
+        ),
+    ])
 }
 
 impl SqliteStore {

@@ -56,3 +56,39 @@ async fn duplicates_are_refused() {
     let dir = tempfile::tempdir().expect("temp dir");
     conformance::a_duplicate_is_refused(&store_in(&dir).await).await;
 }
+
+#[tokio::test]
+async fn audit_events_are_durable_after_a_flush_and_keep_only_the_key_hash() {
+    use chittyid_app::authority::CallerHash;
+    use chittyid_app::gateway::{AuditEvent, AuditSink};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = store_in(&dir).await;
+    for n in 0..3 {
+        store
+            .record(AuditEvent {
+                at_unix_ms: 1_795_000_000_000 + n,
+                action: "generate",
+                caller: CallerHash::of_token("the-api-key"),
+                outcome: "ok",
+                ids: vec![format!("id-{n}")],
+                entity: Some("PEO".to_owned()),
+            })
+            .await
+            .expect("queued");
+    }
+    store.flush().await.expect("flushed");
+    drop(store);
+    let reopened = store_in(&dir).await;
+    let events = reopened.recent_audit_events(10).await.expect("read");
+    assert_eq!(events.len(), 3);
+    assert_eq!(events[0].ids, ["id-2"]);
+    assert_eq!(
+        events[0].caller_hash,
+        CallerHash::of_token("the-api-key").to_hex()
+    );
+    assert!(
+        events
+            .iter()
+            .all(|e| !e.caller_hash.contains("the-api-key"))
+    );
+}
