@@ -1,7 +1,8 @@
 -- The gateway's audit log: who did what, by the SHA-256 of their API key (never the key).
+-- Append-only; rows are read newest first by rowid, so no other index is kept on the write path.
 
 CREATE TABLE audit_events (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id INTEGER PRIMARY KEY,
     at_unix_ms INTEGER NOT NULL,
     action TEXT NOT NULL,
     caller_hash TEXT NOT NULL,
@@ -10,5 +11,3 @@ CREATE TABLE audit_events (
     ids TEXT NOT NULL,
     entity TEXT
 );
-
-CREATE INDEX audit_events_at ON audit_events (at_unix_ms);

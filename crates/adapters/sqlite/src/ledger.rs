@@ -15,8 +15,13 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::store::SqliteStore;
 
+/// Audit rows per INSERT statement (six parameters each, well under SQLite's limit).
+const AUDIT_ROWS_PER_STATEMENT: usize = 200;
 /// Records committed in one transaction at most; more wait for the next.
 const MAX_GROUP_RECORDS: usize = 2_000;
+/// How long the audit buffer collects events before handing them to the writer: a busy
+/// gateway commits them in hundreds, and recording one costs a channel push, not a wake-up.
+const AUDIT_DELAY: std::time::Duration = std::time::Duration::from_millis(100);
 /// Queued requests before `record` callers wait for room (backpressure).
 const QUEUE_DEPTH: usize = 4_096;
 
@@ -59,8 +64,8 @@ type WriteJob = Box<dyn FnOnce(SqlitePool) -> BoxFuture<()> + Send>;
 /// events into one transaction, and answers flushes once what came before is committed.
 enum Job {
     Record(Pending),
-    Audit(AuditEvent),
-    Flush(oneshot::Sender<()>),
+    /// A batch from the audit buffer, and the flushes waiting on it.
+    Audits(Vec<AuditEvent>, Vec<oneshot::Sender<()>>),
     Run(WriteJob),
 }
 
@@ -89,11 +94,11 @@ impl Writer {
                             size += pending.records.len();
                             group.push(pending);
                         }
-                        Job::Audit(event) => {
-                            size += 1;
-                            audits.push(event);
+                        Job::Audits(events, flushed) => {
+                            size += events.len();
+                            audits.extend(events);
+                            flushes.extend(flushed);
                         }
-                        Job::Flush(done) => flushes.push(done),
                     }
                     if size < MAX_GROUP_RECORDS {
                         next = receiver.try_recv().ok();
@@ -189,20 +194,28 @@ async fn insert(
         .await
         .with_context(|| format!("recording {}", record.id))?;
     }
-    for event in audits {
-        sqlx::query(
-            "INSERT INTO audit_events (at_unix_ms, action, caller_hash, outcome, ids, entity)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )
-        .bind(event.at_unix_ms)
-        .bind(event.action)
-        .bind(event.caller.to_hex())
-        .bind(event.outcome)
-        .bind(serde_json::to_string(&event.ids).context("encoding audit IDs")?)
-        .bind(event.entity.as_deref())
-        .execute(&mut *tx)
-        .await
-        .context("recording an audit event")?;
+    // Many rows per statement: audit events come in hundreds.
+    for chunk in audits.chunks(AUDIT_ROWS_PER_STATEMENT) {
+        let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO audit_events (at_unix_ms, action, caller_hash, outcome, ids, entity) ",
+        );
+        let mut encoded = Vec::with_capacity(chunk.len());
+        for event in chunk {
+            encoded.push(serde_json::to_string(&event.ids).context("encoding audit IDs")?);
+        }
+        insert.push_values(chunk.iter().zip(&encoded), |mut row, (event, ids)| {
+            row.push_bind(event.at_unix_ms)
+                .push_bind(event.action)
+                .push_bind(event.caller.to_hex())
+                .push_bind(event.outcome)
+                .push_bind(ids.as_str())
+                .push_bind(event.entity.as_deref());
+        });
+        insert
+            .build()
+            .execute(&mut *tx)
+            .await
+            .context("recording audit events")?;
     }
     tx.commit().await.context("committing")?;
     stats.transactions.fetch_add(1, Ordering::Relaxed);
@@ -264,22 +277,68 @@ fn parse_hash(hex: &str) -> anyhow::Result<CallerHash> {
     Ok(CallerHash(hash))
 }
 
-/// The audit log in the same file: events are queued to the writer and committed with the
-/// next group (no transaction of their own); `flush` returns once they are durable.
+/// What reaches the audit buffer.
+pub(crate) enum AuditMessage {
+    Event(AuditEvent),
+    Flush(oneshot::Sender<()>),
+}
+
+/// Collects audit events for [`AUDIT_DELAY`] at a time and hands them to the writer in one job.
+#[derive(Debug)]
+pub(crate) struct AuditBuffer {
+    queue: mpsc::Sender<AuditMessage>,
+}
+
+impl AuditBuffer {
+    pub(crate) fn start(writer: std::sync::Arc<Writer>) -> Self {
+        let (queue, mut receiver) = mpsc::channel::<AuditMessage>(QUEUE_DEPTH * 4);
+        tokio::spawn(async move {
+            let mut messages = Vec::new();
+            while receiver.recv_many(&mut messages, QUEUE_DEPTH).await > 0 {
+                // Let more arrive while this task sleeps: no wake-up per event.
+                tokio::time::sleep(AUDIT_DELAY).await;
+                while let Ok(message) = receiver.try_recv() {
+                    messages.push(message);
+                }
+                let mut events = Vec::with_capacity(messages.len());
+                let mut flushes = Vec::new();
+                for message in messages.drain(..) {
+                    match message {
+                        AuditMessage::Event(event) => events.push(event),
+                        AuditMessage::Flush(done) => flushes.push(done),
+                    }
+                }
+                if writer
+                    .queue
+                    .send(Job::Audits(events, flushes))
+                    .await
+                    .is_err()
+                {
+                    tracing::error!("the store writer stopped; audit events lost");
+                    return;
+                }
+            }
+        });
+        Self { queue }
+    }
+}
+
+/// The audit log in the same file: events are buffered briefly, then committed in one go with
+/// whatever the writer has; `flush` returns once everything recorded before it is durable.
 impl AuditSink for SqliteStore {
     async fn record(&self, event: AuditEvent) -> Result<(), AuditError> {
-        self.writer
+        self.audit
             .queue
-            .send(Job::Audit(event))
+            .send(AuditMessage::Event(event))
             .await
             .map_err(|_| AuditError::Unavailable)
     }
 
     async fn flush(&self) -> Result<(), AuditError> {
         let (done, flushed) = oneshot::channel();
-        self.writer
+        self.audit
             .queue
-            .send(Job::Flush(done))
+            .send(AuditMessage::Flush(done))
             .await
             .map_err(|_| AuditError::Unavailable)?;
         flushed.await.map_err(|_| AuditError::Unavailable)

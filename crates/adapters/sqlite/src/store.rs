@@ -11,7 +11,7 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlSafeStr, SqlitePool};
 
-use crate::ledger::{StoreStats, Writer};
+use crate::ledger::{AuditBuffer, StoreStats, Writer};
 
 /// How long a statement waits for another process's write lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -23,6 +23,7 @@ const READERS: u32 = 4;
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
     pub(crate) writer: Arc<Writer>,
+    pub(crate) audit: Arc<AuditBuffer>,
     pub(crate) stats: Arc<StoreStats>,
 }
 
@@ -66,9 +67,11 @@ impl SqliteStore {
             .with_context(|| format!("migrating the SQLite store {}", path.display()))?;
         let stats = Arc::new(StoreStats::default());
         let writer = Arc::new(Writer::start(pool.clone(), Arc::clone(&stats)));
+        let audit = Arc::new(AuditBuffer::start(Arc::clone(&writer)));
         Ok(Self {
             pool,
             writer,
+            audit,
             stats,
         })
     }
