@@ -48,3 +48,29 @@ async fn ids_survive_a_restart() {
     assert_eq!(restarted.validate(&id).await.json()["valid"], true);
     restarted.stop().await;
 }
+
+#[tokio::test]
+async fn health_is_503_when_the_store_does_not_answer() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let authority = spawn_authority(settings(dir.path())).await;
+    assert_eq!(authority.client.get("/v1/health", None).await.status, 200);
+    // Break the store behind the authority's back.
+    let database = dir.path().join(chittyid::authority::DATABASE_FILE);
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", database.display()))
+        .await
+        .expect("open");
+    sqlx::query("DROP TABLE sequence_spaces")
+        .execute(&pool)
+        .await
+        .expect("drop");
+    let health = authority.client.get("/v1/health", None).await;
+    assert_eq!(health.status, 503);
+    assert_eq!(health.json()["status"], "unavailable");
+    let mint = authority.mint(&json!({"entity": "THING"})).await;
+    assert_eq!(
+        (mint.status.as_u16(), mint.error_code()),
+        (503, "store_unavailable".into())
+    );
+    assert!(mint.headers.contains_key("retry-after"));
+    authority.stop().await;
+}

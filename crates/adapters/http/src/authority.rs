@@ -67,7 +67,7 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
             .to_owned();
         let method = request.method().clone();
         match (path.as_str(), &method) {
-            ("/v1/health", &Method::GET) => Ok(self.health()),
+            ("/v1/health", &Method::GET) => Ok(self.health().await),
             ("/v1/metrics", &Method::GET) => Ok(self.metrics()),
             ("/v1/mint", &Method::POST) => self.mint(request).await,
             ("/v1/mint/batch", &Method::POST) => self.mint_batch(request).await,
@@ -84,11 +84,19 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
         }
     }
 
-    fn health(&self) -> Response<Full<Bytes>> {
+    /// 200 when the store answers, 503 when it does not (so a gateway's monitor sees it).
+    async fn health(&self) -> Response<Full<Bytes>> {
+        let (status, word) = match self.service.health().await {
+            Ok(()) => (StatusCode::OK, "ok"),
+            Err(err) => {
+                tracing::error!(error = ?err, "health check: the store does not answer");
+                (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+            }
+        };
         json_response(
-            StatusCode::OK,
+            status,
             &json!({
-                "status": "ok",
+                "status": word,
                 "service": "chittyid-authority",
                 "version": env!("CARGO_PKG_VERSION"),
             }),

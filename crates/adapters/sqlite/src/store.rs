@@ -80,12 +80,6 @@ impl SqliteStore {
     pub fn stats(&self) -> &StoreStats {
         &self.stats
     }
-
-    /// A cheap query, for health checks.
-    pub async fn ping(&self) -> anyhow::Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
-    }
 }
 
 impl SequenceStore for SqliteStore {
@@ -134,6 +128,14 @@ impl SequenceStore for SqliteStore {
             });
         }
         Ok(CounterBlock { start, end })
+    }
+
+    async fn ping(&self) -> Result<(), SequenceStoreError> {
+        sqlx::query("SELECT 1 FROM sequence_spaces LIMIT 1")
+            .execute(&self.pool)
+            .await
+            .context("querying the store")?;
+        Ok(())
     }
 
     async fn permutation_key(&self) -> Result<[u8; 32], SequenceStoreError> {

@@ -35,6 +35,12 @@ async fn the_key_is_shared_and_survives_reopening() {
 }
 
 #[tokio::test]
+async fn the_store_answers_its_ping() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    conformance::a_working_store_answers_its_ping(&store_in(&dir).await).await;
+}
+
+#[tokio::test]
 async fn records_are_found() {
     let dir = tempfile::tempdir().expect("temp dir");
     conformance::records_are_found_as_recorded(&store_in(&dir).await).await;

@@ -73,6 +73,11 @@ pub async fn exhaustion_is_refused_without_wrapping<S: SequenceStore>(store: &S)
     }
 }
 
+/// A working store answers its ping.
+pub async fn a_working_store_answers_its_ping<S: SequenceStore>(store: &S) {
+    store.ping().await.expect("the store answers");
+}
+
 /// Every handle on a store reads the same permutation key.
 pub async fn the_permutation_key_is_shared<S: SequenceStore>(first: &S, second: &S) {
     let a = first.permutation_key().await.expect("key");

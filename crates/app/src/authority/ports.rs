@@ -34,6 +34,9 @@ pub trait SequenceStore: Send + Sync + 'static {
         capacity: u32,
     ) -> impl Future<Output = Result<CounterBlock, SequenceStoreError>> + Send;
 
+    /// A cheap check that the store answers, for health endpoints.
+    fn ping(&self) -> impl Future<Output = Result<(), SequenceStoreError>> + Send;
+
     /// The secret of the sequence permutation: created once per store, shared by every process
     /// using it (they must agree on it, or their IDs could collide).
     fn permutation_key(&self) -> impl Future<Output = Result<[u8; 32], SequenceStoreError>> + Send;

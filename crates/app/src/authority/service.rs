@@ -177,6 +177,11 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityService<S, L, C> {
         Ok(minted)
     }
 
+    /// Whether the authority can mint: its store answers.
+    pub async fn health(&self) -> Result<(), MintError> {
+        self.store.ping().await.map_err(MintError::from)
+    }
+
     /// Whether `input` is an ID this authority minted.
     pub async fn validate(&self, input: &str) -> Result<Verdict, MintError> {
         let id = match chittyid_domain::validate(input, ValidationOptions::default()) {

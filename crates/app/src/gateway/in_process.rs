@@ -79,7 +79,7 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> MintAuthority for InProcessAutho
     }
 
     async fn health(&self) -> Result<(), AuthorityError> {
-        Ok(())
+        self.service.health().await.map_err(authority_error)
     }
 }
 
