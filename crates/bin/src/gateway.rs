@@ -42,6 +42,8 @@ pub enum Upstream {
     Remote {
         url: String,
         token: Option<String>,
+        /// PEM certificates of a private CA that signed the authority's certificate.
+        ca_file: Option<PathBuf>,
     },
 }
 
@@ -144,9 +146,24 @@ impl GatewayApplication {
         // The audit log lives in the embedded database: the authority's file when the authority
         // runs here, a file of its own otherwise.
         let (authority, audit) = match &settings.upstream {
-            Upstream::Remote { url, token } => {
-                let authority =
-                    AnyAuthority::Remote(HttpAuthority::try_new(url, token.as_deref())?);
+            Upstream::Remote {
+                url,
+                token,
+                ca_file,
+            } => {
+                let ca = ca_file
+                    .as_ref()
+                    .map(|path| {
+                        std::fs::read(path).with_context(|| {
+                            format!("reading CHITTYID_SERVICE_CA {}", path.display())
+                        })
+                    })
+                    .transpose()?;
+                let authority = AnyAuthority::Remote(HttpAuthority::try_new_with_roots(
+                    url,
+                    token.as_deref(),
+                    ca.as_deref(),
+                )?);
                 let audit = SqliteStore::open(&settings.data_dir.join(AUDIT_DATABASE_FILE)).await?;
                 (authority, audit)
             }

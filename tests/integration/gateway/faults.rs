@@ -180,6 +180,7 @@ async fn a_remote_authority_without_a_token_is_refused_at_start() {
     config.upstream = chittyid::gateway::Upstream::Remote {
         url: "http://127.0.0.1:9/v1".to_owned(),
         token: None,
+        ca_file: None,
     };
     let err = chittyid::gateway::GatewayApplication::build(config)
         .await

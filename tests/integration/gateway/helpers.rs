@@ -89,6 +89,7 @@ pub(crate) fn remote(mut settings: Settings, url: String, token: &str) -> Settin
     settings.upstream = Upstream::Remote {
         url,
         token: Some(token.to_owned()),
+        ca_file: None,
     };
     settings
 }

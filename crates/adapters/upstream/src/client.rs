@@ -26,6 +26,8 @@ pub enum UpstreamConfigError {
     InvalidUrl(String),
     #[error("CHITTY_ID_TOKEN is required when CHITTYID_SERVICE_URL is set")]
     MissingToken,
+    #[error("the CA certificates given for the authority are not usable: {0}")]
+    InvalidCa(String),
 }
 
 /// The authority at a base URL, with a bearer token. Connections are pooled.
@@ -46,7 +48,18 @@ impl std::fmt::Debug for HttpAuthority {
 }
 
 impl HttpAuthority {
+    /// An authority trusted by the public web roots.
     pub fn try_new(base_url: &str, token: Option<&str>) -> Result<Self, UpstreamConfigError> {
+        Self::try_new_with_roots(base_url, token, None)
+    }
+
+    /// An authority whose certificate may also be signed by one of `extra_roots_pem` (PEM
+    /// certificates): a self-hosted authority behind a private CA.
+    pub fn try_new_with_roots(
+        base_url: &str,
+        token: Option<&str>,
+        extra_roots_pem: Option<&[u8]>,
+    ) -> Result<Self, UpstreamConfigError> {
         let base = normalize_base_url(base_url);
         let uri: Uri = base
             .parse()
@@ -66,7 +79,7 @@ impl HttpAuthority {
         http.set_nodelay(true);
         http.enforce_http(false);
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_webpki_roots()
+            .with_tls_config(tls_config(extra_roots_pem)?)
             .https_or_http()
             .enable_http1()
             .wrap_connector(http);
@@ -144,6 +157,38 @@ impl HttpAuthority {
         serde_json::from_slice(&bytes)
             .map_err(|e| AuthorityError::MalformedResponse(format!("the answer is not JSON: {e}")))
     }
+}
+
+/// TLS with the public web roots plus any extra ones, on the ring provider.
+fn tls_config(extra_roots_pem: Option<&[u8]>) -> Result<rustls::ClientConfig, UpstreamConfigError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    if let Some(pem) = extra_roots_pem {
+        let mut added = 0;
+        for certificate in CertificateDer::pem_slice_iter(pem) {
+            let certificate =
+                certificate.map_err(|e| UpstreamConfigError::InvalidCa(e.to_string()))?;
+            roots
+                .add(certificate)
+                .map_err(|e| UpstreamConfigError::InvalidCa(e.to_string()))?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(UpstreamConfigError::InvalidCa(
+                "no PEM certificate found".to_owned(),
+            ));
+        }
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| UpstreamConfigError::InvalidCa(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
 }
 
 fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {

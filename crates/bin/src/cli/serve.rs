@@ -20,7 +20,7 @@ enum Preset {
     V220,
 }
 
-/// `--config FILE`: JSON with any of these keys. Flags and environment variables win over it;
+/// `--config FILE`: JSON with any of these keys (`serviceCa` too). Flags and environment variables win over it;
 /// secrets (the authority token, API keys) are not read from it, only a file of key hashes.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -28,6 +28,7 @@ struct ConfigFile {
     listen: Option<SocketAddr>,
     data_dir: Option<PathBuf>,
     service_url: Option<String>,
+    service_ca: Option<PathBuf>,
     api_keys_file: Option<PathBuf>,
     rate_limit: Option<u32>,
     resilience: Option<Preset>,
@@ -56,6 +57,9 @@ pub(crate) struct ServeArgs {
     /// The authority's base URL; unset runs the authority in this process on the embedded store.
     #[arg(long, env = "CHITTYID_SERVICE_URL")]
     service_url: Option<String>,
+    /// PEM certificates of a private CA that signed the authority's certificate (https).
+    #[arg(long, env = "CHITTYID_SERVICE_CA")]
+    service_ca: Option<PathBuf>,
     /// Bearer token for the authority at --service-url.
     #[arg(
         long = "authority-token",
@@ -123,6 +127,7 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
         settings.upstream = Upstream::Remote {
             url: url.to_owned(),
             token: args.token.clone(),
+            ca_file: args.service_ca.clone().or(file.service_ca),
         };
     }
     super::run_server("serve", async {
