@@ -30,6 +30,8 @@ async fn a_refused_connection_is_retried_then_answered_503_fast() {
     let app = gateway_for(format!("http://{}/v1", refusing_address().await)).await;
     let (status, code, took) = attempt(&app).await;
     assert_eq!((status, code.as_str()), (503, "upstream_unavailable"));
+    // The configured bound: a 1 s deadline for the whole retry sequence (plus slack for a
+    // loaded machine); this checks the bound is enforced, not how fast the path is.
     assert!(took < Duration::from_secs(2), "{took:?}");
     app.stop().await;
 }
@@ -40,6 +42,8 @@ async fn a_hanging_upstream_gives_504_within_the_attempt_timeout_and_is_not_retr
     let app = gateway_for(upstream.base_url()).await;
     let (status, code, took) = attempt(&app).await;
     assert_eq!((status, code.as_str()), (504, "upstream_timeout"));
+    // The configured bound: 300 ms per attempt within a 1 s deadline (plus slack); without the
+    // timeout the upstream would hang for an hour.
     assert!(took < Duration::from_secs(2), "{took:?}");
     assert_eq!(
         upstream.calls(),
@@ -118,9 +122,9 @@ async fn the_breaker_opens_fails_fast_and_recovers() {
         assert_eq!(attempt(&app).await.0, 502);
     }
     let calls_when_opened = upstream.calls();
-    let (status, code, took) = attempt(&app).await;
+    // Refused without an upstream call; how fast that is, is measured by the benchmarks.
+    let (status, code, _) = attempt(&app).await;
     assert_eq!((status, code.as_str()), (503, "circuit_open"));
-    assert!(took < Duration::from_millis(100), "{took:?}");
     assert_eq!(
         upstream.calls(),
         calls_when_opened,
