@@ -17,6 +17,8 @@ use serde_json::{Value, json};
 
 use crate::base_url::normalize_base_url;
 
+/// How long an idle pooled connection is kept.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(5);
 /// The largest answer read from the authority.
 const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
@@ -83,8 +85,10 @@ impl HttpAuthority {
             .https_or_http()
             .enable_http1()
             .wrap_connector(http);
+        // Idle connections are dropped before a server's own idle cut-off (10 s for the
+        // reference authority), so a mint is never sent on one the server is closing.
         let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(60))
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             .build(connector);
         Ok(Self {
             client,
