@@ -27,15 +27,15 @@ for connections in "${@:-1 16 64}"; do
     before_mints=$(metric chittyid_authority_mints_total)
     before_tx=$(metric chittyid_authority_store_transactions_total)
     before_blocks=$(metric chittyid_authority_sequence_blocks_total)
-    out=$(CHITTYID_BENCH_TOKEN="$token" wrk -t"$threads" -c"$c" -d"${duration}s" --latency \
-      -s scripts/bench/mint.lua "http://127.0.0.1:$port")
+    out=$(CHITTYID_BENCH_TOKEN="$token" CHITTYID_BENCH_PATH=/v1/mint wrk -t"$threads" -c"$c" \
+      -d"${duration}s" --latency -s scripts/bench/generate.lua "http://127.0.0.1:$port")
     mints=$(( $(metric chittyid_authority_mints_total) - before_mints ))
     tx=$(( $(metric chittyid_authority_store_transactions_total) - before_tx ))
     blocks=$(( $(metric chittyid_authority_sequence_blocks_total) - before_blocks ))
-    rate=$(awk '$1 == "mints_per_second" { print $2 }' <<<"$out")
+    rate=$(awk '$1 == "requests_per_second" { print $2 }' <<<"$out")
     p50=$(awk '$1 == "p50_ms" { print $2 }' <<<"$out")
     p99=$(awk '$1 == "p99_ms" { print $2 }' <<<"$out")
-    errors=$(awk '$1 == "errors" { print $2 }' <<<"$out")
+    errors=$(awk '$1 == "errors" || $1 == "non_2xx" { sum += $2 } END { print sum }' <<<"$out")
     printf '%s | %s | %s | %s | %s | %s | %s\n' "$c" "$rate" "$p50" "$p99" "$errors" \
       "$(awk -v t="$tx" -v m="$mints" 'BEGIN { printf "%.3f", t / m }')" \
       "$(awk -v b="$blocks" -v m="$mints" 'BEGIN { printf "%.3f", b / m }')"

@@ -1,12 +1,14 @@
--- wrk script: POST a generate (gateway) or mint (authority) request with a bearer token from the
--- environment, spread over 270 sequence spaces like scripts/bench/mint.lua.
+-- wrk script: POST a generate (gateway) or mint (authority, CHITTYID_BENCH_PATH=/v1/mint)
+-- request with a bearer token from the environment (CHITTYID_BENCH_TOKEN). A sequence space
+-- holds 10,000 IDs a month, so requests spread over 270 spaces (5 entity types x 9 regions x 6
+-- trust levels), as a real mix of callers would.
 local token = os.getenv("CHITTYID_BENCH_TOKEN")
 local path = os.getenv("CHITTYID_BENCH_PATH") or "/api/id/generate"
 local entities = { "PEO", "PLACE", "PROP", "EVNT", "AUTH" }
 local headers = { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token }
 
 request = function()
-  local body = string.format('{"entity":"%s","region":%d,"trustLevel":%d}',
+  local body = string.format('{"entity":"%s","region":%d,"trustLevel":%d,"metadata":{"source":"bench"}}',
     entities[math.random(1, 5)], math.random(1, 9), math.random(0, 5))
   return wrk.format("POST", path, headers, body)
 end
