@@ -1,8 +1,12 @@
 # Conveniences; the README's commands work without `just`.
 
-# Validate IDs (the gateway's `serve` arrives with its issue).
+# The gateway on the embedded default (127.0.0.1:8787); extra arguments go to `chittyid serve`.
 run *ARGS:
-    cargo run --release -p chittyid -- {{ARGS}}
+    cargo run --release -p chittyid -- serve {{ARGS}}
+
+# The reference authority on the embedded store (127.0.0.1:8788).
+authority *ARGS:
+    cargo run --release -p chittyid -- authority {{ARGS}}
 
 # Set up PostgreSQL and Redis if needed, then run every test.
 test *ARGS:
@@ -15,15 +19,22 @@ lint:
 fmt:
     cargo fmt --all
 
-# Benchmarks (divan); figures go in BENCHMARKS.md.
+# Micro-benchmarks (divan); figures go in BENCHMARKS.md.
 bench:
     cargo bench -p chittyid-domain --bench parse
+    cargo bench -p chittyid-domain --bench resilience
 
 # Instruction counts of parse vs uuid under callgrind (repeatable on a busy machine).
 instructions:
     cargo build --release -p chittyid-domain --example parse_loop
     for which in chittyid uuid; do valgrind --tool=callgrind --callgrind-out-file=/dev/null target/release/examples/parse_loop $which 1000000 2>&1 | grep Collected; done
 
-# Validate a million generated IDs through the CLI and report IDs per second.
+# Load benchmarks with wrk on loopback.
 bench-cli:
     bash scripts/bench-cli.sh
+
+bench-authority:
+    bash scripts/bench-authority.sh
+
+bench-gateway:
+    bash scripts/bench-gateway.sh
