@@ -285,13 +285,15 @@ fn api_keys(settings: &Settings) -> anyhow::Result<(TokenSet, Option<(String, Pa
         .iter()
         .enumerate()
         .map(|(n, line)| {
-            TokenSet::parse_hex_digest(line).with_context(|| {
-                format!(
-                    "{} line {}: not a SHA-256 hex digest",
-                    path.display(),
-                    n + 1
-                )
-            })
+            CallerHash::from_hex(line)
+                .map(|hash| hash.0)
+                .with_context(|| {
+                    format!(
+                        "{} line {}: not a SHA-256 hex digest",
+                        path.display(),
+                        n + 1
+                    )
+                })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     anyhow::ensure!(

@@ -34,19 +34,6 @@ impl TokenSet {
         Self { digests }
     }
 
-    /// Parses one digest written as 64 hex digits.
-    pub fn parse_hex_digest(hex: &str) -> Option<[u8; 32]> {
-        let hex = hex.trim();
-        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return None;
-        }
-        let mut digest = [0u8; 32];
-        for (i, byte) in digest.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
-        }
-        Some(digest)
-    }
-
     pub fn len(&self) -> usize {
         self.digests.len()
     }

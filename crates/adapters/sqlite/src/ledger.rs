@@ -256,25 +256,14 @@ impl MintLedger for SqliteStore {
             id: *id,
             entity_name: row.try_get("entity_name").context("reading entity_name")?,
             metadata: row.try_get("metadata").context("reading metadata")?,
-            caller: parse_hash(&caller_hex).context("reading caller_hash")?,
+            caller: CallerHash::from_hex(&caller_hex).with_context(|| {
+                format!("caller_hash {caller_hex:?} is not a SHA-256 hex digest")
+            })?,
             minted_at_unix_ms: row
                 .try_get("minted_at_unix_ms")
                 .context("reading minted_at_unix_ms")?,
         }))
     }
-}
-
-fn parse_hash(hex: &str) -> anyhow::Result<CallerHash> {
-    let mut hash = [0u8; 32];
-    anyhow::ensure!(
-        hex.len() == 64,
-        "expected 64 hex digits, found {}",
-        hex.len()
-    );
-    for (i, byte) in hash.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)?;
-    }
-    Ok(CallerHash(hash))
 }
 
 /// What reaches the audit buffer.

@@ -54,6 +54,38 @@ impl CallerHash {
     pub fn to_hex(&self) -> String {
         self.0.iter().map(|b| format!("{b:02x}")).collect()
     }
+
+    /// Reads a hash written by [`CallerHash::to_hex`] (64 hex digits, surrounding white space
+    /// ignored).
+    pub fn from_hex(hex: &str) -> Option<Self> {
+        let hex = hex.trim();
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let mut hash = [0u8; 32];
+        for (i, byte) in hash.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+        }
+        Some(Self(hash))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trips_and_refuses_garbage() {
+        let hash = CallerHash::of_token("key");
+        assert_eq!(CallerHash::from_hex(&hash.to_hex()), Some(hash));
+        assert_eq!(
+            CallerHash::from_hex(&format!(" {} ", hash.to_hex())),
+            Some(hash)
+        );
+        assert_eq!(CallerHash::from_hex("abc"), None);
+        assert_eq!(CallerHash::from_hex(&"g".repeat(64)), None);
+        assert_eq!(CallerHash::from_hex(&"é".repeat(32)), None);
+    }
 }
 
 impl std::fmt::Debug for CallerHash {
