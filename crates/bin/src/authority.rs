@@ -84,7 +84,6 @@ type Api = AuthorityApi<SqliteStore, SqliteStore, SystemClock>;
 pub struct AuthorityApplication {
     listener: TcpListener,
     api: Arc<Api>,
-    store: SqliteStore,
     address: SocketAddr,
     grace: Duration,
     /// Set when this start created the token file: the token, to show once.
@@ -151,7 +150,6 @@ impl AuthorityApplication {
         Ok(Self {
             listener,
             api,
-            store,
             address,
             grace: settings.shutdown_grace,
             created_token,
@@ -160,10 +158,6 @@ impl AuthorityApplication {
 
     pub fn address(&self) -> SocketAddr {
         self.address
-    }
-
-    pub fn store(&self) -> &SqliteStore {
-        &self.store
     }
 
     /// Serves until `shutdown` resolves, then drains in-flight requests.

@@ -40,6 +40,23 @@ pub fn new_token(prefix: &str) -> anyhow::Result<String> {
     ))
 }
 
+/// The secrets in `path`, one per line (blank lines and `#` comments skipped).
+pub fn read_secrets(path: &Path) -> anyhow::Result<Vec<String>> {
+    let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    secret_lines(&text, path)
+}
+
+fn secret_lines(text: &str, path: &Path) -> anyhow::Result<Vec<String>> {
+    let secrets: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(str::to_owned)
+        .collect();
+    anyhow::ensure!(!secrets.is_empty(), "{} holds nothing", path.display());
+    Ok(secrets)
+}
+
 /// The secrets in `path`, one per line; if the file does not exist, one new secret from
 /// `create` is written there (owner-only) and returned with `true`.
 pub fn load_or_create_secrets(
@@ -47,16 +64,7 @@ pub fn load_or_create_secrets(
     create: impl FnOnce() -> anyhow::Result<String>,
 ) -> anyhow::Result<(Vec<String>, bool)> {
     match fs::read_to_string(path) {
-        Ok(text) => {
-            let secrets: Vec<String> = text
-                .lines()
-                .map(str::trim)
-                .filter(|line| !line.is_empty() && !line.starts_with('#'))
-                .map(str::to_owned)
-                .collect();
-            anyhow::ensure!(!secrets.is_empty(), "{} holds no token", path.display());
-            Ok((secrets, false))
-        }
+        Ok(text) => Ok((secret_lines(&text, path)?, false)),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
             let secret = create()?;
             let mut options = fs::OpenOptions::new();

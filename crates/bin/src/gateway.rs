@@ -256,51 +256,32 @@ fn api_keys(settings: &Settings) -> anyhow::Result<(TokenSet, Option<(String, Pa
             None,
         ));
     }
-    let (path, may_create) = match &settings.api_key_hashes_file {
-        Some(path) => (path.clone(), false),
-        None => (settings.data_dir.join(API_KEY_FILE), true),
-    };
+    // The dev key, if this start creates one: only its hash is written.
     let mut created = None;
-    let lines = if may_create {
-        let (lines, was_created) = data_dir::load_or_create_secrets(&path, || {
-            let key = data_dir::new_token("cik_")?;
-            let hash = CallerHash::of_token(&key).to_hex();
-            created = Some(key);
-            Ok(hash)
-        })?;
-        if !was_created {
-            created = None;
+    let (path, lines) = match &settings.api_key_hashes_file {
+        Some(path) => (path.clone(), data_dir::read_secrets(path)?),
+        None => {
+            let path = settings.data_dir.join(API_KEY_FILE);
+            let (lines, _) = data_dir::load_or_create_secrets(&path, || {
+                let key = data_dir::new_token("cik_")?;
+                let hash = CallerHash::of_token(&key).to_hex();
+                created = Some(key);
+                Ok(hash)
+            })?;
+            (path, lines)
         }
-        lines
-    } else {
-        std::fs::read_to_string(&path)
-            .with_context(|| format!("reading the API key hashes in {}", path.display()))?
-            .lines()
-            .map(str::trim)
-            .filter(|line| !line.is_empty() && !line.starts_with('#'))
-            .map(str::to_owned)
-            .collect()
     };
+    // Comment lines are already gone, so the entry is named, not a line number.
     let digests = lines
         .iter()
-        .enumerate()
-        .map(|(n, line)| {
+        .map(|line| {
             CallerHash::from_hex(line)
                 .map(|hash| hash.0)
                 .with_context(|| {
-                    format!(
-                        "{} line {}: not a SHA-256 hex digest",
-                        path.display(),
-                        n + 1
-                    )
+                    format!("{}: {line:?} is not a SHA-256 hex digest", path.display())
                 })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    anyhow::ensure!(
-        !digests.is_empty(),
-        "{} holds no API key hash",
-        path.display()
-    );
     Ok((
         TokenSet::from_digests(digests),
         created.map(|key| (key, path)),

@@ -149,3 +149,44 @@ async fn bodies_are_bounded_and_typed() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_file_of_key_hashes_admits_those_keys_only() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let hashes = dir.path().join("keys.sha256");
+    let hash = chittyid_app::authority::CallerHash::of_token("from-the-file").to_hex();
+    std::fs::write(&hashes, format!("# operators' keys\n{hash}\n")).expect("write");
+    let mut config = settings(&dir);
+    config.api_keys.clear();
+    config.api_key_hashes_file = Some(hashes.clone());
+    let app = spawn_app_with(config, dir).await;
+    let body = json!({"entity": "PEO"});
+    let admitted = app
+        .client
+        .post_json("/api/id/generate", Some("from-the-file"), &body)
+        .await;
+    assert_eq!(admitted.status, 200);
+    let refused = app
+        .client
+        .post_json("/api/id/generate", Some(API_KEY), &body)
+        .await;
+    assert_eq!(refused.status, 401);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_bad_entry_in_the_key_hash_file_stops_the_start_and_is_named() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let hashes = dir.path().join("keys.sha256");
+    std::fs::write(&hashes, "# keys\nnot-a-hash\n").expect("write");
+    let mut config = settings(&dir);
+    config.api_keys.clear();
+    config.api_key_hashes_file = Some(hashes);
+    let err = chittyid::gateway::GatewayApplication::build(config)
+        .await
+        .expect_err("a bad hash");
+    assert!(
+        format!("{err:#}").contains("\"not-a-hash\" is not a SHA-256 hex digest"),
+        "{err:#}"
+    );
+}
