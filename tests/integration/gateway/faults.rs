@@ -151,6 +151,34 @@ async fn the_breaker_opens_fails_fast_and_recovers() {
     app.stop().await;
 }
 
+/// Light traffic after an outage: calls further apart than the half-open `max_wait` must still
+/// close the breaker, not reopen it (v2.2.0 and our first breaker both did).
+#[tokio::test]
+async fn sparse_calls_after_an_outage_close_the_breaker() {
+    let upstream = FaultUpstream::start(Mode::Status(500)).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = remote(settings(&dir), upstream.base_url(), "upstream-token");
+    let half_open = &mut config.gateway.resilience.breaker.half_open;
+    half_open.successes_to_close = 2;
+    half_open.max_wait = Duration::from_millis(200);
+    let app = spawn_app_with(config, dir).await;
+    for _ in 0..3 {
+        assert_eq!(attempt(&app).await.0, 502);
+    }
+    assert_eq!(attempt(&app).await.1, "circuit_open");
+    upstream.set(Mode::Healthy);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    // Three calls, each 500 ms after the last: 2.5 times max_wait.
+    for call in 0..3 {
+        let (status, code, _) = attempt(&app).await;
+        assert_eq!((status, code.as_str()), (200, ""), "call {call}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let health = app.client.get("/api/id/health", None).await.json();
+    assert_eq!(health["resilience"]["circuitBreaker"]["state"], "CLOSED");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn the_monitor_reports_a_down_upstream_as_degraded_and_then_recovered() {
     let upstream = FaultUpstream::start(Mode::Status(503)).await;

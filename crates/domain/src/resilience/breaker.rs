@@ -57,8 +57,10 @@ pub struct HalfOpenConfig {
     pub max_probes: u32,
     /// Successful probes that close the breaker.
     pub successes_to_close: u32,
-    /// A half-open breaker that sees no outcome for this long (since it half-opened or since
-    /// its last outcome) falls back to open: probes that hang cannot hold it half-open.
+    /// A probe in flight that reports nothing for this long (since it was admitted, or since
+    /// the last probe outcome) is given up on: its slot is released so that a hung call cannot
+    /// hold the breaker half-open and refusing. Giving up is not a failure of the upstream:
+    /// the breaker stays half-open, however long it waits for its next call.
     pub max_wait: Duration,
 }
 
@@ -142,6 +144,8 @@ pub enum Outcome {
 #[derive(Debug, PartialEq, Eq)]
 pub struct Permit {
     epoch: u64,
+    /// The probe round it was admitted in; a round ends when its hung probes are given up on.
+    round: u64,
     probe: bool,
     admitted_at: Timestamp,
 }
@@ -185,6 +189,8 @@ pub struct BreakerCounters {
     pub slow_calls: u64,
     pub ignored: u64,
     pub cancelled: u64,
+    /// Half-open probes given up on after `max_wait` with no outcome.
+    pub abandoned_probes: u64,
     pub rejections: u64,
     pub state_changes: u64,
 }
@@ -197,8 +203,10 @@ pub struct CircuitBreaker {
     state: BreakerState,
     /// Changes on every transition; outcomes of permits from another epoch move nothing.
     epoch: u64,
+    /// Changes when hung probes are given up on; their late release frees no slot.
+    probe_round: u64,
     open_until: Timestamp,
-    /// When the half-open episode began or last saw an outcome.
+    /// When the oldest probe of the current round was admitted, or a probe last reported.
     half_open_progress_at: Timestamp,
     probes_in_flight: u32,
     half_open_successes: u32,
@@ -228,6 +236,7 @@ impl CircuitBreaker {
             config,
             state: BreakerState::Closed,
             epoch: 0,
+            probe_round: 0,
             open_until: Timestamp::ZERO,
             half_open_progress_at: Timestamp::ZERO,
             probes_in_flight: 0,
@@ -243,9 +252,11 @@ impl CircuitBreaker {
         &self.config
     }
 
-    /// The state as of `now` (an open breaker whose time is up reads as half-open).
-    pub fn state(&mut self, now: Timestamp, rng: &mut impl RandomSource) -> BreakerState {
-        self.advance(now, rng);
+    /// The state as of `now` (an open breaker whose time is up reads as half-open). `_rng` is
+    /// kept in the signature, as in `try_acquire`, so that a time-driven transition may draw
+    /// jitter without changing every caller.
+    pub fn state(&mut self, now: Timestamp, _rng: &mut impl RandomSource) -> BreakerState {
+        self.advance(now);
         self.state
     }
 
@@ -267,15 +278,18 @@ impl CircuitBreaker {
         self.consecutive_failures
     }
 
-    /// When time alone will next change the state, if it will.
+    /// When time alone will next change what the breaker admits, if it will: the end of the
+    /// open period, or the moment hung half-open probes are given up on.
     pub fn next_transition_at(&self) -> Option<Timestamp> {
         match self.state {
             BreakerState::Open => Some(self.open_until),
-            BreakerState::HalfOpen => {
-                Some(self.half_open_progress_at + self.config.half_open.max_wait)
-            }
+            BreakerState::HalfOpen if self.probes_in_flight > 0 => Some(self.probe_deadline()),
             _ => None,
         }
+    }
+
+    fn probe_deadline(&self) -> Timestamp {
+        self.half_open_progress_at + self.config.half_open.max_wait
     }
 
     /// State changes since the last call, oldest first.
@@ -287,11 +301,12 @@ impl CircuitBreaker {
     pub fn try_acquire(
         &mut self,
         now: Timestamp,
-        rng: &mut impl RandomSource,
+        _rng: &mut impl RandomSource,
     ) -> Result<Permit, Rejected> {
-        self.advance(now, rng);
+        self.advance(now);
         let admitted = |probe| Permit {
             epoch: self.epoch,
+            round: self.probe_round,
             probe,
             admitted_at: now,
         };
@@ -302,6 +317,9 @@ impl CircuitBreaker {
             }
             BreakerState::HalfOpen if self.probes_in_flight < self.config.half_open.max_probes => {
                 let permit = admitted(true);
+                if self.probes_in_flight == 0 {
+                    self.half_open_progress_at = now;
+                }
                 self.probes_in_flight += 1;
                 self.counters.calls += 1;
                 Ok(permit)
@@ -310,10 +328,7 @@ impl CircuitBreaker {
                 self.counters.rejections += 1;
                 let retry_in = match state {
                     BreakerState::Open => Some(self.open_until.saturating_since(now)),
-                    BreakerState::HalfOpen => Some(
-                        (self.half_open_progress_at + self.config.half_open.max_wait)
-                            .saturating_since(now),
-                    ),
+                    BreakerState::HalfOpen => Some(self.probe_deadline().saturating_since(now)),
                     _ => None,
                 };
                 Err(Rejected { state, retry_in })
@@ -395,25 +410,33 @@ impl CircuitBreaker {
         self.close(now);
     }
 
-    /// Returns the permit's probe slot; true if the permit belongs to the current epoch.
+    /// Returns the permit's probe slot; true if the permit belongs to the current epoch. A
+    /// probe given up on had its slot returned already, but its outcome, if it ever comes,
+    /// still says how the upstream is.
     fn release(&mut self, permit: &Permit) -> bool {
         let current = permit.epoch == self.epoch;
-        if current && permit.probe {
+        if current && permit.probe && permit.round == self.probe_round {
             self.probes_in_flight -= 1;
         }
         current
     }
 
     /// Applies the transitions that time alone causes.
-    fn advance(&mut self, now: Timestamp, rng: &mut impl RandomSource) {
+    fn advance(&mut self, now: Timestamp) {
         if self.state == BreakerState::Open && now >= self.open_until {
             self.half_open_progress_at = now;
             self.half_open_successes = 0;
             self.transition(BreakerState::HalfOpen, now);
         } else if self.state == BreakerState::HalfOpen
-            && now >= self.half_open_progress_at + self.config.half_open.max_wait
+            && self.probes_in_flight > 0
+            && now >= self.probe_deadline()
         {
-            self.open(now, None, rng);
+            // Hung probes: free their slots for new ones. Nothing failed, so the breaker
+            // neither reopens nor lengthens its next open period.
+            self.counters.abandoned_probes += u64::from(self.probes_in_flight);
+            self.probes_in_flight = 0;
+            self.probe_round += 1;
+            self.half_open_progress_at = now;
         }
     }
 

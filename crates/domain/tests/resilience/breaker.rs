@@ -188,16 +188,59 @@ fn half_open_admits_at_most_k_probes_and_returns_cancelled_slots() {
 }
 
 #[test]
-fn a_half_open_breaker_that_hears_nothing_falls_back_to_open() {
+fn a_hung_probe_is_given_up_without_reopening() {
     let mut rng = SplitMix64::new(1);
     let mut breaker = open_breaker(config(), &mut rng);
     let hung = breaker.try_acquire(at(10_000), &mut rng).expect("probe");
-    assert_eq!(breaker.state(at(14_999), &mut rng), BreakerState::HalfOpen);
-    assert_eq!(breaker.state(at(15_000), &mut rng), BreakerState::Open);
-    // The hung probe's late answer belongs to an episode that is over: it moves nothing.
-    breaker.record(hung, Outcome::Success, at(16_000), &mut rng);
-    assert_eq!(breaker.state(at(16_000), &mut rng), BreakerState::Open);
+    let _other = breaker.try_acquire(at(10_000), &mut rng).expect("probe");
+    assert!(breaker.try_acquire(at(14_999), &mut rng).is_err(), "K = 2");
+    assert_eq!(breaker.next_transition_at(), Some(at(15_000)));
+    // max_wait with no outcome: the slots come back, and nothing failed.
+    assert_eq!(breaker.state(at(15_000), &mut rng), BreakerState::HalfOpen);
     assert_eq!(breaker.probes_in_flight(), 0);
+    assert_eq!(breaker.counters().abandoned_probes, 2);
+    let fresh = breaker
+        .try_acquire(at(15_000), &mut rng)
+        .expect("a freed slot");
+    // The hung probe's late release frees no slot a second time.
+    breaker.cancel(hung);
+    assert_eq!(breaker.probes_in_flight(), 1);
+    breaker.record(fresh, Outcome::Success, at(15_100), &mut rng);
+    assert!(call(&mut breaker, at(15_200), Outcome::Success, &mut rng));
+    assert_eq!(breaker.state(at(15_200), &mut rng), BreakerState::Closed);
+    assert_eq!(
+        breaker
+            .drain_events()
+            .filter(|c| c.to == BreakerState::Open)
+            .count(),
+        1,
+        "only the original trip opened it"
+    );
+}
+
+#[test]
+fn half_open_waits_for_its_next_call_however_sparse_the_traffic() {
+    let mut rng = SplitMix64::new(1);
+    let mut breaker = open_breaker(config(), &mut rng);
+    // Nobody calls for ten times max_wait: still half-open, no timer pending.
+    assert_eq!(breaker.state(at(10_000), &mut rng), BreakerState::HalfOpen);
+    assert_eq!(breaker.next_transition_at(), None);
+    assert_eq!(breaker.state(at(60_000), &mut rng), BreakerState::HalfOpen);
+    // One call every 20 s (four times max_wait): each is admitted, and two successes close it.
+    assert!(call(&mut breaker, at(60_000), Outcome::Success, &mut rng));
+    assert_eq!(breaker.state(at(80_000), &mut rng), BreakerState::HalfOpen);
+    assert!(call(&mut breaker, at(80_000), Outcome::Success, &mut rng));
+    assert_eq!(breaker.state(at(80_000), &mut rng), BreakerState::Closed);
+}
+
+#[test]
+fn a_late_outcome_of_a_given_up_probe_still_counts() {
+    let mut rng = SplitMix64::new(1);
+    let mut breaker = open_breaker(config(), &mut rng);
+    let hung = breaker.try_acquire(at(10_000), &mut rng).expect("probe");
+    assert_eq!(breaker.state(at(20_000), &mut rng), BreakerState::HalfOpen);
+    breaker.record(hung, FAILURE, at(20_000), &mut rng);
+    assert_eq!(breaker.state(at(20_000), &mut rng), BreakerState::Open);
 }
 
 #[test]

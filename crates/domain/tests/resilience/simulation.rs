@@ -1,6 +1,8 @@
-//! A deterministic simulation: steady load through the recommended retry policy, retry budget
-//! and circuit breaker, against a seeded upstream that is healthy, then failing, then flapping,
-//! then recovered. Prints the figures; asserts the bounds the configuration promises.
+//! A deterministic simulation: load through the recommended retry policy, retry budget and
+//! circuit breaker, against a seeded upstream. Two scenarios: steady load on an upstream that
+//! is healthy, then failing, then flapping, then recovered; and an outage under steady load
+//! followed by sparse traffic (one call far apart) on a recovered upstream. Prints the figures;
+//! asserts the bounds the configuration promises.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
@@ -46,6 +48,8 @@ struct Figures {
     all: PhaseCounts,
     /// The last time after the recovery that a request did not succeed.
     last_unserved_after_recovery: Option<u64>,
+    /// Times the breaker opened once the upstream had recovered.
+    opened_after_recovery: u64,
 }
 
 /// The upstream in phases. `flaky` gives a 0.5 % background failure rate when healthy.
@@ -60,7 +64,30 @@ fn upstream_ok(t: u64, rng: &mut SplitMix64) -> bool {
     }
 }
 
+/// Which upstream and which traffic a run sees.
+#[derive(Clone, Copy)]
+struct Scenario {
+    upstream_ok: fn(u64, &mut SplitMix64) -> bool,
+    /// When the request after one arriving at `t` arrives.
+    next_arrival: fn(u64) -> u64,
+    /// When the upstream is healthy for good: failures from then on count as unserved.
+    recovered_at: u64,
+    /// The phase whose counts `Figures::failing` keeps.
+    failing: (u64, u64),
+}
+
+const FLAPPING: Scenario = Scenario {
+    upstream_ok,
+    next_arrival: |t| t + REQUEST_EVERY_MS,
+    recovered_at: FLAPPING_UNTIL,
+    failing: (HEALTHY_UNTIL, FAILING_UNTIL),
+};
+
 fn simulate(seed: u64, breaker_enabled: bool) -> Figures {
+    run(FLAPPING, seed, breaker_enabled)
+}
+
+fn run(scenario: Scenario, seed: u64, breaker_enabled: bool) -> Figures {
     let config = ResilienceConfig::recommended();
     let retry = config.retry;
     let mut breaker = CircuitBreaker::try_new(config.breaker).expect("valid preset");
@@ -75,7 +102,7 @@ fn simulate(seed: u64, breaker_enabled: bool) -> Figures {
     let mut figures = Figures::default();
     queue.push(Reverse((0u64, Event::Arrival)));
 
-    let in_failing = |t: u64| (HEALTHY_UNTIL..FAILING_UNTIL).contains(&t);
+    let in_failing = |t: u64| (scenario.failing.0..scenario.failing.1).contains(&t);
     while let Some(Reverse((t, event))) = queue.pop() {
         let now = Timestamp::from_millis(t);
         let count = |figures: &mut Figures, f: fn(&mut PhaseCounts)| {
@@ -86,15 +113,16 @@ fn simulate(seed: u64, breaker_enabled: bool) -> Figures {
         };
         match event {
             Event::Arrival => {
-                if t + REQUEST_EVERY_MS < END {
-                    queue.push(Reverse((t + REQUEST_EVERY_MS, Event::Arrival)));
+                let next = (scenario.next_arrival)(t);
+                if next < END {
+                    queue.push(Reverse((next, Event::Arrival)));
                 }
                 count(&mut figures, |c| c.offered += 1);
                 budget.deposit(now);
                 match breaker.try_acquire(now, &mut rng) {
                     Err(_) => {
                         count(&mut figures, |c| c.rejected += 1);
-                        if t >= FLAPPING_UNTIL {
+                        if t >= scenario.recovered_at {
                             figures.last_unserved_after_recovery = Some(t);
                         }
                     }
@@ -119,7 +147,7 @@ fn simulate(seed: u64, breaker_enabled: bool) -> Figures {
             }
             Event::AttemptDone(id) => {
                 let request = requests.get_mut(&id).expect("request in flight");
-                let outcome = if upstream_ok(t, &mut rng) {
+                let outcome = if (scenario.upstream_ok)(t, &mut rng) {
                     Some(Outcome::Success)
                 } else {
                     let decision = retry.after_failure(
@@ -146,7 +174,7 @@ fn simulate(seed: u64, breaker_enabled: bool) -> Figures {
                         count(&mut figures, |c| c.succeeded += 1);
                     } else {
                         count(&mut figures, |c| c.failed += 1);
-                        if t >= FLAPPING_UNTIL {
+                        if t >= scenario.recovered_at {
                             figures.last_unserved_after_recovery = Some(t);
                         }
                     }
@@ -154,12 +182,17 @@ fn simulate(seed: u64, breaker_enabled: bool) -> Figures {
             }
         }
         for change in breaker.drain_events() {
+            let failing_from = Duration::from_millis(scenario.failing.0);
             if change.to == BreakerState::Open
                 && figures.time_to_open.is_none()
-                && change.at.since_origin() >= Duration::from_millis(HEALTHY_UNTIL)
+                && change.at.since_origin() >= failing_from
             {
-                figures.time_to_open =
-                    Some(change.at.since_origin() - Duration::from_millis(HEALTHY_UNTIL));
+                figures.time_to_open = Some(change.at.since_origin() - failing_from);
+            }
+            if change.to == BreakerState::Open
+                && change.at.since_origin() >= Duration::from_millis(scenario.recovered_at)
+            {
+                figures.opened_after_recovery += 1;
             }
         }
     }
@@ -221,5 +254,50 @@ fn the_breaker_opens_fast_the_budget_caps_load_and_traffic_recovers() {
         );
         // The healthy phases' background failures are absorbed by retries.
         assert!(with_breaker.all.succeeded > with_breaker.all.offered / 2);
+    }
+}
+
+const OUTAGE_UNTIL: u64 = 30_000;
+/// One call every 25 s: longer than the half-open `max_wait` (10 s), as on a quiet night.
+const SPARSE_EVERY_MS: u64 = 25_000;
+
+const SPARSE_AFTER_OUTAGE: Scenario = Scenario {
+    upstream_ok: |t, _| t >= OUTAGE_UNTIL,
+    next_arrival: |t| {
+        if t < OUTAGE_UNTIL {
+            t + REQUEST_EVERY_MS
+        } else {
+            t + SPARSE_EVERY_MS
+        }
+    },
+    recovered_at: OUTAGE_UNTIL,
+    failing: (0, OUTAGE_UNTIL),
+};
+
+#[test]
+fn sparse_traffic_after_an_outage_closes_the_breaker_and_is_served() {
+    let config = ResilienceConfig::recommended();
+    // The open period in force when the outage ends, then two calls that close the breaker.
+    let bound = config.breaker.open.max + 2 * Duration::from_millis(SPARSE_EVERY_MS);
+    for seed in [1, 2, 3] {
+        let figures = run(SPARSE_AFTER_OUTAGE, seed, true);
+        let served_after = Duration::from_millis(
+            figures
+                .last_unserved_after_recovery
+                .map_or(0, |t| t.saturating_sub(OUTAGE_UNTIL)),
+        );
+        println!(
+            "seed {seed}: sparse traffic after the outage: {} offered, {} served; last refusal \
+             {served_after:?} after recovery; opened {} times after recovery",
+            figures.all.offered - figures.failing.offered,
+            figures.all.succeeded - figures.failing.succeeded,
+            figures.opened_after_recovery,
+        );
+        assert!(figures.time_to_open.is_some(), "the outage opened it");
+        assert_eq!(
+            figures.opened_after_recovery, 0,
+            "nothing failed after the recovery, so nothing may reopen the breaker"
+        );
+        assert!(served_after <= bound, "refused until {served_after:?}");
     }
 }
