@@ -102,6 +102,26 @@ impl HttpClient {
         self.client.request(request).await.ok().map(|r| r.status())
     }
 
+    /// A JSON POST with a bearer token; `None` if the connection fails (a killed server).
+    pub(crate) async fn try_post_json(
+        &self,
+        path: &str,
+        token: &str,
+        body: &Value,
+    ) -> Option<(StatusCode, Bytes)> {
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri(format!("{}{path}", self.base))
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(body.to_string())))
+            .expect("a valid request");
+        let response = self.client.request(request).await.ok()?;
+        let status = response.status();
+        let body = response.into_body().collect().await.ok()?.to_bytes();
+        Some((status, body))
+    }
+
     pub(crate) async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Answer {
         self.send(
             Method::POST,

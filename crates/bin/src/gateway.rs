@@ -142,7 +142,6 @@ impl std::fmt::Debug for GatewayApplication {
 impl GatewayApplication {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         data_dir::ensure(&settings.data_dir)?;
-        let (api_keys, created_api_key) = api_keys(&settings)?;
         // The audit log lives in the embedded database: the authority's file when the authority
         // runs here, a file of its own otherwise.
         let (authority, audit) = match &settings.upstream {
@@ -188,6 +187,9 @@ impl GatewayApplication {
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
         let address = listener.local_addr().context("reading the bound address")?;
+        // Last, once nothing else can fail: a dev key created by a start that then failed
+        // would never be shown, and later starts would find its hash and show none.
+        let (api_keys, created_api_key) = api_keys(&settings)?;
         Ok(Self {
             listener,
             service: Arc::new(service),

@@ -137,3 +137,113 @@ fn a_bad_config_file_is_refused_with_its_fault() {
         run.stderr
     );
 }
+
+#[tokio::test]
+async fn a_first_start_that_fails_leaves_no_unshown_key() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("address").port();
+    let output = Command::new(env!("CARGO_BIN_EXE_chittyid"))
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .env_remove("CHITTYID_API_KEYS")
+        .env_remove("CHITTYID_SERVICE_URL")
+        .output()
+        .expect("runs");
+    assert!(!output.status.success(), "the port is taken");
+    assert!(
+        !dir.path().join(chittyid::gateway::API_KEY_FILE).exists(),
+        "a key was created that nobody was shown"
+    );
+}
+
+/// Generates at full speed from several clients, then SIGKILLs the gateway: every ID a client
+/// was given has its audit row.
+#[tokio::test]
+async fn every_acknowledged_generate_has_its_audit_row_after_sigkill() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .env("CHITTYID_API_KEYS", "kill-test-key")
+        .env("CHITTYID_RATE_LIMIT", "0")
+        .env_remove("CHITTYID_SERVICE_URL")
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let mut running = Running(child);
+    let client = HttpClient::new(format!("127.0.0.1:{port}").parse().expect("address"));
+    wait_for_health(&client).await;
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let workers: Vec<_> = (0..8)
+        .map(|_| {
+            let (client, acknowledged) = (client.clone(), std::sync::Arc::clone(&acknowledged));
+            tokio::spawn(async move {
+                loop {
+                    let Some((status, body)) = client
+                        .try_post_json(
+                            "/api/id/generate",
+                            "kill-test-key",
+                            &json!({"entity": "PEO"}),
+                        )
+                        .await
+                    else {
+                        return;
+                    };
+                    if status == 200 {
+                        let value: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+                        let id = value["chittyId"].as_str().expect("ID").to_owned();
+                        acknowledged.lock().expect("lock").push(id);
+                    }
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    running.0.kill().expect("SIGKILL");
+    let _ = running.0.wait();
+    for worker in workers {
+        let _ = worker.await;
+    }
+    let acknowledged = acknowledged.lock().expect("lock").clone();
+    assert!(
+        acknowledged.len() > 10,
+        "only {} generated",
+        acknowledged.len()
+    );
+    let store = chittyid_sqlite::SqliteStore::open(&dir.path().join("authority.db"))
+        .await
+        .expect("the database opens after a crash");
+    let audited: std::collections::HashSet<String> = store
+        .recent_audit_events(u32::MAX)
+        .await
+        .expect("read")
+        .into_iter()
+        .filter(|e| e.action == "generate" && e.outcome == "ok")
+        .flat_map(|e| e.ids)
+        .collect();
+    let missing: Vec<&String> = acknowledged
+        .iter()
+        .filter(|id| !audited.contains(*id))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} of {} acknowledged IDs have no audit row: {:?}",
+        missing.len(),
+        acknowledged.len(),
+        &missing[..missing.len().min(5)]
+    );
+}

@@ -151,6 +151,43 @@ async fn the_breaker_opens_fails_fast_and_recovers() {
     app.stop().await;
 }
 
+#[tokio::test]
+async fn health_says_degraded_and_ready_is_503_while_the_breaker_is_open() {
+    let upstream = FaultUpstream::start(Mode::Healthy).await;
+    let app = gateway_for(upstream.base_url()).await;
+    let mut ready = app.client.get("/ready", None).await;
+    for _ in 0..50 {
+        if ready.status == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        ready = app.client.get("/ready", None).await;
+    }
+    assert_eq!(
+        ready.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&ready.body)
+    );
+    assert_eq!(ready.json()["ready"], true);
+    // The monitor's health checks still pass; only mints fail.
+    upstream.set(Mode::MalformedId);
+    for _ in 0..3 {
+        assert_eq!(attempt(&app).await.0, 502);
+    }
+    assert_eq!(attempt(&app).await.1, "circuit_open");
+    let health = app.client.get("/health", None).await;
+    assert_eq!(health.status, 200, "/health stays a liveness answer");
+    assert_eq!(health.json()["status"], "degraded");
+    assert_eq!(health.json()["problems"], json!(["circuit_open"]));
+    let ready = app.client.get("/ready", None).await;
+    assert_eq!(ready.status, 503);
+    assert_eq!(ready.json()["problems"], json!(["circuit_open"]));
+    let document = app.client.get("/api/id/health", None).await.json();
+    assert_eq!(document["status"], "degraded");
+    app.stop().await;
+}
+
 /// Light traffic after an outage: calls further apart than the half-open `max_wait` must still
 /// close the breaker, not reopen it (v2.2.0 and our first breaker both did).
 #[tokio::test]

@@ -180,3 +180,57 @@ async fn generate_and_verify_are_audited_with_the_key_hash_only() {
     let key_hash = chittyid_app::authority::CallerHash::of_token(API_KEY).to_hex();
     assert!(events.iter().all(|e| e.caller_hash == key_hash));
 }
+
+#[tokio::test]
+async fn refusals_replays_and_cached_verifications_are_audited_before_they_are_answered() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = super::helpers::settings(&dir);
+    config.gateway.rate_limit_per_minute = Some(2);
+    let app = super::helpers::spawn_app_with(config, dir).await;
+    let keyed = |key: &'static str, entity: &'static str| {
+        let client = app.client.clone();
+        async move {
+            client
+                .send_with_headers(
+                    http::Method::POST,
+                    "/api/id/generate",
+                    &[
+                        ("authorization", &format!("Bearer {API_KEY}")),
+                        ("content-type", "application/json"),
+                        ("idempotency-key", key),
+                    ],
+                    json!({"entity": entity}).to_string(),
+                )
+                .await
+        }
+    };
+    let first = keyed("k1", "PEO").await;
+    assert_eq!(first.status, 200);
+    let id = first.json()["chittyId"].as_str().expect("id").to_owned();
+    assert_eq!(keyed("k1", "PEO").await.status, 200, "a replay");
+    assert_eq!(keyed("k1", "PLACE").await.status, 409, "another body");
+    // Audit rows are read while the gateway still runs: acknowledged means already stored.
+    assert_eq!(app.validate(&id, "?verify=true").await.status, 200);
+    assert_eq!(app.validate(&id, "?verify=true").await.status, 200);
+    app.generate_id("PEO").await;
+    assert_eq!(app.generate(&json!({"entity": "PEO"})).await.status, 429);
+    let events = app.audit.recent_audit_events(20).await.expect("read");
+    let actions: Vec<(&str, &str)> = events
+        .iter()
+        .rev()
+        .map(|e| (e.action.as_str(), e.outcome.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("generate", "ok"),
+            ("generate", "replayed"),
+            ("generate", "idempotency_conflict"),
+            ("verify", "minted"),
+            ("verify", "minted_cached"),
+            ("generate", "ok"),
+            ("generate", "rate_limited"),
+        ]
+    );
+    app.stop().await;
+}

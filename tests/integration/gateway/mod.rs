@@ -3,4 +3,5 @@ mod faults;
 mod generate;
 mod helpers;
 mod limits;
+mod storage;
 mod validate;

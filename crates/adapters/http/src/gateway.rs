@@ -9,7 +9,7 @@ use bytes::Bytes;
 use chittyid_app::authority::CallerHash;
 use chittyid_app::gateway::{
     AuditSink, GatewayClock, GatewayError, GatewayService, GeneratedId, IdempotencyKey,
-    LATENCY_BUCKETS, MintAuthority, VerdictCache,
+    LATENCY_BUCKETS, MintAuthority, Readiness, VerdictCache,
 };
 use chittyid_app::validation::ValidationReport;
 use chittyid_domain::{ChittyId, V2_2_0_ENTITY_NAMES, ValidationOptions};
@@ -62,8 +62,9 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewayAp
         let uri = request.uri().clone();
         let (path, query) = (uri.path(), uri.query().unwrap_or(""));
         match (path, request.method()) {
-            ("/health", &Method::GET) => Ok(self.health()),
-            ("/api/id/health", &Method::GET) => Ok(self.health_document()),
+            ("/health", &Method::GET) => Ok(self.health().await),
+            ("/ready", &Method::GET) => Ok(self.ready().await),
+            ("/api/id/health", &Method::GET) => Ok(self.health_document().await),
             ("/metrics", &Method::GET) => Ok(self.metrics()),
             ("/api/id/generate" | "/api/id/mint", &Method::POST) => {
                 self.generate(request, false).await
@@ -79,6 +80,7 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewayAp
             }
             (
                 "/health"
+                | "/ready"
                 | "/api/id/health"
                 | "/metrics"
                 | "/api/id/generate"
@@ -226,13 +228,16 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewayAp
         ))
     }
 
-    fn health(&self) -> Response<Full<Bytes>> {
+    /// Liveness: 200 while the process serves; `status` is `degraded`, with the reasons,
+    /// whenever a generate would fail.
+    async fn health(&self) -> Response<Full<Bytes>> {
+        let readiness = self.service.readiness().await;
         let health = self.service.health();
-        let healthy = health.connection == chittyid_domain::resilience::ConnectionState::Connected;
         json_response(
             StatusCode::OK,
             &json!({
-                "status": if healthy { "ok" } else { "degraded" },
+                "status": status_word(&readiness),
+                "problems": readiness.problems,
                 "service": "chittyid-gateway",
                 "version": env!("CARGO_PKG_VERSION"),
                 "connection": health.connection.name(),
@@ -241,7 +246,22 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewayAp
         )
     }
 
-    fn health_document(&self) -> Response<Full<Bytes>> {
+    /// Readiness, for load balancers: 503 whenever a generate would fail.
+    async fn ready(&self) -> Response<Full<Bytes>> {
+        let readiness = self.service.readiness().await;
+        let status = if readiness.is_ready() {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        };
+        json_response(
+            status,
+            &json!({"ready": readiness.is_ready(), "problems": readiness.problems}),
+        )
+    }
+
+    async fn health_document(&self) -> Response<Full<Bytes>> {
+        let readiness = self.service.readiness().await;
         let health = self.service.health();
         let stats = health.connection_stats;
         let counters = health.breaker_counters;
@@ -250,7 +270,8 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewayAp
             StatusCode::OK,
             &json!({
                 "service": "chittyid-service",
-                "status": if health.connection == chittyid_domain::resilience::ConnectionState::Connected { "ok" } else { "degraded" },
+                "status": status_word(&readiness),
+                "problems": readiness.problems,
                 "connection": {
                     "state": health.connection.name(),
                     "isHealthy": health.connection == chittyid_domain::resilience::ConnectionState::Connected,
@@ -459,6 +480,14 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> Handler
     }
 }
 
+fn status_word(readiness: &Readiness) -> &'static str {
+    if readiness.is_ready() {
+        "ok"
+    } else {
+        "degraded"
+    }
+}
+
 fn generated_json(generated: &GeneratedId) -> Value {
     json!({
         "chittyId": generated.id.as_str(),
@@ -506,6 +535,11 @@ fn gateway_error(err: GatewayError) -> ApiError {
         GatewayError::Timeout => (StatusCode::GATEWAY_TIMEOUT, "upstream_timeout", None),
         GatewayError::BadUpstream => (StatusCode::BAD_GATEWAY, "bad_upstream", None),
         GatewayError::Misconfigured => (StatusCode::BAD_GATEWAY, "upstream_auth", None),
+        GatewayError::AuditUnavailable => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "audit_unavailable",
+            Some(Duration::from_secs(1)),
+        ),
         GatewayError::Rejected { status, code, .. } => {
             let status = StatusCode::from_u16(*status)
                 .ok()

@@ -2,15 +2,22 @@
 //! and the writer commits everything queued in a single transaction (group commit), so
 //! throughput is not one transaction (one fsync) per mint; a mint is answered only after its
 //! transaction commits. Block reservations go through the same queue, between transactions, so
-//! they never wait on this process's own write lock.
+//! they never wait on this process's own write lock. Audit events take the same path: `record`
+//! returns once its event is committed, so an acknowledged request is an audited one.
+//!
+//! Transactions are begun and ended with plain `BEGIN IMMEDIATE` / `COMMIT` / `ROLLBACK` on one
+//! connection rather than sqlx's `Transaction`: when a commit fails (`SQLITE_FULL`), SQLite may
+//! or may not have rolled back, and the connection must go back to the pool outside any
+//! transaction (or be closed), or every later write fails until restart.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use anyhow::Context;
 use chittyid_app::authority::{CallerHash, LedgerError, MintLedger, MintRecord};
 use chittyid_app::gateway::{AuditError, AuditEvent, AuditSink};
 use chittyid_domain::ChittyId;
-use sqlx::{Row, SqlitePool};
+use sqlx::pool::PoolConnection;
+use sqlx::{Row, Sqlite, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::store::SqliteStore;
@@ -19,9 +26,6 @@ use crate::store::SqliteStore;
 const AUDIT_ROWS_PER_STATEMENT: usize = 200;
 /// Records committed in one transaction at most; more wait for the next.
 const MAX_GROUP_RECORDS: usize = 2_000;
-/// How long the audit buffer collects events before handing them to the writer: a busy
-/// gateway commits them in hundreds, and recording one costs a channel push, not a wake-up.
-const AUDIT_DELAY: std::time::Duration = std::time::Duration::from_millis(100);
 /// Queued requests before `record` callers wait for room (backpressure).
 const QUEUE_DEPTH: usize = 4_096;
 
@@ -31,6 +35,8 @@ pub struct StoreStats {
     transactions: AtomicU64,
     records: AtomicU64,
     blocks: AtomicU64,
+    /// Whether the last commit of records or audit events failed.
+    commit_failed: AtomicBool,
 }
 
 impl StoreStats {
@@ -47,6 +53,11 @@ impl StoreStats {
         self.blocks.load(Ordering::Relaxed)
     }
 
+    /// Whether the last commit of records or audit events failed (none has succeeded since).
+    pub fn last_commit_failed(&self) -> bool {
+        self.commit_failed.load(Ordering::Relaxed)
+    }
+
     pub(crate) fn record_block(&self) {
         self.blocks.fetch_add(1, Ordering::Relaxed);
     }
@@ -57,6 +68,11 @@ struct Pending {
     done: oneshot::Sender<Result<(), String>>,
 }
 
+struct PendingAudit {
+    events: Vec<AuditEvent>,
+    done: oneshot::Sender<Result<(), String>>,
+}
+
 type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>;
 type WriteJob = Box<dyn FnOnce(SqlitePool) -> BoxFuture<()> + Send>;
 
@@ -64,8 +80,7 @@ type WriteJob = Box<dyn FnOnce(SqlitePool) -> BoxFuture<()> + Send>;
 /// events into one transaction, and answers flushes once what came before is committed.
 enum Job {
     Record(Pending),
-    /// A batch from the audit buffer, and the flushes waiting on it.
-    Audits(Vec<AuditEvent>, Vec<oneshot::Sender<()>>),
+    Audit(PendingAudit),
     Run(WriteJob),
 }
 
@@ -80,7 +95,6 @@ impl Writer {
         tokio::spawn(async move {
             let mut group = Vec::new();
             let mut audits = Vec::new();
-            let mut flushes = Vec::new();
             while let Some(first) = receiver.recv().await {
                 let mut next = Some(first);
                 let mut size = 0;
@@ -94,10 +108,9 @@ impl Writer {
                             size += pending.records.len();
                             group.push(pending);
                         }
-                        Job::Audits(events, flushed) => {
-                            size += events.len();
-                            audits.extend(events);
-                            flushes.extend(flushed);
+                        Job::Audit(pending) => {
+                            size += pending.events.len();
+                            audits.push(pending);
                         }
                     }
                     if size < MAX_GROUP_RECORDS {
@@ -106,9 +119,6 @@ impl Writer {
                 }
                 if !group.is_empty() || !audits.is_empty() {
                     commit_group(&pool, &stats, &mut group, &mut audits).await;
-                }
-                for done in flushes.drain(..) {
-                    let _ = done.send(());
                 }
             }
         });
@@ -142,15 +152,18 @@ async fn commit_group(
     pool: &SqlitePool,
     stats: &StoreStats,
     group: &mut Vec<Pending>,
-    audits: &mut Vec<AuditEvent>,
+    audits: &mut Vec<PendingAudit>,
 ) {
     let all: Vec<&MintRecord> = group.iter().flat_map(|p| &p.records).collect();
-    let together = group.len() > 1 || !audits.is_empty();
-    if together && insert(pool, stats, &all, audits).await.is_ok() {
+    let events: Vec<&AuditEvent> = audits.iter().flat_map(|p| &p.events).collect();
+    let together = group.len() + audits.len() > 1;
+    if together && insert(pool, stats, &all, &events).await.is_ok() {
         for pending in group.drain(..) {
             let _ = pending.done.send(Ok(()));
         }
-        audits.clear();
+        for pending in audits.drain(..) {
+            let _ = pending.done.send(Ok(()));
+        }
         return;
     }
     for pending in group.drain(..) {
@@ -160,11 +173,15 @@ async fn commit_group(
             .map_err(|e| format!("{e:#}"));
         let _ = pending.done.send(result);
     }
-    if !audits.is_empty() {
-        if let Err(err) = insert(pool, stats, &[], audits).await {
-            tracing::error!(error = %format!("{err:#}"), lost = audits.len(), "audit events could not be stored");
+    for pending in audits.drain(..) {
+        let events: Vec<&AuditEvent> = pending.events.iter().collect();
+        let result = insert(pool, stats, &[], &events)
+            .await
+            .map_err(|e| format!("{e:#}"));
+        if let Err(err) = &result {
+            tracing::error!(error = %err, events = events.len(), "audit events could not be stored; their requests fail");
         }
-        audits.clear();
+        let _ = pending.done.send(result);
     }
 }
 
@@ -172,12 +189,66 @@ async fn insert(
     pool: &SqlitePool,
     stats: &StoreStats,
     records: &[&MintRecord],
-    audits: &[AuditEvent],
+    audits: &[&AuditEvent],
 ) -> anyhow::Result<()> {
-    let mut tx = pool
-        .begin_with("BEGIN IMMEDIATE")
+    let mut conn = pool.acquire().await.context("taking a connection")?;
+    let written = match begin(&mut conn).await {
+        Ok(()) => write_rows(&mut conn, records, audits).await,
+        Err(err) => Err(err),
+    };
+    finish(conn, written).await.inspect_err(|_| {
+        stats.commit_failed.store(true, Ordering::Relaxed);
+    })?;
+    stats.commit_failed.store(false, Ordering::Relaxed);
+    stats.transactions.fetch_add(1, Ordering::Relaxed);
+    stats
+        .records
+        .fetch_add(records.len() as u64, Ordering::Relaxed);
+    Ok(())
+}
+
+async fn begin(conn: &mut PoolConnection<Sqlite>) -> anyhow::Result<()> {
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut **conn)
         .await
         .context("starting a transaction")?;
+    Ok(())
+}
+
+/// Commits if `written` is Ok; otherwise, or if the commit fails, rolls back. A connection that
+/// cannot be brought back outside a transaction is closed, never returned to the pool.
+async fn finish(
+    mut conn: PoolConnection<Sqlite>,
+    written: anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let outcome = match written {
+        Ok(()) => sqlx::query("COMMIT")
+            .execute(&mut *conn)
+            .await
+            .map(|_| ())
+            .context("committing"),
+        Err(err) => Err(err),
+    };
+    if outcome.is_err() {
+        let rolled_back = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+        // "no transaction is active" means SQLite rolled back by itself: the connection is
+        // clean. Anything else: do not trust it.
+        let clean = match &rolled_back {
+            Ok(_) => true,
+            Err(err) => err.to_string().contains("no transaction is active"),
+        };
+        if !clean {
+            let _ = conn.close().await;
+        }
+    }
+    outcome
+}
+
+async fn write_rows(
+    conn: &mut PoolConnection<Sqlite>,
+    records: &[&MintRecord],
+    audits: &[&AuditEvent],
+) -> anyhow::Result<()> {
     for record in records {
         sqlx::query(
             "INSERT INTO minted_ids
@@ -190,7 +261,7 @@ async fn insert(
         .bind(record.metadata.as_deref())
         .bind(record.caller.to_hex())
         .bind(record.minted_at_unix_ms)
-        .execute(&mut *tx)
+        .execute(&mut **conn)
         .await
         .with_context(|| format!("recording {}", record.id))?;
     }
@@ -213,15 +284,36 @@ async fn insert(
         });
         insert
             .build()
-            .execute(&mut *tx)
+            .execute(&mut **conn)
             .await
             .context("recording audit events")?;
     }
-    tx.commit().await.context("committing")?;
-    stats.transactions.fetch_add(1, Ordering::Relaxed);
-    stats
-        .records
-        .fetch_add(records.len() as u64, Ordering::Relaxed);
+    Ok(())
+}
+
+/// The health check: a read of the counters and one row rewritten, in one transaction.
+pub(crate) async fn probe(pool: &SqlitePool, now_ms: i64) -> anyhow::Result<()> {
+    let mut conn = pool.acquire().await.context("taking a connection")?;
+    let written = match begin(&mut conn).await {
+        Ok(()) => probe_rows(&mut conn, now_ms).await,
+        Err(err) => Err(err),
+    };
+    finish(conn, written).await
+}
+
+async fn probe_rows(conn: &mut PoolConnection<Sqlite>, now_ms: i64) -> anyhow::Result<()> {
+    sqlx::query("SELECT 1 FROM sequence_spaces LIMIT 1")
+        .execute(&mut **conn)
+        .await
+        .context("reading the counters")?;
+    sqlx::query(
+        "INSERT INTO health_probe (id, at_unix_ms) VALUES (1, ?1)
+         ON CONFLICT (id) DO UPDATE SET at_unix_ms = excluded.at_unix_ms",
+    )
+    .bind(now_ms)
+    .execute(&mut **conn)
+    .await
+    .context("writing the health probe")?;
     Ok(())
 }
 
@@ -266,71 +358,35 @@ impl MintLedger for SqliteStore {
     }
 }
 
-/// What reaches the audit buffer.
-pub(crate) enum AuditMessage {
-    Event(AuditEvent),
-    Flush(oneshot::Sender<()>),
-}
-
-/// Collects audit events for [`AUDIT_DELAY`] at a time and hands them to the writer in one job.
-#[derive(Debug)]
-pub(crate) struct AuditBuffer {
-    queue: mpsc::Sender<AuditMessage>,
-}
-
-impl AuditBuffer {
-    pub(crate) fn start(writer: std::sync::Arc<Writer>) -> Self {
-        let (queue, mut receiver) = mpsc::channel::<AuditMessage>(QUEUE_DEPTH * 4);
-        tokio::spawn(async move {
-            let mut messages = Vec::new();
-            while receiver.recv_many(&mut messages, QUEUE_DEPTH).await > 0 {
-                // Let more arrive while this task sleeps: no wake-up per event.
-                tokio::time::sleep(AUDIT_DELAY).await;
-                while let Ok(message) = receiver.try_recv() {
-                    messages.push(message);
-                }
-                let mut events = Vec::with_capacity(messages.len());
-                let mut flushes = Vec::new();
-                for message in messages.drain(..) {
-                    match message {
-                        AuditMessage::Event(event) => events.push(event),
-                        AuditMessage::Flush(done) => flushes.push(done),
-                    }
-                }
-                if writer
-                    .queue
-                    .send(Job::Audits(events, flushes))
-                    .await
-                    .is_err()
-                {
-                    tracing::error!("the store writer stopped; audit events lost");
-                    return;
-                }
-            }
-        });
-        Self { queue }
-    }
-}
-
-/// The audit log in the same file: events are buffered briefly, then committed in one go with
-/// whatever the writer has; `flush` returns once everything recorded before it is durable.
+/// The audit log in the same file: `record` returns once its event is committed (grouped with
+/// whatever else the writer has), so an acknowledged request has its audit row; if the event
+/// cannot be committed, `record` fails and so does the request.
 impl AuditSink for SqliteStore {
     async fn record(&self, event: AuditEvent) -> Result<(), AuditError> {
-        self.audit
+        let (done, answer) = oneshot::channel();
+        self.writer
             .queue
-            .send(AuditMessage::Event(event))
+            .send(Job::Audit(PendingAudit {
+                events: vec![event],
+                done,
+            }))
+            .await
+            .map_err(|_| AuditError::Unavailable)?;
+        let outcome = answer.await.map_err(|_| AuditError::Unavailable)?;
+        outcome.map_err(|message| AuditError::Unknown(anyhow::anyhow!(message)))
+    }
+
+    /// Every recorded event is already committed; this waits for the writer to finish what is
+    /// queued before it.
+    async fn flush(&self) -> Result<(), AuditError> {
+        self.writer
+            .run(|_| Box::pin(async {}))
             .await
             .map_err(|_| AuditError::Unavailable)
     }
 
-    async fn flush(&self) -> Result<(), AuditError> {
-        let (done, flushed) = oneshot::channel();
-        self.audit
-            .queue
-            .send(AuditMessage::Flush(done))
-            .await
-            .map_err(|_| AuditError::Unavailable)?;
-        flushed.await.map_err(|_| AuditError::Unavailable)
+    async fn health(&self) -> Result<(), AuditError> {
+        self.probe_write().await.map_err(AuditError::Unknown)
     }
 }
 

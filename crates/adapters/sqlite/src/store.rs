@@ -11,7 +11,7 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlSafeStr, SqlitePool};
 
-use crate::ledger::{AuditBuffer, StoreStats, Writer};
+use crate::ledger::{StoreStats, Writer};
 
 /// How long a statement waits for another process's write lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -23,7 +23,6 @@ const READERS: u32 = 4;
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
     pub(crate) writer: Arc<Writer>,
-    pub(crate) audit: Arc<AuditBuffer>,
     pub(crate) stats: Arc<StoreStats>,
 }
 
@@ -43,13 +42,30 @@ fn migrator() -> Migrator {
             include_str!("../../../../migrations/sqlite/0002_audit.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            3,
+            "health probe".into(),
+            MigrationType::Simple,
+            include_str!("../../../../migrations/sqlite/0003_health_probe.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) and migrates the database at `path`. Durable: WAL with
-    /// `synchronous=FULL`, so a committed mint survives a crash of the process or the machine.
+    /// Opens (creating if needed, readable by its owner only) and migrates the database at
+    /// `path`. Durable: WAL with `synchronous=FULL`, so a committed mint survives a crash of the
+    /// process or the machine. Processes that open one new file at the same moment take turns
+    /// (a lock file beside it), so none fails on another's half-done migration.
     pub async fn open(path: &Path) -> anyhow::Result<Self> {
+        create_owner_only(path)?;
+        let lock = migration_lock(path)?;
+        let opened = Self::open_locked(path).await;
+        drop(lock);
+        opened
+    }
+
+    async fn open_locked(path: &Path) -> anyhow::Result<Self> {
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -67,13 +83,27 @@ impl SqliteStore {
             .with_context(|| format!("migrating the SQLite store {}", path.display()))?;
         let stats = Arc::new(StoreStats::default());
         let writer = Arc::new(Writer::start(pool.clone(), Arc::clone(&stats)));
-        let audit = Arc::new(AuditBuffer::start(Arc::clone(&writer)));
         Ok(Self {
             pool,
             writer,
-            audit,
             stats,
         })
+    }
+
+    /// Commits one small write through the writer; fails if it cannot, or if the last commit
+    /// of records failed and none succeeded since.
+    pub async fn probe_write(&self) -> anyhow::Result<()> {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        self.writer
+            .run(move |pool| Box::pin(async move { crate::ledger::probe(&pool, now_ms).await }))
+            .await??;
+        anyhow::ensure!(
+            !self.stats.last_commit_failed(),
+            "the store's last commit failed (is the disk full?)"
+        );
+        Ok(())
     }
 
     /// Counts of the writes made so far.
@@ -130,12 +160,11 @@ impl SequenceStore for SqliteStore {
         Ok(CounterBlock { start, end })
     }
 
+    /// A write, not a read: a store that can read but not commit (a full disk) must fail
+    /// health checks. Also fails while the last commit of records failed and none succeeded
+    /// since, since a small probe can fit where a group of records does not.
     async fn ping(&self) -> Result<(), SequenceStoreError> {
-        sqlx::query("SELECT 1 FROM sequence_spaces LIMIT 1")
-            .execute(&self.pool)
-            .await
-            .context("querying the store")?;
-        Ok(())
+        Ok(self.probe_write().await?)
     }
 
     async fn permutation_key(&self) -> Result<[u8; 32], SequenceStoreError> {
@@ -157,6 +186,43 @@ impl SequenceStore for SqliteStore {
             .try_into()
             .map_err(|_| anyhow::anyhow!("the stored permutation key is not 32 bytes"))?)
     }
+}
+
+/// Creates `path` empty with mode 0600 if it does not exist; SQLite gives its `-wal` and `-shm`
+/// files the same mode.
+fn create_owner_only(path: &Path) -> anyhow::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) => Err(err).with_context(|| format!("creating {}", path.display())),
+    }
+}
+
+/// An exclusive lock on `<path>.lock`, held while the database is opened and migrated.
+fn migration_lock(path: &Path) -> anyhow::Result<std::fs::File> {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    let lock_path = std::path::PathBuf::from(name);
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options
+        .open(&lock_path)
+        .with_context(|| format!("creating {}", lock_path.display()))?;
+    file.lock()
+        .with_context(|| format!("locking {}", lock_path.display()))?;
+    Ok(file)
 }
 
 fn capacity_limit(capacity: u32) -> u32 {

@@ -147,4 +147,8 @@ impl AuditSink for LogAudit {
     async fn flush(&self) -> Result<(), AuditError> {
         Ok(())
     }
+
+    async fn health(&self) -> Result<(), AuditError> {
+        Ok(())
+    }
 }

@@ -15,5 +15,5 @@ pub use ports::{
     SystemClocks, VerdictCache,
 };
 pub use service::{
-    GatewayConfig, GatewayError, GatewayService, GeneratedId, HealthSnapshot, Verified,
+    GatewayConfig, GatewayError, GatewayService, GeneratedId, HealthSnapshot, Readiness, Verified,
 };

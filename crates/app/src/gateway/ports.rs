@@ -136,12 +136,16 @@ pub enum AuditError {
     Unknown(#[from] anyhow::Error),
 }
 
-/// Where audit events go. `record` may buffer; `flush` makes everything recorded durable (the
-/// server calls it on shutdown).
+/// Where audit events go. `record` returns Ok only once the event is stored as durably as the
+/// sink can store it: the gateway answers a request only after its event is recorded. `flush`
+/// waits for anything the sink still holds (the server calls it on shutdown).
 pub trait AuditSink: Send + Sync + 'static {
     fn record(&self, event: AuditEvent) -> impl Future<Output = Result<(), AuditError>> + Send;
 
     fn flush(&self) -> impl Future<Output = Result<(), AuditError>> + Send;
+
+    /// Whether an event recorded now would be stored (readiness asks this).
+    fn health(&self) -> impl Future<Output = Result<(), AuditError>> + Send;
 }
 
 /// The gateway's clocks: monotonic for the policies, wall time for records.

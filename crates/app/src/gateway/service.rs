@@ -82,6 +82,12 @@ pub enum GatewayError {
         code: String,
         message: String,
     },
+    /// The request's audit event could not be stored, so the request is not answered. A
+    /// generate may have minted: a retry with the same `Idempotency-Key` gets those IDs.
+    #[error(
+        "the audit log cannot be written, so this request was not completed; retry later (a generate with the same Idempotency-Key returns the IDs it minted)"
+    )]
+    AuditUnavailable,
 }
 
 /// A generated ID and the entity name it was asked for.
@@ -108,6 +114,23 @@ pub struct HealthSnapshot {
     pub cache: CacheStats,
 }
 
+/// Why generate would fail now, as a load balancer needs to know. Empty when ready.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Readiness {
+    /// `circuit_open`, `authority_unreachable`, `audit_unavailable`.
+    pub problems: Vec<&'static str>,
+}
+
+impl Readiness {
+    pub fn is_ready(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// How long one audit-store probe answers readiness: health checks from many load balancers
+/// cost one write a second at most.
+const AUDIT_PROBE_REUSE: Duration = Duration::from_secs(1);
+
 struct Control {
     breaker: CircuitBreaker,
     budget: RetryBudget,
@@ -126,6 +149,8 @@ pub struct GatewayService<A, V, S, C> {
     limiter: Option<Mutex<RateLimiter<CallerHash>>>,
     idempotency: IdempotencyStore<Vec<GeneratedId>>,
     metrics: GatewayMetrics,
+    /// The last audit-store probe: when, and whether it could write.
+    audit_probe: tokio::sync::Mutex<Option<(Timestamp, bool)>>,
 }
 
 impl<A, V, S, C> std::fmt::Debug for GatewayService<A, V, S, C> {
@@ -205,6 +230,7 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewaySe
             limiter,
             idempotency: IdempotencyStore::new(config.idempotency_ttl, config.idempotency_capacity),
             metrics: GatewayMetrics::default(),
+            audit_probe: tokio::sync::Mutex::new(None),
             authority,
             cache,
             audit,
@@ -234,13 +260,31 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewaySe
     }
 
     /// Generates one ID per request through the authority. With a key, a repeat of the same
-    /// request gets the same IDs.
+    /// request gets the same IDs. Every call, refused or not, is audited before it is answered.
     pub async fn generate(
         &self,
         requests: Vec<MintRequest>,
         caller: CallerHash,
         key: Option<&IdempotencyKey>,
     ) -> Result<Vec<GeneratedId>, GatewayError> {
+        let (result, replayed) = self.generate_unaudited(&requests, caller, key).await;
+        let (outcome, shown) = match &result {
+            Ok(ids) if replayed => ("replayed", ids.iter().map(|g| g.id.to_string()).collect()),
+            Ok(ids) => ("ok", ids.iter().map(|g| g.id.to_string()).collect()),
+            Err(err) => (error_outcome(err), Vec::new()),
+        };
+        self.audit_event("generate", caller, outcome, shown, &requests)
+            .await?;
+        result
+    }
+
+    /// Generate without its audit event; true with a replayed answer.
+    async fn generate_unaudited(
+        &self,
+        requests: &[MintRequest],
+        caller: CallerHash,
+        key: Option<&IdempotencyKey>,
+    ) -> (Result<Vec<GeneratedId>, GatewayError>, bool) {
         let started = self.clock.monotonic();
         let mut guard = KeyGuard {
             store: &self.idempotency,
@@ -252,58 +296,83 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewaySe
             loop {
                 match self.idempotency.begin(caller, key, self.clock.monotonic()) {
                     Begin::Proceed => break,
-                    Begin::Replay(ids) => return Ok(ids),
-                    Begin::Mismatch => return Err(GatewayError::IdempotencyMismatch),
+                    Begin::Replay(ids) => return (Ok(ids), true),
+                    Begin::Mismatch => return (Err(GatewayError::IdempotencyMismatch), false),
                     Begin::Wait(mut waiting) => {
                         let left = deadline.saturating_since(self.clock.monotonic());
                         if tokio::time::timeout(left, waiting.changed()).await.is_err() {
-                            return Err(GatewayError::IdempotencyInProgress);
+                            return (Err(GatewayError::IdempotencyInProgress), false);
                         }
                     }
                 }
             }
             guard.key = Some(key);
         }
-        self.check_rate(caller, requests.len())?;
-        let result = self.mint_through_policies(&requests).await;
+        if let Err(err) = self.check_rate(caller, requests.len()) {
+            return (Err(err), false);
+        }
+        let result = self.mint_through_policies(requests).await;
         let elapsed = self.clock.monotonic().saturating_since(started);
         self.metrics
             .record_generation(requests.len(), result.is_ok(), elapsed);
-        let outcome = match &result {
-            Ok(_) => "ok",
-            Err(err) => error_outcome(err),
-        };
         let ids: Vec<GeneratedId> = match result {
             Ok(ids) => ids
                 .into_iter()
-                .zip(&requests)
+                .zip(requests)
                 .map(|(id, request)| GeneratedId {
                     id,
                     entity: request.entity.as_str().to_owned(),
                 })
                 .collect(),
-            Err(err) => {
-                self.audit_event("generate", caller, outcome, Vec::new(), &requests)
-                    .await;
-                return Err(err);
-            }
+            Err(err) => return (Err(err), false),
         };
         if let Some(key) = guard.key.take() {
             self.idempotency
                 .complete(caller, key, ids.clone(), self.clock.monotonic());
         }
-        let shown = ids.iter().map(|g| g.id.to_string()).collect();
-        self.audit_event("generate", caller, outcome, shown, &requests)
-            .await;
-        Ok(ids)
+        (Ok(ids), false)
     }
 
-    /// Asks the authority whether it minted `id`, through the cache.
+    /// Asks the authority whether it minted `id`, through the cache. Audited before it is
+    /// answered, whether the cache or the authority answered or the call failed.
     pub async fn verify(
         &self,
         id: &ChittyId,
         caller: CallerHash,
     ) -> Result<Verified, GatewayError> {
+        let result = self.verify_unaudited(id).await;
+        let outcome = match &result {
+            Ok(Verified {
+                minted_by_authority: true,
+                from_cache: false,
+            }) => "minted",
+            Ok(Verified {
+                minted_by_authority: false,
+                from_cache: false,
+            }) => "not_minted",
+            Ok(Verified {
+                minted_by_authority: true,
+                from_cache: true,
+            }) => "minted_cached",
+            Ok(Verified {
+                minted_by_authority: false,
+                from_cache: true,
+            }) => "not_minted_cached",
+            Err(err) => error_outcome(err),
+        };
+        let event = AuditEvent {
+            at_unix_ms: self.clock.unix_ms(),
+            action: "verify",
+            caller,
+            outcome,
+            ids: vec![id.to_string()],
+            entity: None,
+        };
+        self.record_audit(event).await?;
+        result
+    }
+
+    async fn verify_unaudited(&self, id: &ChittyId) -> Result<Verified, GatewayError> {
         let now = self.clock.monotonic();
         match self.cache.get(id, now).await {
             Ok(Some(minted)) => {
@@ -321,21 +390,49 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewaySe
         if let Err(err) = self.cache.put(id, minted, self.clock.monotonic()).await {
             tracing::warn!(error = %err, "verdict cache failed to store an answer");
         }
-        self.audit
-            .record(AuditEvent {
-                at_unix_ms: self.clock.unix_ms(),
-                action: "verify",
-                caller,
-                outcome: if minted { "minted" } else { "not_minted" },
-                ids: vec![id.to_string()],
-                entity: None,
-            })
-            .await
-            .unwrap_or_else(|err| tracing::warn!(error = %err, "audit event lost"));
         Ok(Verified {
             minted_by_authority: minted,
             from_cache: false,
         })
+    }
+
+    /// What would make a generate fail now: an open breaker, an authority the monitor cannot
+    /// reach, an audit store that cannot write.
+    pub async fn readiness(&self) -> Readiness {
+        let health = self.health();
+        let mut problems = Vec::new();
+        if matches!(
+            health.breaker,
+            BreakerState::Open | BreakerState::ForcedOpen
+        ) {
+            problems.push("circuit_open");
+        }
+        if health.connection != ConnectionState::Connected {
+            problems.push("authority_unreachable");
+        }
+        if !self.audit_writable().await {
+            problems.push("audit_unavailable");
+        }
+        Readiness { problems }
+    }
+
+    async fn audit_writable(&self) -> bool {
+        let mut last = self.audit_probe.lock().await;
+        let now = self.clock.monotonic();
+        if let Some((at, writable)) = *last
+            && now.saturating_since(at) < AUDIT_PROBE_REUSE
+        {
+            return writable;
+        }
+        let writable = match self.audit.health().await {
+            Ok(()) => true,
+            Err(err) => {
+                tracing::warn!(error = %err, "the audit store cannot write");
+                false
+            }
+        };
+        *last = Some((now, writable));
+        writable
     }
 
     pub fn health(&self) -> HealthSnapshot {
@@ -531,7 +628,7 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewaySe
         outcome: &'static str,
         ids: Vec<String>,
         requests: &[MintRequest],
-    ) {
+    ) -> Result<(), GatewayError> {
         let entity = requests.first().map(|r| r.entity.as_str().to_owned());
         let event = AuditEvent {
             at_unix_ms: self.clock.unix_ms(),
@@ -541,9 +638,14 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewaySe
             ids,
             entity,
         };
-        if let Err(err) = self.audit.record(event).await {
-            tracing::warn!(error = %err, "audit event lost");
-        }
+        self.record_audit(event).await
+    }
+
+    async fn record_audit(&self, event: AuditEvent) -> Result<(), GatewayError> {
+        self.audit.record(event).await.map_err(|err| {
+            tracing::error!(error = %err, "an audit event could not be stored; the request fails");
+            GatewayError::AuditUnavailable
+        })
     }
 }
 
@@ -589,5 +691,6 @@ fn error_outcome(err: &GatewayError) -> &'static str {
         GatewayError::Timeout => "timeout",
         GatewayError::BadUpstream | GatewayError::Misconfigured => "bad_upstream",
         GatewayError::Rejected { .. } => "rejected",
+        GatewayError::AuditUnavailable => "audit_unavailable",
     }
 }

@@ -1,0 +1,210 @@
+//! The embedded store under storage faults: a full disk, several processes opening one new
+//! file at once, and the modes its files are created with.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::helpers::{settings, spawn_app_with};
+
+/// A small tmpfs mounted on a temp dir, unmounted on drop: a disk that really fills up.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(size: &str) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let status = Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=0700"),
+                "tmpfs",
+            ])
+            .arg(dir.path())
+            .status();
+        assert!(
+            matches!(status, Ok(s) if s.success()),
+            "the full-disk tests mount a small tmpfs and need root for it: run them as root \
+             (the test command, scripts/test.sh, does)"
+        );
+        Self { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file until the disk refuses more.
+    fn fill(&self) -> PathBuf {
+        let filler = self.path().join("filler");
+        let mut file = std::fs::File::create(&filler).expect("filler");
+        let block = vec![0u8; 64 * 1024];
+        while file.write_all(&block).is_ok() {}
+        // The last partial blocks.
+        while file.write_all(&block[..512]).is_ok() {}
+        let _ = file.sync_all();
+        filler
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+#[tokio::test]
+async fn a_full_disk_fails_generates_clearly_and_they_succeed_again_once_space_is_free() {
+    let disk = SmallDisk::mount("4m");
+    let data = tempfile::Builder::new()
+        .tempdir_in(disk.path())
+        .expect("data dir");
+    let config = settings(&data);
+    let app = spawn_app_with(config, data).await;
+    let mut ready = app.client.get("/ready", None).await;
+    for _ in 0..50 {
+        if ready.status == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        ready = app.client.get("/ready", None).await;
+    }
+    assert_eq!(ready.status, 200);
+    app.generate_id("PEO").await;
+
+    let filler = disk.fill();
+    for _ in 0..5 {
+        let answer = app.generate(&json!({"entity": "PEO"})).await;
+        assert_eq!(
+            answer.status,
+            503,
+            "a full disk is a 503, never an unrecorded ID: {}",
+            String::from_utf8_lossy(&answer.body)
+        );
+    }
+    let health = app.client.get("/health", None).await;
+    assert_eq!(health.status, 200);
+    assert_eq!(health.json()["status"], "degraded");
+    assert_eq!(app.client.get("/ready", None).await.status, 503);
+
+    std::fs::remove_file(filler).expect("free the space");
+    let mut recovered = None;
+    for _ in 0..100 {
+        let answer = app.generate(&json!({"entity": "PEO"})).await;
+        if answer.status == 200 {
+            recovered = Some(answer);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(recovered.is_some(), "mints succeed again without a restart");
+    let mut ready = app.client.get("/ready", None).await;
+    for _ in 0..50 {
+        if ready.status == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        ready = app.client.get("/ready", None).await;
+    }
+    assert_eq!(
+        ready.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&ready.body)
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn database_files_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("new");
+    let mut config = settings(&dir);
+    config.data_dir = data.clone();
+    config.upstream =
+        chittyid::gateway::Upstream::Embedded(chittyid::authority::Settings::new(data.clone()));
+    let app = spawn_app_with(config, dir).await;
+    app.generate_id("PEO").await;
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&data).expect("data dir") {
+        let entry = entry.expect("entry");
+        let mode = entry.metadata().expect("metadata").permissions().mode() & 0o777;
+        assert_eq!(mode & 0o077, 0, "{:?} is {mode:o}", entry.file_name());
+        seen += 1;
+    }
+    assert!(seen >= 2, "the database and its WAL");
+    app.stop().await;
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("address")
+        .port()
+}
+
+/// Four authority processes started at the same moment on one new data directory: every one
+/// comes up (no migration race, no half-written token file) and they mint distinct IDs.
+#[tokio::test]
+async fn several_authorities_started_at_once_on_a_new_data_dir_all_serve() {
+    use std::process::Stdio;
+    for round in 0..3 {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data = dir.path().join("data");
+        let ports: Vec<u16> = (0..4).map(|_| free_port()).collect();
+        let mut children: Vec<_> = ports
+            .iter()
+            .map(|port| {
+                Command::new(env!("CARGO_BIN_EXE_chittyid"))
+                    .args(["authority", "--listen", &format!("127.0.0.1:{port}")])
+                    .arg("--data-dir")
+                    .arg(&data)
+                    .env_remove("CHITTYID_AUTHORITY_TOKENS")
+                    .env("RUST_LOG", "error")
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .expect("starts")
+            })
+            .collect();
+        let mut up = 0;
+        for port in &ports {
+            let client = crate::http_client::HttpClient::new(
+                format!("127.0.0.1:{port}").parse().expect("address"),
+            );
+            for _ in 0..100 {
+                if matches!(client.try_get("/v1/health").await, Some(status) if status == 200) {
+                    up += 1;
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        let mut exited = Vec::new();
+        for child in &mut children {
+            if let Ok(Some(status)) = child.try_wait() {
+                let mut stderr = String::new();
+                if let Some(mut pipe) = child.stderr.take() {
+                    let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
+                }
+                exited.push(format!("{status}: {stderr}"));
+            }
+        }
+        for child in &mut children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        assert_eq!(up, 4, "round {round}: exited: {exited:?}");
+    }
+}
