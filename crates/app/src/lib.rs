@@ -3,4 +3,5 @@
 
 pub mod authority;
 pub mod gateway;
+mod sync;
 pub mod validation;

@@ -28,6 +28,8 @@ pub(crate) enum Mode {
     RetryAfter(u16, u64),
     GarbageJson,
     MalformedId,
+    /// A batch answer that repeats one ID.
+    DuplicateBatch,
 }
 
 pub(crate) struct FaultUpstream {
@@ -85,7 +87,8 @@ impl FaultUpstream {
                                     Mode::Healthy
                                     | Mode::Slow(_)
                                     | Mode::GarbageJson
-                                    | Mode::MalformedId => answer(StatusCode::OK, "{}"),
+                                    | Mode::MalformedId
+                                    | Mode::DuplicateBatch => answer(StatusCode::OK, "{}"),
                                     _ => answer(StatusCode::SERVICE_UNAVAILABLE, "{}"),
                                 });
                             }
@@ -112,6 +115,17 @@ impl FaultUpstream {
                                         http::HeaderValue::from(seconds),
                                     );
                                     response
+                                }
+                                Mode::DuplicateBatch => {
+                                    let one = healthy("/mint", &sequence);
+                                    let body = one.into_body().collect().await.expect("body");
+                                    let value: serde_json::Value =
+                                        serde_json::from_slice(&body.to_bytes()).expect("JSON");
+                                    let id = value["chitty_id"].as_str().expect("ID").to_owned();
+                                    answer(
+                                        StatusCode::OK,
+                                        &format!(r#"{{"chittyIds":["{id}","{id}"]}}"#),
+                                    )
                                 }
                                 Mode::GarbageJson => answer(StatusCode::OK, "{\"chittyId\": 03-1-"),
                                 Mode::MalformedId => answer(

@@ -85,6 +85,48 @@ async fn server_errors_garbage_and_malformed_ids_are_502_and_never_passed_on() {
     }
 }
 
+/// The scripted authority always mints persons: asked for a place, its answer is wrong.
+#[tokio::test]
+async fn answers_that_do_not_match_their_request_are_502_and_count_at_the_breaker() {
+    let upstream = FaultUpstream::start(Mode::Healthy).await;
+    let app = gateway_for(upstream.base_url()).await;
+    let wrong_type = app.generate(&json!({"entity": "PLACE"})).await;
+    assert_eq!(
+        (wrong_type.status.as_u16(), wrong_type.error_code()),
+        (502, "bad_upstream".into())
+    );
+    assert!(!String::from_utf8_lossy(&wrong_type.body).contains("-P-"));
+    upstream.set(Mode::DuplicateBatch);
+    let batch = json!({"requests": [{"entity": "PEO"}, {"entity": "PEO"}]});
+    let repeated = app
+        .client
+        .post_json(
+            "/api/id/generate/batch",
+            Some(super::helpers::API_KEY),
+            &batch,
+        )
+        .await;
+    assert_eq!(
+        (repeated.status.as_u16(), repeated.error_code()),
+        (502, "bad_upstream".into())
+    );
+    // A third bad answer trips the breaker (three failures in a row).
+    upstream.set(Mode::Healthy);
+    assert_eq!(attempt_entity(&app, "PLACE").await, 502);
+    assert_eq!(
+        app.generate(&json!({"entity": "PEO"})).await.error_code(),
+        "circuit_open"
+    );
+    app.stop().await;
+}
+
+async fn attempt_entity(app: &TestApp, entity: &str) -> u16 {
+    app.generate(&json!({"entity": entity}))
+        .await
+        .status
+        .as_u16()
+}
+
 #[tokio::test]
 async fn unavailable_and_rate_limited_upstreams_give_503_with_retry_after() {
     for mode in [Mode::RetryAfter(503, 1), Mode::RetryAfter(429, 1)] {

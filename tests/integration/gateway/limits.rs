@@ -25,7 +25,7 @@ async fn api_keys_are_required_and_checked() {
 }
 
 #[tokio::test]
-async fn the_rate_limit_refuses_with_retry_after_and_batches_count_their_size() {
+async fn the_rate_limit_refuses_with_retry_after_and_batches_count_their_size_up_to_the_limit() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = settings(&dir);
     config.gateway.rate_limit_per_minute = Some(5);
@@ -50,16 +50,32 @@ async fn the_rate_limit_refuses_with_retry_after_and_batches_count_their_size() 
     let mut config = settings(&dir);
     config.gateway.rate_limit_per_minute = Some(3);
     let app = spawn_app_with(config, dir).await;
-    let batch: Vec<_> = (0..4).map(|_| json!({"entity": "PEO"})).collect();
-    let refused = app
-        .client
-        .post_json(
-            "/api/id/generate/batch",
-            Some(API_KEY),
-            &json!({"requests": batch}),
-        )
-        .await;
-    assert_eq!(refused.status, 429);
+    let batch = |size: usize| {
+        let requests: Vec<_> = (0..size).map(|_| json!({"entity": "PEO"})).collect();
+        let client = app.client.clone();
+        async move {
+            client
+                .post_json(
+                    "/api/id/generate/batch",
+                    Some(API_KEY),
+                    &json!({"requests": requests}),
+                )
+                .await
+        }
+    };
+    // Larger than the whole limit: a 429 would never clear, so it is a 400 that says why.
+    let never = batch(4).await;
+    assert_eq!(
+        (never.status.as_u16(), never.error_code()),
+        (400, "batch_exceeds_rate_limit".into())
+    );
+    assert!(
+        never.json()["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("batches of at most 3"))
+    );
+    assert_eq!(batch(3).await.status, 200, "the refused batch cost nothing");
+    assert_eq!(batch(2).await.status, 429);
     app.stop().await;
 }
 

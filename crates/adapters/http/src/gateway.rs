@@ -516,6 +516,9 @@ fn gateway_error(err: GatewayError) -> ApiError {
             "rate_limited",
             Some(*retry_after),
         ),
+        GatewayError::BatchOverLimit { .. } => {
+            (StatusCode::BAD_REQUEST, "batch_exceeds_rate_limit", None)
+        }
         GatewayError::IdempotencyMismatch => (StatusCode::CONFLICT, "idempotency_key_reused", None),
         GatewayError::IdempotencyInProgress => (
             StatusCode::CONFLICT,

@@ -1,6 +1,7 @@
 //! Minting: pick the space, take the next counter of its reserved block, permute it into a
 //! sequence, build the ID, record it durably, answer.
 
+use crate::sync::lock;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex as SyncMutex};
 
@@ -199,7 +200,7 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityService<S, L, C> {
 
     async fn next_sequence(&self, space: &SequenceSpace) -> Result<Sequence, MintError> {
         let slot = {
-            let mut spaces = self.spaces.lock().expect("the space map is never poisoned");
+            let mut spaces = lock(&self.spaces);
             Arc::clone(spaces.entry(*space).or_default())
         };
         let mut state = slot.lock().await;

@@ -2,6 +2,7 @@
 //! body within the TTL gets the same IDs; with another body, a conflict. A repeat that arrives
 //! while the first is still being served waits for it, so one intent never yields two IDs.
 
+use crate::sync::lock;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -100,7 +101,7 @@ impl<T: Clone> IdempotencyStore<T> {
         key: &IdempotencyKey,
         now: Timestamp,
     ) -> Begin<T> {
-        let mut entries = self.entries.lock().expect("never poisoned");
+        let mut entries = lock(&self.entries);
         let slot = (caller, key.key.clone());
         match entries.get(&slot) {
             Some(Entry::Done {
@@ -150,7 +151,7 @@ impl<T: Clone> IdempotencyStore<T> {
         result: T,
         now: Timestamp,
     ) {
-        let mut entries = self.entries.lock().expect("never poisoned");
+        let mut entries = lock(&self.entries);
         entries.insert(
             (caller, key.key.clone()),
             Entry::Done {
@@ -163,7 +164,7 @@ impl<T: Clone> IdempotencyStore<T> {
 
     /// Forgets a request that failed, so that a retry with the same key tries again.
     pub(super) fn abandon(&self, caller: CallerHash, key: &IdempotencyKey) {
-        let mut entries = self.entries.lock().expect("never poisoned");
+        let mut entries = lock(&self.entries);
         if matches!(
             entries.get(&(caller, key.key.clone())),
             Some(Entry::InFlight { .. })
@@ -174,7 +175,7 @@ impl<T: Clone> IdempotencyStore<T> {
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.entries.lock().expect("never poisoned").len()
+        lock(&self.entries).len()
     }
 
     fn make_room(&self, entries: &mut HashMap<(CallerHash, String), Entry<T>>, now: Timestamp) {

@@ -1,6 +1,7 @@
 //! In-process adapters for the embedded default: the authority called directly (no HTTP), the
 //! verdict cache in memory, and an audit sink that writes to the log.
 
+use crate::sync::lock;
 use std::sync::{Arc, Mutex};
 
 use chittyid_domain::ChittyId;
@@ -98,30 +99,25 @@ impl InProcessCache {
 
     /// Drops expired entries (run every few minutes).
     pub fn sweep(&self, now: Timestamp) -> usize {
-        self.cache.lock().expect("never poisoned").sweep(now)
+        lock(&self.cache).sweep(now)
     }
 }
 
 impl VerdictCache for InProcessCache {
     async fn get(&self, id: &ChittyId, now: Timestamp) -> Result<Option<bool>, CacheError> {
-        Ok(
-            match self.cache.lock().expect("never poisoned").get(id, now) {
-                CacheLookup::Hit(minted) => Some(minted),
-                CacheLookup::Miss => None,
-            },
-        )
+        Ok(match lock(&self.cache).get(id, now) {
+            CacheLookup::Hit(minted) => Some(minted),
+            CacheLookup::Miss => None,
+        })
     }
 
     async fn put(&self, id: &ChittyId, minted: bool, now: Timestamp) -> Result<(), CacheError> {
-        self.cache
-            .lock()
-            .expect("never poisoned")
-            .insert(*id, minted, minted, now);
+        lock(&self.cache).insert(*id, minted, minted, now);
         Ok(())
     }
 
     fn stats(&self) -> CacheStats {
-        self.cache.lock().expect("never poisoned").stats()
+        lock(&self.cache).stats()
     }
 }
 

@@ -2,6 +2,7 @@
 //! and retry budget; validate locally and, when asked, with the authority through the cache;
 //! health and statistics; and the background connection monitor.
 
+use crate::sync::lock;
 use std::future::Future;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -56,6 +57,12 @@ impl GatewayConfig {
 pub enum GatewayError {
     #[error("rate limit of {limit} IDs per minute reached for this API key")]
     RateLimited { retry_after: Duration, limit: u32 },
+    /// A batch that costs more than the whole per-minute limit could never be served: a 429
+    /// would be retried forever.
+    #[error(
+        "this batch of {size} IDs is larger than the whole rate limit of {limit} IDs per minute for this API key; split it into batches of at most {limit}"
+    )]
+    BatchOverLimit { size: usize, limit: u32 },
     #[error("this Idempotency-Key was used with a different request body")]
     IdempotencyMismatch,
     #[error("a request with this Idempotency-Key is still being served; retry shortly")]
@@ -169,7 +176,7 @@ struct PermitGuard<'a> {
 impl PermitGuard<'_> {
     fn finish(mut self, outcome: Outcome, now: Timestamp) {
         if let Some(permit) = self.permit.take() {
-            let mut control = self.control.lock().expect("never poisoned");
+            let mut control = lock(&self.control);
             let Control { breaker, rng, .. } = &mut *control;
             breaker.record(permit, outcome, now, rng);
         }
@@ -178,10 +185,8 @@ impl PermitGuard<'_> {
 
 impl Drop for PermitGuard<'_> {
     fn drop(&mut self) {
-        if let Some(permit) = self.permit.take()
-            && let Ok(mut control) = self.control.lock()
-        {
-            control.breaker.cancel(permit);
+        if let Some(permit) = self.permit.take() {
+            lock(self.control).breaker.cancel(permit);
         }
     }
 }
@@ -438,11 +443,11 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewaySe
     pub fn health(&self) -> HealthSnapshot {
         let now = self.clock.monotonic();
         let (connection, connection_stats) = {
-            let monitor = self.monitor.lock().expect("never poisoned");
+            let monitor = lock(&self.monitor);
             (monitor.0.state(), monitor.0.stats(now))
         };
         let (breaker, breaker_counters) = {
-            let mut control = self.control.lock().expect("never poisoned");
+            let mut control = lock(&self.control);
             let Control { breaker, rng, .. } = &mut *control;
             (breaker.state(now, rng), breaker.counters())
         };
@@ -460,12 +465,7 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewaySe
     pub async fn drive_monitor(&self, stop: impl Future<Output = ()>) {
         let mut stop = std::pin::pin!(stop);
         let timeout = self.config.resilience.monitor.health_timeout;
-        let first = self
-            .monitor
-            .lock()
-            .expect("never poisoned")
-            .0
-            .connect(self.clock.monotonic());
+        let first = lock(&self.monitor).0.connect(self.clock.monotonic());
         let mut pending = first;
         loop {
             if let Some(check) = pending.take() {
@@ -474,7 +474,7 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewaySe
                     Ok(Err(err)) => Err(err.to_string()),
                     Err(_) => Err(format!("no answer within {timeout:?}")),
                 };
-                let mut monitor = self.monitor.lock().expect("never poisoned");
+                let mut monitor = lock(&self.monitor);
                 let (monitor, rng) = &mut *monitor;
                 monitor.on_health_check(check, result, self.clock.monotonic(), rng);
                 for event in monitor.drain_events() {
@@ -482,7 +482,7 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewaySe
                 }
             }
             let wait = {
-                let mut monitor = self.monitor.lock().expect("never poisoned");
+                let mut monitor = lock(&self.monitor);
                 let now = self.clock.monotonic();
                 pending = monitor.0.poll(now);
                 monitor
@@ -496,7 +496,7 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewaySe
             tokio::select! {
                 () = tokio::time::sleep(wait) => {}
                 () = &mut stop => {
-                    self.monitor.lock().expect("never poisoned").0.disconnect(self.clock.monotonic());
+                    lock(&self.monitor).0.disconnect(self.clock.monotonic());
                     return;
                 }
             }
@@ -507,8 +507,14 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewaySe
         let Some(limiter) = &self.limiter else {
             return Ok(());
         };
-        let mut limiter = limiter.lock().expect("never poisoned");
+        let mut limiter = lock(limiter);
         let cost = u32::try_from(count).unwrap_or(u32::MAX);
+        if cost > limiter.limit() {
+            return Err(GatewayError::BatchOverLimit {
+                size: count,
+                limit: limiter.limit(),
+            });
+        }
         limiter
             .try_acquire(&caller, cost, self.clock.monotonic())
             .map_err(|retry_after| GatewayError::RateLimited {
@@ -523,14 +529,18 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewaySe
     ) -> Result<Vec<ChittyId>, GatewayError> {
         // A mint is not idempotent upstream: after a timeout or a broken connection the
         // authority may have minted, so only failures that prove it did not are retried.
+        // Every answer is checked against its request inside the attempt, so that a wrong one
+        // counts at the breaker as the upstream fault it is.
         if let [request] = requests {
             self.call_authority(Idempotency::NotIdempotent, || async {
-                self.authority.mint(request).await.map(|id| vec![id])
+                let id = self.authority.mint(request).await?;
+                check_answer(requests, vec![id])
             })
             .await
         } else {
-            self.call_authority(Idempotency::NotIdempotent, || {
-                self.authority.mint_batch(requests)
+            self.call_authority(Idempotency::NotIdempotent, || async {
+                let ids = self.authority.mint_batch(requests).await?;
+                check_answer(requests, ids)
             })
             .await
         }
@@ -549,7 +559,7 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewaySe
     {
         let now = self.clock.monotonic();
         let permit = {
-            let mut control = self.control.lock().expect("never poisoned");
+            let mut control = lock(&self.control);
             let Control {
                 breaker,
                 budget,
@@ -584,7 +594,7 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewaySe
             };
             let now = self.clock.monotonic();
             let decision = {
-                let mut control = self.control.lock().expect("never poisoned");
+                let mut control = lock(&self.control);
                 let Control { budget, rng, .. } = &mut *control;
                 match self.retry.after_failure(
                     &mut state,
@@ -649,6 +659,49 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewaySe
     }
 }
 
+/// The authority's IDs, if they answer the requests: one per request, each of the entity type
+/// asked for (and the region, jurisdiction and trust level, where the request set them), and
+/// no ID twice.
+fn check_answer(
+    requests: &[MintRequest],
+    ids: Vec<ChittyId>,
+) -> Result<Vec<ChittyId>, AuthorityError> {
+    if ids.len() != requests.len() {
+        return Err(AuthorityError::MalformedResponse(format!(
+            "{} IDs for {} requests",
+            ids.len(),
+            requests.len()
+        )));
+    }
+    for (id, request) in ids.iter().zip(requests) {
+        let wrong = if id.entity_type() != request.entity.entity_type() {
+            Some("entity type")
+        } else if request.region.is_some_and(|r| r != id.region()) {
+            Some("region")
+        } else if request.jurisdiction.is_some_and(|j| j != id.jurisdiction()) {
+            Some("jurisdiction")
+        } else if request.trust_level.is_some_and(|t| t != id.trust_level()) {
+            Some("trust level")
+        } else {
+            None
+        };
+        if let Some(part) = wrong {
+            return Err(AuthorityError::MalformedResponse(format!(
+                "{id} has another {part} than the request for {} asked for",
+                request.entity.as_str()
+            )));
+        }
+    }
+    let mut seen: Vec<&ChittyId> = ids.iter().collect();
+    seen.sort_unstable_by_key(|id| id.as_str());
+    if seen.windows(2).any(|pair| pair[0] == pair[1]) {
+        return Err(AuthorityError::MalformedResponse(
+            "the same ID more than once in one answer".to_owned(),
+        ));
+    }
+    Ok(ids)
+}
+
 fn gateway_error(err: AuthorityError) -> GatewayError {
     match err {
         AuthorityError::Timeout => GatewayError::Timeout,
@@ -683,6 +736,7 @@ fn gateway_error(err: AuthorityError) -> GatewayError {
 fn error_outcome(err: &GatewayError) -> &'static str {
     match err {
         GatewayError::RateLimited { .. } => "rate_limited",
+        GatewayError::BatchOverLimit { .. } => "batch_over_limit",
         GatewayError::IdempotencyMismatch | GatewayError::IdempotencyInProgress => {
             "idempotency_conflict"
         }
