@@ -176,7 +176,7 @@ struct PermitGuard<'a> {
 impl PermitGuard<'_> {
     fn finish(mut self, outcome: Outcome, now: Timestamp) {
         if let Some(permit) = self.permit.take() {
-            let mut control = lock(&self.control);
+            let mut control = lock(self.control);
             let Control { breaker, rng, .. } = &mut *control;
             breaker.record(permit, outcome, now, rng);
         }
