@@ -8,7 +8,7 @@ run *ARGS:
 authority *ARGS:
     cargo run --release -p chittyid -- authority {{ARGS}}
 
-# Set up PostgreSQL and Redis if needed, then run every test.
+# Set up what the tests need, then run every test (as root: the full-disk tests mount a tmpfs).
 test *ARGS:
     bash scripts/test.sh {{ARGS}}
 

@@ -25,7 +25,7 @@ enum Command {
     /// circuit breaker, a cache, health and metrics. With no configuration the authority runs
     /// in this process on the embedded store.
     Serve(cli::serve::ServeArgs),
-    /// Run the reference ChittyID authority (SPEC section 2) on the embedded store.
+    /// Run the reference ChittyID authority (the protocol in docs/format.md) on the embedded store.
     Authority(cli::authority::AuthorityArgs),
 }
 

@@ -57,7 +57,7 @@ impl Version {
         self as u8
     }
 
-    /// The life-cycle status the SPEC gives this version.
+    /// The life-cycle status the format document gives this version.
     pub const fn status(self) -> &'static str {
         match self {
             Self::V01 => "deprecated",

@@ -1,4 +1,4 @@
-//! The names callers use for entity types, across the vocabularies of SPEC section 1.
+//! The names callers use for entity types, across the vocabularies of docs/format.md.
 
 use std::fmt;
 
@@ -68,7 +68,7 @@ impl fmt::Display for EntityName {
 }
 
 impl EntityType {
-    /// Maps any name of SPEC section 1's table, in any case, to its type.
+    /// Maps any name of the table in docs/format.md, in any case, to its type.
     pub fn from_name(name: &str) -> Result<Self, UnknownEntityName> {
         VOCABULARY
             .iter()

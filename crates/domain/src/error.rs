@@ -47,7 +47,7 @@ impl Segment {
         }
     }
 
-    /// The letters the SPEC uses for the segment.
+    /// The letters the format uses for the segment.
     pub const fn symbol(self) -> &'static str {
         match self {
             Self::Version => "VV",

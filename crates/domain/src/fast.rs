@@ -35,7 +35,7 @@ pub(crate) fn is_valid_canonical(bytes: &[u8; ChittyId::LEN]) -> bool {
     let version = digit(head, 0) * 10 + digit(head, 1);
     let month = digit(tail, 2) * 10 + digit(tail, 3);
     let stated = digit(tail, 7) * 10 + u64::from(bytes[24] - b'0');
-    // The SPEC's remainder, reduced twice: the first 19 decimal digits fit in a u64.
+    // The format's remainder, reduced twice: the first 19 decimal digits fit in a u64.
     let mut acc = version * 10 + digit(head, 3);
     acc = ((acc * 100 + letter(head, 5)) * 100 + letter(head, 6)) * 100 + letter(head, 7);
     acc = acc * 10_000 + four_digits((middle >> 8) as u32);

@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::error::MAX_INPUT_LEN;
 
-/// The shapes SPEC section 1 names. Shape only: a [`Format::Canonical`] input may still fail its
+/// The shapes docs/format.md names. Shape only: a [`Format::Canonical`] input may still fail its
 /// range or checksum checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {

@@ -304,7 +304,7 @@ pub(crate) fn decode(bytes: &[u8], layout: Layout) -> Decoded {
     }
 }
 
-/// The checksum from the already-decoded numbers: the SPEC's digit-by-digit remainder, computed
+/// The checksum from the already-decoded numbers: the format's digit-by-digit remainder, computed
 /// with two `%` instead of one per character (19 decimal digits fit in a u64).
 #[inline(always)]
 fn checksum_of_fields(bytes: &[u8], layout: Layout, version: u16, year_month: u16) -> Checksum {
@@ -323,7 +323,7 @@ fn checksum_of_fields(bytes: &[u8], layout: Layout, version: u16, year_month: u1
     Checksum::from_checked(((98 - acc % 97) % 97) as u8)
 }
 
-/// The checksum of the first seven segments as the SPEC defines it (hyphens ignored): digits
+/// The checksum of the first seven segments as docs/format.md defines it (hyphens ignored): digits
 /// extend the running remainder by one decimal place, letters (A=10 … Z=35) by two.
 ///
 /// Returns `None` if `body` holds anything but digits, upper-case letters and hyphens.
@@ -427,7 +427,7 @@ mod tests {
 
     #[test]
     fn checksum_of_long_input_reduces_without_overflow() {
-        // Reference: reduce after every character, as the SPEC describes it.
+        // Reference: reduce after every character, as docs/format.md describes it.
         let body = "ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ99999999999999999999999999999";
         let mut c = 0u64;
         for b in body.bytes() {

@@ -43,7 +43,7 @@ impl ValidId {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ValidationError {
-    /// A shape the SPEC names, but not the canonical one.
+    /// A shape the format document names, but not the canonical one.
     #[error("not a canonical ChittyID: this is {}", format.explanation())]
     NonCanonical { format: Format },
     #[error(

@@ -266,3 +266,20 @@ async fn concurrent_mints_share_transactions() {
     assert!(!authority.metrics().await.contains(TOKEN));
     authority.stop().await;
 }
+
+#[tokio::test]
+async fn the_refusal_counter_counts_refused_mints_only() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let authority = spawn_authority(settings(dir.path())).await;
+    let name = "chittyid_authority_mints_refused_total";
+    let unauthenticated = authority
+        .client
+        .get("/v1/validate/03-1-USA-0001-P-2602-0-85", None)
+        .await;
+    assert_eq!(unauthenticated.status, 401);
+    assert_eq!(authority.client.get("/nowhere", None).await.status, 404);
+    assert_eq!(authority.metric(name).await, 0, "not a mint request");
+    assert_eq!(authority.mint(&json!({"entity": "NOPE"})).await.status, 400);
+    assert_eq!(authority.metric(name).await, 1);
+    authority.stop().await;
+}

@@ -1,4 +1,4 @@
-//! The authority's HTTP API, the upstream protocol of SPEC section 2:
+//! The authority's HTTP API, the authority protocol of docs/format.md:
 //! `POST /v1/mint`, `POST /v1/mint/batch`, `GET /v1/validate/{id}`, `GET /v1/health`, and
 //! `GET /v1/metrics`.
 
@@ -212,10 +212,17 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
 
 impl<S: SequenceStore, L: MintLedger, C: Clock> Handler for AuthorityApi<S, L, C> {
     async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<Full<Bytes>> {
+        // The refusal counter counts mint requests only, as its name says.
+        let path = request.uri().path();
+        let is_mint = request.method() == Method::POST
+            && matches!(
+                path.strip_prefix("/api").unwrap_or(path),
+                "/v1/mint" | "/v1/mint/batch"
+            );
         match self.route(request).await {
             Ok(response) => response,
             Err(err) => {
-                if err.status.is_client_error() {
+                if is_mint && err.status.is_client_error() {
                     self.refused.fetch_add(1, Ordering::Relaxed);
                 }
                 err.into_response()

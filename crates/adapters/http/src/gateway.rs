@@ -1,5 +1,5 @@
 //! The gateway's HTTP API: generate (one and batch), validate (one, with `?verify=true`, and
-//! batch), health (`/health` and the SPEC section 3 document), and Prometheus metrics.
+//! batch), health (`/health` and the v2.2.0 health document), and Prometheus metrics.
 
 use std::fmt::Write as _;
 use std::sync::Arc;

@@ -1,4 +1,4 @@
-//! The ChittyID authority over HTTP: SPEC section 2's protocol, base-URL normalisation, the
+//! The ChittyID authority over HTTP: the authority protocol of docs/format.md, base-URL normalisation, the
 //! three names of the ID field, and every failure classified for the retry policy. An ID that
 //! fails the domain's parse is the upstream's fault, never passed on.
 

@@ -1,5 +1,5 @@
 //! Checks every sequence store and mint ledger must pass, whatever its backend: the SQLite
-//! adapter runs them today, a Postgres adapter will run the same. Each panics on failure.
+//! adapter runs them; any other store adapter should run the same. Each panics on failure.
 
 use std::collections::HashSet;
 

@@ -1,4 +1,4 @@
-//! Ready-made configurations: the v2.2.0 reference defaults (SPEC section 3), with its defects
+//! Ready-made configurations: the v2.2.0 reference defaults (the v2.2.0 resilience layer), with its defects
 //! fixed where a fix changes no number, and the configuration this project recommends.
 
 use std::time::Duration;

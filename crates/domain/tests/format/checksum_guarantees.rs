@@ -1,4 +1,4 @@
-//! SPEC section 1 claims the checksum catches every single-character substitution and every
+//! docs/format.md claims the checksum catches every single-character substitution and every
 //! adjacent transposition (hyphens ignored) that keeps the grammar valid. Checked exhaustively
 //! here, over every position and every replacement character, for a few hundred IDs.
 
@@ -11,7 +11,7 @@ const RANDOM_IDS: usize = 300;
 const DATA_LEN: usize = 18;
 type Data = [u8; DATA_LEN];
 
-/// The SPEC grammar over the hyphen-free characters. VV is "2 digits" as in the SPEC, wider than
+/// The format grammar over the hyphen-free characters. VV is "2 digits" as in docs/format.md, wider than
 /// the parser (which also refuses undefined versions): the guarantee is the checksum's, so it is
 /// proved over the wider grammar.
 fn keeps_grammar(data: &Data) -> bool {

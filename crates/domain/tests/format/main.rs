@@ -1,6 +1,7 @@
 //! The format's guarantees, proved by property and exhaustive tests, and the validation
-//! behaviours of the v2.2.0 suite (SPEC section 4) ported to the canonical format.
+//! behaviours of the v2.2.0 suite  ported to the canonical format.
 
 mod checksum_guarantees;
+mod document;
 mod properties;
 mod v2_2_0_behaviours;

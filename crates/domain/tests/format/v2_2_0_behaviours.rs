@@ -1,4 +1,4 @@
-//! The validation and utility behaviours the v2.2.0 suite checked (SPEC section 4), against the
+//! The validation and utility behaviours the v2.2.0 suite checked , against the
 //! canonical format. Generation behaviours belong to the service and are tested there.
 
 use chittyid_domain::{
