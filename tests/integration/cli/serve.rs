@@ -247,3 +247,29 @@ async fn every_acknowledged_generate_has_its_audit_row_after_sigkill() {
         &missing[..missing.len().min(5)]
     );
 }
+
+#[tokio::test]
+async fn listen_takes_a_bare_port_and_a_host_name() {
+    for listen in ["{port}", "localhost:{port}"] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
+            .args([
+                "serve",
+                "--listen",
+                &listen.replace("{port}", &port.to_string()),
+            ])
+            .arg("--data-dir")
+            .arg(dir.path())
+            .env("CHITTYID_API_KEYS", "listen-test-key")
+            .env_remove("CHITTYID_SERVICE_URL")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starts");
+        let _running = Running(child);
+        let client = HttpClient::new(format!("127.0.0.1:{port}").parse().expect("address"));
+        wait_for_health(&client).await;
+    }
+}

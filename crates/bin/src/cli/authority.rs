@@ -13,8 +13,8 @@ use super::trouble;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct AuthorityArgs {
-    /// Address to listen on.
-    #[arg(long, env = "CHITTYID_LISTEN", default_value = DEFAULT_LISTEN)]
+    /// Address to listen on: PORT, HOST:PORT or [IPv6]:PORT.
+    #[arg(long, env = "CHITTYID_LISTEN", default_value = DEFAULT_LISTEN, value_parser = super::parse_listen)]
     listen: SocketAddr,
     /// Directory for the database and generated tokens [default: ~/.local/share/chittyid].
     #[arg(long, env = "CHITTYID_DATA_DIR")]

@@ -15,6 +15,33 @@ pub(crate) fn trouble(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(EXIT_TROUBLE)
 }
 
+/// A `--listen` value: `PORT` (on 127.0.0.1), `HOST:PORT` with an IP address or a host name
+/// (`localhost:8787`, resolved now; its first IPv4 address, else its first), or `[IPv6]:PORT`.
+pub(crate) fn parse_listen(value: &str) -> Result<std::net::SocketAddr, String> {
+    use std::net::{Ipv4Addr, SocketAddr, ToSocketAddrs};
+    let value = value.trim();
+    if let Ok(port) = value.parse::<u16>() {
+        return Ok(SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
+    }
+    if let Ok(address) = value.parse::<SocketAddr>() {
+        return Ok(address);
+    }
+    let Some((host, port)) = value.rsplit_once(':') else {
+        return Err(format!(
+            "{value:?} is not PORT, HOST:PORT or [IPv6]:PORT (e.g. 8787, localhost:8787, 0.0.0.0:8787)"
+        ));
+    };
+    let port: u16 = port
+        .parse()
+        .map_err(|_| format!("{value:?}: {port:?} is not a port number (0-65535)"))?;
+    (host, port)
+        .to_socket_addrs()
+        .map_err(|e| format!("{value:?}: the host {host:?} does not resolve: {e}"))?
+        // IPv4 first: `localhost` then binds where `http://127.0.0.1:PORT` reaches it.
+        .min_by_key(SocketAddr::is_ipv6)
+        .ok_or_else(|| format!("{value:?}: the host {host:?} resolves to no address"))
+}
+
 /// Shows `input` as typed when it is plain, quoted and escaped when it holds white space or
 /// control characters, so that a terminal never interprets what a caller sent.
 pub(crate) struct Shown<'a>(pub(crate) &'a str);
@@ -76,5 +103,38 @@ where
     match runtime.block_on(serve) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => trouble(format_args!("{name}: {err:#}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_listen;
+
+    #[test]
+    fn listen_takes_a_port_a_host_name_or_an_address() {
+        assert_eq!(
+            parse_listen("8787"),
+            Ok("127.0.0.1:8787".parse().expect("addr"))
+        );
+        assert_eq!(
+            parse_listen("0.0.0.0:80"),
+            Ok("0.0.0.0:80".parse().expect("addr"))
+        );
+        assert_eq!(
+            parse_listen("[::1]:9"),
+            Ok("[::1]:9".parse().expect("addr"))
+        );
+        let local = parse_listen("localhost:8787").expect("resolves");
+        assert!(local.ip().is_loopback() && local.port() == 8787, "{local}");
+        for bad in [
+            "",
+            "host",
+            "localhost:99999",
+            "localhost:http",
+            "no.such.host.invalid:1",
+        ] {
+            let err = parse_listen(bad).expect_err(bad);
+            assert!(err.contains(bad.trim()), "{err}");
+        }
     }
 }

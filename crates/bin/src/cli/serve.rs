@@ -25,7 +25,7 @@ enum Preset {
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct ConfigFile {
-    listen: Option<SocketAddr>,
+    listen: Option<String>,
     data_dir: Option<PathBuf>,
     service_url: Option<String>,
     service_ca: Option<PathBuf>,
@@ -48,8 +48,8 @@ pub(crate) struct ServeArgs {
     /// resilience); flags and environment variables take precedence.
     #[arg(long, env = "CHITTYID_CONFIG")]
     config: Option<PathBuf>,
-    /// Address to listen on [default: 127.0.0.1:8787].
-    #[arg(long, env = "CHITTYID_LISTEN")]
+    /// Address to listen on: PORT, HOST:PORT or [IPv6]:PORT [default: 127.0.0.1:8787].
+    #[arg(long, env = "CHITTYID_LISTEN", value_parser = super::parse_listen)]
     listen: Option<SocketAddr>,
     /// Directory for the embedded database and generated keys [default: ~/.local/share/chittyid].
     #[arg(long, env = "CHITTYID_DATA_DIR")]
@@ -101,10 +101,14 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
         .or(file.data_dir)
         .unwrap_or_else(data_dir::default_data_dir);
     let mut settings = Settings::new(data_dir);
-    settings.listen = args
-        .listen
-        .or(file.listen)
-        .unwrap_or_else(|| DEFAULT_LISTEN.parse().expect("a valid address"));
+    settings.listen = match (args.listen, &file.listen) {
+        (Some(listen), _) => listen,
+        (None, Some(listen)) => match super::parse_listen(listen) {
+            Ok(listen) => listen,
+            Err(err) => return trouble(format_args!("serve: config: listen: {err}")),
+        },
+        (None, None) => DEFAULT_LISTEN.parse().expect("a valid address"),
+    };
     settings.api_keys = args
         .api_keys
         .iter()
