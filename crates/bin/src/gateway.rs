@@ -10,8 +10,8 @@ use std::time::Duration;
 use anyhow::Context;
 use chittyid_app::authority::{CallerHash, MintRequest, SystemClock};
 use chittyid_app::gateway::{
-    AuditSink, AuthorityError, GatewayClock, GatewayConfig, GatewayService, InProcessAuthority,
-    InProcessCache, MintAuthority, SystemClocks,
+    AuditSink, AuthorityError, GatewayClock, GatewayConfig, GatewayService, IdempotencyStore,
+    InProcessAuthority, InProcessCache, MintAuthority, SystemClocks, UpstreamKey,
 };
 use chittyid_domain::ChittyId;
 use chittyid_domain::resilience::ResilienceConfig;
@@ -31,8 +31,12 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
 pub const API_KEY_FILE: &str = "gateway-api-keys";
 /// The audit log's database when the authority is remote.
 pub const AUDIT_DATABASE_FILE: &str = "gateway.db";
-/// How often expired cache entries are swept.
+/// How often expired cache entries and idempotency keys are swept.
 const CACHE_SWEEP_EVERY: Duration = Duration::from_secs(300);
+/// Expired idempotency keys dropped per sweep transaction at most (short write locks).
+const KEY_SWEEP_BATCH: u32 = 5_000;
+/// How long the start-up check of a remote authority's token may take.
+const STARTUP_PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Where the gateway mints.
 #[derive(Debug, Clone)]
@@ -89,17 +93,32 @@ pub enum AnyAuthority {
 }
 
 impl MintAuthority for AnyAuthority {
-    async fn mint(&self, request: &MintRequest) -> Result<ChittyId, AuthorityError> {
+    async fn mint(
+        &self,
+        request: &MintRequest,
+        key: &UpstreamKey,
+    ) -> Result<ChittyId, AuthorityError> {
         match self {
-            Self::Embedded(a) => a.mint(request).await,
-            Self::Remote(a) => a.mint(request).await,
+            Self::Embedded(a) => a.mint(request, key).await,
+            Self::Remote(a) => a.mint(request, key).await,
         }
     }
 
-    async fn mint_batch(&self, requests: &[MintRequest]) -> Result<Vec<ChittyId>, AuthorityError> {
+    async fn mint_batch(
+        &self,
+        requests: &[MintRequest],
+        key: &UpstreamKey,
+    ) -> Result<Vec<ChittyId>, AuthorityError> {
         match self {
-            Self::Embedded(a) => a.mint_batch(requests).await,
-            Self::Remote(a) => a.mint_batch(requests).await,
+            Self::Embedded(a) => a.mint_batch(requests, key).await,
+            Self::Remote(a) => a.mint_batch(requests, key).await,
+        }
+    }
+
+    fn honours_mint_keys(&self) -> bool {
+        match self {
+            Self::Embedded(a) => a.honours_mint_keys(),
+            Self::Remote(a) => a.honours_mint_keys(),
         }
     }
 
@@ -118,7 +137,7 @@ impl MintAuthority for AnyAuthority {
     }
 }
 
-type Service = GatewayService<AnyAuthority, InProcessCache, SqliteStore, SystemClocks>;
+type Service = GatewayService<AnyAuthority, InProcessCache, SqliteStore, SystemClocks, SqliteStore>;
 
 /// A bound, ready gateway. `build` binds first, so port 0 gives a free port to tests.
 pub struct GatewayApplication {
@@ -158,11 +177,20 @@ impl GatewayApplication {
                         })
                     })
                     .transpose()?;
-                let authority = AnyAuthority::Remote(HttpAuthority::try_new_with_roots(
-                    url,
-                    token.as_deref(),
-                    ca.as_deref(),
-                )?);
+                let remote =
+                    HttpAuthority::try_new_with_roots(url, token.as_deref(), ca.as_deref())?;
+                // A wrong token shows now, not at the first mint. An authority that does not
+                // answer at all is not a reason to refuse to start: the gateway fails fast
+                // and the monitor reports it.
+                if let Ok(Err(AuthorityError::Unauthorized)) =
+                    tokio::time::timeout(STARTUP_PROBE_TIMEOUT, remote.health()).await
+                {
+                    anyhow::bail!(
+                        "the authority at {} refused CHITTY_ID_TOKEN (401/403): check the token",
+                        remote.base_url()
+                    );
+                }
+                let authority = AnyAuthority::Remote(remote);
                 let audit = SqliteStore::open(&settings.data_dir.join(AUDIT_DATABASE_FILE)).await?;
                 (authority, audit)
             }
@@ -178,8 +206,9 @@ impl GatewayApplication {
         let service = GatewayService::try_new(
             authority,
             InProcessCache::new(settings.gateway.resilience.cache),
-            audit,
+            audit.clone(),
             SystemClocks::default(),
+            audit,
             settings.gateway,
         )
         .context("the resilience configuration")?;
@@ -227,11 +256,19 @@ impl GatewayApplication {
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(CACHE_SWEEP_EVERY);
                 loop {
-                    tokio::select! {
-                        _ = tick.tick() => {
-                            service.cache().sweep(service.clock().monotonic());
+                    let stop = tokio::select! {
+                        _ = tick.tick() => false,
+                        _ = stopped.wait_for(|stop| *stop) => true,
+                    };
+                    if stop {
+                        return;
+                    }
+                    service.cache().sweep(service.clock().monotonic());
+                    let now = service.clock().unix_ms();
+                    while let Ok(dropped) = service.keys().sweep(now, KEY_SWEEP_BATCH).await {
+                        if dropped < u64::from(KEY_SWEEP_BATCH) {
+                            break;
                         }
-                        _ = stopped.wait_for(|stop| *stop) => return,
                     }
                 }
             })

@@ -283,3 +283,108 @@ async fn the_refusal_counter_counts_refused_mints_only() {
     assert_eq!(authority.metric(name).await, 1);
     authority.stop().await;
 }
+
+async fn keyed_mint(
+    authority: &super::helpers::TestAuthority,
+    path: &str,
+    token: &str,
+    key: &str,
+    body: &serde_json::Value,
+) -> crate::http_client::Answer {
+    authority
+        .client
+        .send_with_headers(
+            http::Method::POST,
+            path,
+            &[
+                ("authorization", &format!("Bearer {token}")),
+                ("content-type", "application/json"),
+                ("idempotency-key", key),
+            ],
+            body.to_string(),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn an_idempotency_key_mints_once_per_caller_even_across_a_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = settings(dir.path());
+    config
+        .tokens
+        .push("second-token-with-enough-entropy".to_owned());
+    let authority = spawn_authority(config.clone()).await;
+    let body = json!({"entity": "PEO", "metadata": {"n": 1}});
+    let first = keyed_mint(&authority, "/v1/mint", TOKEN, "k-1", &body).await;
+    assert_eq!(first.status, 200);
+    let again = keyed_mint(&authority, "/v1/mint", TOKEN, "k-1", &body).await;
+    assert_eq!(again.json()["chittyId"], first.json()["chittyId"]);
+    assert_eq!(authority.metric("chittyid_authority_mints_total").await, 1);
+    let other_body = keyed_mint(
+        &authority,
+        "/v1/mint",
+        TOKEN,
+        "k-1",
+        &json!({"entity": "PEO"}),
+    )
+    .await;
+    assert_eq!(
+        (other_body.status.as_u16(), other_body.error_code()),
+        (409, "idempotency_key_reused".into())
+    );
+    let other_caller = keyed_mint(
+        &authority,
+        "/v1/mint",
+        "second-token-with-enough-entropy",
+        "k-1",
+        &body,
+    )
+    .await;
+    assert_eq!(other_caller.status, 200);
+    assert_ne!(other_caller.json()["chittyId"], first.json()["chittyId"]);
+    let batch = json!({"requests": [{"entity": "PEO"}, {"entity": "PLACE"}]});
+    let batch_first = keyed_mint(&authority, "/v1/mint/batch", TOKEN, "k-2", &batch).await;
+    assert_eq!(batch_first.status, 200);
+    authority.stop().await;
+
+    let restarted = spawn_authority(config).await;
+    let after = keyed_mint(&restarted, "/v1/mint", TOKEN, "k-1", &body).await;
+    assert_eq!(after.json()["chittyId"], first.json()["chittyId"]);
+    let batch_after = keyed_mint(&restarted, "/v1/mint/batch", TOKEN, "k-2", &batch).await;
+    assert_eq!(
+        batch_after.json()["chittyIds"],
+        batch_first.json()["chittyIds"]
+    );
+    assert_eq!(restarted.metric("chittyid_authority_mints_total").await, 0);
+    let health = restarted.client.get("/v1/health", None).await.json();
+    assert_eq!(health["idempotencyKeys"], true);
+    restarted.stop().await;
+}
+
+#[tokio::test]
+async fn concurrent_mints_with_one_key_get_one_id() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let authority = std::sync::Arc::new(spawn_authority(settings(dir.path())).await);
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let authority = std::sync::Arc::clone(&authority);
+            tokio::spawn(async move {
+                let answer = keyed_mint(
+                    &authority,
+                    "/v1/mint",
+                    TOKEN,
+                    "shared",
+                    &json!({"entity": "PEO"}),
+                )
+                .await;
+                assert_eq!(answer.status, 200);
+                answer.json()["chittyId"].as_str().expect("ID").to_owned()
+            })
+        })
+        .collect();
+    let mut ids = HashSet::new();
+    for task in tasks {
+        ids.insert(task.await.expect("task"));
+    }
+    assert_eq!(ids.len(), 1, "{ids:?}");
+}

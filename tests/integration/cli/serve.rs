@@ -17,13 +17,7 @@ impl Drop for Running {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("address")
-        .port()
-}
+use crate::helpers::free_port;
 
 async fn wait_for_health(client: &HttpClient) {
     for _ in 0..100 {

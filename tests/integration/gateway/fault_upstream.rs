@@ -30,11 +30,18 @@ pub(crate) enum Mode {
     MalformedId,
     /// A batch answer that repeats one ID.
     DuplicateBatch,
+    /// Mints (and keeps the ID under the request's key), then never answers; a repeat with the
+    /// same key is answered at once with the kept ID when keys are honoured.
+    MintThenHang,
 }
 
 pub(crate) struct FaultUpstream {
     pub(crate) address: SocketAddr,
     mode: Arc<Mutex<Mode>>,
+    /// Whether `/health` says `"idempotencyKeys": true` and mints honour `Idempotency-Key`.
+    honour_keys: Arc<std::sync::atomic::AtomicBool>,
+    /// IDs minted under each key.
+    kept: Arc<Mutex<std::collections::HashMap<String, String>>>,
     /// Requests to anything but /health.
     calls: Arc<AtomicU64>,
     task: tokio::task::JoinHandle<()>,
@@ -63,7 +70,10 @@ impl FaultUpstream {
         let mode = Arc::new(Mutex::new(mode));
         let calls = Arc::new(AtomicU64::new(0));
         let sequence = Arc::new(AtomicU32::new(0));
+        let honour_keys = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let kept: Arc<Mutex<std::collections::HashMap<String, String>>> = Arc::default();
         let (task_mode, task_calls) = (Arc::clone(&mode), Arc::clone(&calls));
+        let (task_honour, task_kept) = (Arc::clone(&honour_keys), Arc::clone(&kept));
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
@@ -74,26 +84,60 @@ impl FaultUpstream {
                     Arc::clone(&task_calls),
                     Arc::clone(&sequence),
                 );
+                let (honour, kept) = (Arc::clone(&task_honour), Arc::clone(&task_kept));
                 tokio::spawn(async move {
                     let service = service_fn(move |request: Request<Incoming>| {
                         let (mode, calls, sequence) =
                             (Arc::clone(&mode), Arc::clone(&calls), Arc::clone(&sequence));
+                        let (honour, kept) = (Arc::clone(&honour), Arc::clone(&kept));
                         async move {
                             let path = request.uri().path().to_owned();
+                            let key = request
+                                .headers()
+                                .get("idempotency-key")
+                                .and_then(|v| v.to_str().ok())
+                                .map(str::to_owned);
+                            let honouring = honour.load(Ordering::SeqCst);
                             let _ = request.into_body().collect().await;
                             let current = *mode.lock().expect("mode");
                             if path.ends_with("/health") {
+                                let healthy = if honouring {
+                                    r#"{"idempotencyKeys":true}"#
+                                } else {
+                                    "{}"
+                                };
                                 return Ok::<_, Infallible>(match current {
                                     Mode::Healthy
                                     | Mode::Slow(_)
                                     | Mode::GarbageJson
                                     | Mode::MalformedId
-                                    | Mode::DuplicateBatch => answer(StatusCode::OK, "{}"),
+                                    | Mode::DuplicateBatch
+                                    | Mode::MintThenHang => answer(StatusCode::OK, healthy),
                                     _ => answer(StatusCode::SERVICE_UNAVAILABLE, "{}"),
                                 });
                             }
+                            if path.contains("/validate/") {
+                                return Ok(answer(StatusCode::OK, r#"{"valid":false}"#));
+                            }
                             calls.fetch_add(1, Ordering::SeqCst);
+                            let kept_id = key
+                                .as_ref()
+                                .filter(|_| honouring)
+                                .and_then(|key| kept.lock().expect("kept").get(key).cloned());
+                            if let Some(id) = kept_id {
+                                return Ok(answer(
+                                    StatusCode::OK,
+                                    &format!(r#"{{"chitty_id":"{id}"}}"#),
+                                ));
+                            }
                             Ok(match current {
+                                Mode::Healthy if path.ends_with("/mint") => {
+                                    let id = next_id(&sequence);
+                                    if let Some(key) = key {
+                                        kept.lock().expect("kept").insert(key, id.clone());
+                                    }
+                                    answer(StatusCode::OK, &format!(r#"{{"chitty_id":"{id}"}}"#))
+                                }
                                 Mode::Healthy => healthy(&path, &sequence),
                                 Mode::Hang => {
                                     tokio::time::sleep(Duration::from_secs(3_600)).await;
@@ -117,15 +161,19 @@ impl FaultUpstream {
                                     response
                                 }
                                 Mode::DuplicateBatch => {
-                                    let one = healthy("/mint", &sequence);
-                                    let body = one.into_body().collect().await.expect("body");
-                                    let value: serde_json::Value =
-                                        serde_json::from_slice(&body.to_bytes()).expect("JSON");
-                                    let id = value["chitty_id"].as_str().expect("ID").to_owned();
+                                    let id = next_id(&sequence);
                                     answer(
                                         StatusCode::OK,
                                         &format!(r#"{{"chittyIds":["{id}","{id}"]}}"#),
                                     )
+                                }
+                                Mode::MintThenHang => {
+                                    let id = next_id(&sequence);
+                                    if let Some(key) = key {
+                                        kept.lock().expect("kept").insert(key, id);
+                                    }
+                                    tokio::time::sleep(Duration::from_secs(3_600)).await;
+                                    answer(StatusCode::OK, "{}")
                                 }
                                 Mode::GarbageJson => answer(StatusCode::OK, "{\"chittyId\": 03-1-"),
                                 Mode::MalformedId => answer(
@@ -144,9 +192,26 @@ impl FaultUpstream {
         Self {
             address,
             mode,
+            honour_keys,
+            kept,
             calls,
             task,
         }
+    }
+
+    /// Makes the authority honour `Idempotency-Key` and say so in its health answer.
+    pub(crate) fn honour_keys(&self) {
+        self.honour_keys.store(true, Ordering::SeqCst);
+    }
+
+    /// The ID minted under `key`, if any.
+    pub(crate) fn kept(&self, key: &str) -> Option<String> {
+        self.kept.lock().expect("kept").get(key).cloned()
+    }
+
+    /// Every key a mint was sent with.
+    pub(crate) fn keys(&self) -> Vec<String> {
+        self.kept.lock().expect("kept").keys().cloned().collect()
     }
 
     pub(crate) fn set(&self, mode: Mode) {
@@ -162,7 +227,8 @@ impl FaultUpstream {
     }
 }
 
-fn healthy(path: &str, sequence: &AtomicU32) -> Response<Full<Bytes>> {
+/// The next ID of the scripted authority's one space (persons, region 9, TST, 2611, L0).
+fn next_id(sequence: &AtomicU32) -> String {
     let space = SequenceSpace {
         version: Version::CURRENT,
         region: Region::Digital,
@@ -171,17 +237,22 @@ fn healthy(path: &str, sequence: &AtomicU32) -> Response<Full<Bytes>> {
         year_month: YearMonth::try_new(2026, 11).expect("valid"),
         trust_level: TrustLevel::L0,
     };
-    let next = || {
-        space.id(
-            Sequence::try_new(sequence.fetch_add(1, Ordering::SeqCst) % 10_000).expect("in range"),
-        )
-    };
+    let counter = sequence.fetch_add(1, Ordering::SeqCst) % 10_000;
+    space
+        .id(Sequence::try_new(counter).expect("in range"))
+        .to_string()
+}
+
+fn healthy(path: &str, sequence: &AtomicU32) -> Response<Full<Bytes>> {
     if path.ends_with("/mint") {
-        answer(StatusCode::OK, &format!(r#"{{"chitty_id":"{}"}}"#, next()))
+        answer(
+            StatusCode::OK,
+            &format!(r#"{{"chitty_id":"{}"}}"#, next_id(sequence)),
+        )
     } else if path.ends_with("/mint/batch") {
         answer(
             StatusCode::OK,
-            &format!(r#"{{"chittyIds":["{}"]}}"#, next()),
+            &format!(r#"{{"chittyIds":["{}"]}}"#, next_id(sequence)),
         )
     } else {
         answer(StatusCode::OK, r#"{"valid":true}"#)

@@ -197,20 +197,7 @@ async fn the_breaker_opens_fails_fast_and_recovers() {
 async fn health_says_degraded_and_ready_is_503_while_the_breaker_is_open() {
     let upstream = FaultUpstream::start(Mode::Healthy).await;
     let app = gateway_for(upstream.base_url()).await;
-    let mut ready = app.client.get("/ready", None).await;
-    for _ in 0..50 {
-        if ready.status == 200 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        ready = app.client.get("/ready", None).await;
-    }
-    assert_eq!(
-        ready.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&ready.body)
-    );
+    let ready = app.ready_becomes(200).await;
     assert_eq!(ready.json()["ready"], true);
     // The monitor's health checks still pass; only mints fail.
     upstream.set(Mode::MalformedId);
@@ -300,4 +287,30 @@ async fn a_remote_authority_without_a_token_is_refused_at_start() {
         err.to_string(),
         "CHITTY_ID_TOKEN is required when CHITTYID_SERVICE_URL is set"
     );
+}
+
+#[tokio::test]
+async fn a_wrong_authority_token_is_refused_at_start() {
+    let authority_dir = tempfile::tempdir().expect("temp dir");
+    let authority = crate::authority::helpers::spawn_authority(
+        crate::authority::helpers::settings(authority_dir.path()),
+    )
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("http://{}/v1", authority.address());
+    let config = remote(settings(&dir), url.clone(), "not-the-token");
+    let err = chittyid::gateway::GatewayApplication::build(config)
+        .await
+        .expect_err("a wrong token");
+    let message = format!("{err:#}");
+    assert!(message.contains("refused CHITTY_ID_TOKEN"), "{message}");
+    assert!(
+        !message.contains("not-the-token"),
+        "the token is never shown"
+    );
+    let config = remote(settings(&dir), url, crate::authority::helpers::TOKEN);
+    let app = spawn_app_with(config, dir).await;
+    assert_eq!(app.generate(&json!({"entity": "PEO"})).await.status, 200);
+    app.stop().await;
+    authority.stop().await;
 }

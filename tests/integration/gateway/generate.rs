@@ -187,22 +187,9 @@ async fn refusals_replays_and_cached_verifications_are_audited_before_they_are_a
     let mut config = super::helpers::settings(&dir);
     config.gateway.rate_limit_per_minute = Some(2);
     let app = super::helpers::spawn_app_with(config, dir).await;
-    let keyed = |key: &'static str, entity: &'static str| {
-        let client = app.client.clone();
-        async move {
-            client
-                .send_with_headers(
-                    http::Method::POST,
-                    "/api/id/generate",
-                    &[
-                        ("authorization", &format!("Bearer {API_KEY}")),
-                        ("content-type", "application/json"),
-                        ("idempotency-key", key),
-                    ],
-                    json!({"entity": entity}).to_string(),
-                )
-                .await
-        }
+    let shared = &app;
+    let keyed = |key: &'static str, entity: &'static str| async move {
+        shared.generate_keyed(key, &json!({"entity": entity})).await
     };
     let first = keyed("k1", "PEO").await;
     assert_eq!(first.status, 200);

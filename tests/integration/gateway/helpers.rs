@@ -171,6 +171,41 @@ impl TestApp {
         ids
     }
 
+    /// A generate request with an `Idempotency-Key`.
+    pub(crate) async fn generate_keyed(&self, key: &str, body: &Value) -> Answer {
+        self.client
+            .send_with_headers(
+                http::Method::POST,
+                "/api/id/generate",
+                &[
+                    ("authorization", &format!("Bearer {API_KEY}")),
+                    ("content-type", "application/json"),
+                    ("idempotency-key", key),
+                ],
+                body.to_string(),
+            )
+            .await
+    }
+
+    /// Polls `/ready` until it answers `status` (5 s at most) and returns the last answer.
+    pub(crate) async fn ready_becomes(&self, status: u16) -> Answer {
+        let mut ready = self.client.get("/ready", None).await;
+        for _ in 0..100 {
+            if ready.status == status {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            ready = self.client.get("/ready", None).await;
+        }
+        assert_eq!(
+            ready.status,
+            status,
+            "{}",
+            String::from_utf8_lossy(&ready.body)
+        );
+        ready
+    }
+
     pub(crate) async fn validate(&self, id: &str, query: &str) -> Answer {
         self.client
             .get(&format!("/api/id/validate/{id}{query}"), Some(API_KEY))

@@ -70,15 +70,7 @@ async fn a_full_disk_fails_generates_clearly_and_they_succeed_again_once_space_i
         .expect("data dir");
     let config = settings(&data);
     let app = spawn_app_with(config, data).await;
-    let mut ready = app.client.get("/ready", None).await;
-    for _ in 0..50 {
-        if ready.status == 200 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        ready = app.client.get("/ready", None).await;
-    }
-    assert_eq!(ready.status, 200);
+    app.ready_becomes(200).await;
     app.generate_id("PEO").await;
 
     let filler = disk.fill();
@@ -107,20 +99,7 @@ async fn a_full_disk_fails_generates_clearly_and_they_succeed_again_once_space_i
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(recovered.is_some(), "mints succeed again without a restart");
-    let mut ready = app.client.get("/ready", None).await;
-    for _ in 0..50 {
-        if ready.status == 200 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        ready = app.client.get("/ready", None).await;
-    }
-    assert_eq!(
-        ready.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&ready.body)
-    );
+    app.ready_becomes(200).await;
     app.stop().await;
 }
 
@@ -146,14 +125,6 @@ async fn database_files_are_readable_by_their_owner_only() {
     app.stop().await;
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("address")
-        .port()
-}
-
 /// Four authority processes started at the same moment on one new data directory: every one
 /// comes up (no migration race, no half-written token file) and they mint distinct IDs.
 #[tokio::test]
@@ -162,7 +133,7 @@ async fn several_authorities_started_at_once_on_a_new_data_dir_all_serve() {
     for round in 0..3 {
         let dir = tempfile::tempdir().expect("temp dir");
         let data = dir.path().join("data");
-        let ports: Vec<u16> = (0..4).map(|_| free_port()).collect();
+        let ports: Vec<u16> = (0..4).map(|_| crate::helpers::free_port()).collect();
         let mut children: Vec<_> = ports
             .iter()
             .map(|port| {

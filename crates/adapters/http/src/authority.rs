@@ -99,6 +99,9 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
                 "status": word,
                 "service": "chittyid-authority",
                 "version": env!("CARGO_PKG_VERSION"),
+                // Gateways read this to know that a mint repeated with its Idempotency-Key is
+                // answered with the first one's IDs, and so may be retried after a timeout.
+                "idempotencyKeys": true,
             }),
         )
     }
@@ -138,9 +141,12 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
 
     async fn mint(&self, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, ApiError> {
         let caller = CallerHash(self.tokens.authenticate(request.headers())?);
+        let key = idempotency_key(request.headers())?;
         let body = read_json_body(request, MAX_MINT_BODY_BYTES).await?;
         let request = parse_mint(&body)?;
-        let mut minted = self.service_mint(vec![request], caller).await?;
+        let mut minted = self
+            .service_mint(vec![request], caller, key.as_deref())
+            .await?;
         let minted = minted.pop().expect("one request, one ID");
         Ok(json_response(StatusCode::OK, &minted_json(&minted)))
     }
@@ -150,9 +156,10 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
         request: Request<Incoming>,
     ) -> Result<Response<Full<Bytes>>, ApiError> {
         let caller = CallerHash(self.tokens.authenticate(request.headers())?);
+        let key = idempotency_key(request.headers())?;
         let body = read_json_body(request, MAX_BATCH_BODY_BYTES).await?;
         let requests = parse_batch(&body)?;
-        let minted = self.service_mint(requests, caller).await?;
+        let minted = self.service_mint(requests, caller, key.as_deref()).await?;
         let ids: Vec<&str> = minted.iter().map(|m| m.id.as_str()).collect();
         let results: Vec<Value> = minted.iter().map(minted_json).collect();
         Ok(json_response(
@@ -165,16 +172,20 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
         &self,
         requests: Vec<MintRequest>,
         caller: CallerHash,
+        key: Option<&str>,
     ) -> Result<Vec<Minted>, ApiError> {
-        let count = requests.len() as u64;
-        match self.service.mint_batch(requests, caller).await {
+        match self.service.mint_batch(requests, caller, key).await {
             Ok(minted) => {
-                self.mints.fetch_add(count, Ordering::Relaxed);
+                let fresh = minted.iter().filter(|m| !m.replayed).count() as u64;
+                self.mints.fetch_add(fresh, Ordering::Relaxed);
                 Ok(minted)
             }
             Err(err) => {
-                self.failed.fetch_add(1, Ordering::Relaxed);
-                Err(mint_error(err))
+                let err = mint_error(err);
+                if err.status.is_server_error() {
+                    self.failed.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(err)
             }
         }
     }
@@ -241,8 +252,32 @@ fn minted_json(minted: &Minted) -> Value {
     })
 }
 
+/// The `Idempotency-Key` header of a mint: 1 to 255 visible ASCII characters, if present.
+fn idempotency_key(headers: &http::HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let bad = || {
+        ApiError::bad_request(
+            "invalid_idempotency_key",
+            "the Idempotency-Key header must be 1 to 255 visible ASCII characters",
+        )
+    };
+    let key = value.to_str().map_err(|_| bad())?;
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
+    {
+        return Err(bad());
+    }
+    Ok(Some(key.to_owned()))
+}
+
 fn mint_error(err: MintError) -> ApiError {
     match err {
+        MintError::KeyReused => ApiError::new(
+            StatusCode::CONFLICT,
+            "idempotency_key_reused",
+            err.to_string(),
+        ),
         MintError::SpaceExhausted(err) => ApiError::new(
             StatusCode::CONFLICT,
             "sequence_space_exhausted",

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use chittyid_app::authority::CallerHash;
 use chittyid_app::gateway::{
     AuditSink, GatewayClock, GatewayError, GatewayService, GeneratedId, IdempotencyKey,
-    LATENCY_BUCKETS, MintAuthority, Readiness, VerdictCache,
+    IdempotencyStore, LATENCY_BUCKETS, MintAuthority, Readiness, VerdictCache,
 };
 use chittyid_app::validation::ValidationReport;
 use chittyid_domain::{ChittyId, V2_2_0_ENTITY_NAMES, ValidationOptions};
@@ -32,12 +32,12 @@ pub const MAX_VALIDATE_BODY_BYTES: usize = 256 * 1024;
 /// The `Idempotency-Key` header.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
-pub struct GatewayApi<A, V, S, C> {
-    service: Arc<GatewayService<A, V, S, C>>,
+pub struct GatewayApi<A, V, S, C, K> {
+    service: Arc<GatewayService<A, V, S, C, K>>,
     api_keys: TokenSet,
 }
 
-impl<A, V, S, C> std::fmt::Debug for GatewayApi<A, V, S, C> {
+impl<A, V, S, C, K> std::fmt::Debug for GatewayApi<A, V, S, C, K> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GatewayApi")
             .field("api_keys", &self.api_keys)
@@ -53,8 +53,10 @@ struct ValidateBatch {
     legacy: bool,
 }
 
-impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewayApi<A, V, S, C> {
-    pub fn new(service: Arc<GatewayService<A, V, S, C>>, api_keys: TokenSet) -> Self {
+impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock, K: IdempotencyStore>
+    GatewayApi<A, V, S, C, K>
+{
+    pub fn new(service: Arc<GatewayService<A, V, S, C, K>>, api_keys: TokenSet) -> Self {
         Self { service, api_keys }
     }
 
@@ -469,8 +471,8 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewayAp
     }
 }
 
-impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> Handler
-    for GatewayApi<A, V, S, C>
+impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock, K: IdempotencyStore> Handler
+    for GatewayApi<A, V, S, C, K>
 {
     async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<Full<Bytes>> {
         match self.route(request).await {
@@ -520,6 +522,14 @@ fn gateway_error(err: GatewayError) -> ApiError {
             (StatusCode::BAD_REQUEST, "batch_exceeds_rate_limit", None)
         }
         GatewayError::IdempotencyMismatch => (StatusCode::CONFLICT, "idempotency_key_reused", None),
+        GatewayError::IdempotencyOutcomeUnknown => {
+            (StatusCode::CONFLICT, "idempotency_outcome_unknown", None)
+        }
+        GatewayError::IdempotencyUnavailable => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "idempotency_unavailable",
+            Some(Duration::from_secs(1)),
+        ),
         GatewayError::IdempotencyInProgress => (
             StatusCode::CONFLICT,
             "idempotency_in_progress",

@@ -13,7 +13,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use anyhow::Context;
-use chittyid_app::authority::{CallerHash, LedgerError, MintLedger, MintRecord};
+use chittyid_app::authority::{CallerHash, KeptMint, LedgerError, MintKey, MintLedger, MintRecord};
 use chittyid_app::gateway::{AuditError, AuditEvent, AuditSink};
 use chittyid_domain::ChittyId;
 use sqlx::pool::PoolConnection;
@@ -65,8 +65,31 @@ impl StoreStats {
 
 struct Pending {
     records: Vec<MintRecord>,
-    done: oneshot::Sender<Result<(), String>>,
+    key: Option<MintKey>,
+    done: oneshot::Sender<Result<(), WriteError>>,
 }
+
+/// Why a write failed: the one failure a caller acts on, or anything else, as text.
+#[derive(Debug)]
+enum WriteError {
+    KeyTaken,
+    Other(String),
+}
+
+impl WriteError {
+    fn from_anyhow(err: &anyhow::Error) -> Self {
+        if err.downcast_ref::<KeyTaken>().is_some() {
+            Self::KeyTaken
+        } else {
+            Self::Other(format!("{err:#}"))
+        }
+    }
+}
+
+/// Raised inside a transaction when a mint's key is held by an unexpired mint.
+#[derive(Debug, thiserror::Error)]
+#[error("the idempotency key is taken")]
+struct KeyTaken;
 
 struct PendingAudit {
     events: Vec<AuditEvent>,
@@ -155,9 +178,17 @@ async fn commit_group(
     audits: &mut Vec<PendingAudit>,
 ) {
     let all: Vec<&MintRecord> = group.iter().flat_map(|p| &p.records).collect();
+    let keys: Vec<(&MintKey, Vec<ChittyId>)> = group
+        .iter()
+        .filter_map(|p| {
+            p.key
+                .as_ref()
+                .map(|key| (key, p.records.iter().map(|r| r.id).collect()))
+        })
+        .collect();
     let events: Vec<&AuditEvent> = audits.iter().flat_map(|p| &p.events).collect();
     let together = group.len() + audits.len() > 1;
-    if together && insert(pool, stats, &all, &events).await.is_ok() {
+    if together && insert(pool, stats, &all, &keys, &events).await.is_ok() {
         for pending in group.drain(..) {
             let _ = pending.done.send(Ok(()));
         }
@@ -168,14 +199,21 @@ async fn commit_group(
     }
     for pending in group.drain(..) {
         let records: Vec<&MintRecord> = pending.records.iter().collect();
-        let result = insert(pool, stats, &records, &[])
+        let ids = pending.records.iter().map(|r| r.id).collect();
+        let keys: Vec<(&MintKey, Vec<ChittyId>)> = pending
+            .key
+            .as_ref()
+            .map(|key| (key, ids))
+            .into_iter()
+            .collect();
+        let result = insert(pool, stats, &records, &keys, &[])
             .await
-            .map_err(|e| format!("{e:#}"));
+            .map_err(|e| WriteError::from_anyhow(&e));
         let _ = pending.done.send(result);
     }
     for pending in audits.drain(..) {
         let events: Vec<&AuditEvent> = pending.events.iter().collect();
-        let result = insert(pool, stats, &[], &events)
+        let result = insert(pool, stats, &[], &[], &events)
             .await
             .map_err(|e| format!("{e:#}"));
         if let Err(err) = &result {
@@ -189,11 +227,12 @@ async fn insert(
     pool: &SqlitePool,
     stats: &StoreStats,
     records: &[&MintRecord],
+    keys: &[(&MintKey, Vec<ChittyId>)],
     audits: &[&AuditEvent],
 ) -> anyhow::Result<()> {
     let mut conn = pool.acquire().await.context("taking a connection")?;
     let written = match begin(&mut conn).await {
-        Ok(()) => write_rows(&mut conn, records, audits).await,
+        Ok(()) => write_rows(&mut conn, records, keys, audits).await,
         Err(err) => Err(err),
     };
     finish(conn, written).await.inspect_err(|_| {
@@ -207,7 +246,7 @@ async fn insert(
     Ok(())
 }
 
-async fn begin(conn: &mut PoolConnection<Sqlite>) -> anyhow::Result<()> {
+pub(crate) async fn begin(conn: &mut PoolConnection<Sqlite>) -> anyhow::Result<()> {
     sqlx::query("BEGIN IMMEDIATE")
         .execute(&mut **conn)
         .await
@@ -217,7 +256,7 @@ async fn begin(conn: &mut PoolConnection<Sqlite>) -> anyhow::Result<()> {
 
 /// Commits if `written` is Ok; otherwise, or if the commit fails, rolls back. A connection that
 /// cannot be brought back outside a transaction is closed, never returned to the pool.
-async fn finish(
+pub(crate) async fn finish(
     mut conn: PoolConnection<Sqlite>,
     written: anyhow::Result<()>,
 ) -> anyhow::Result<()> {
@@ -247,8 +286,34 @@ async fn finish(
 async fn write_rows(
     conn: &mut PoolConnection<Sqlite>,
     records: &[&MintRecord],
+    keys: &[(&MintKey, Vec<ChittyId>)],
     audits: &[&AuditEvent],
 ) -> anyhow::Result<()> {
+    for (key, ids) in keys {
+        // Takes the key unless an unexpired mint holds it; RETURNING says which happened.
+        let ids: Vec<&str> = ids.iter().map(ChittyId::as_str).collect();
+        let taken = sqlx::query(
+            "INSERT INTO mint_keys (caller_hash, key, request_hash, ids, expires_at_unix_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (caller_hash, key) DO UPDATE
+                 SET request_hash = excluded.request_hash, ids = excluded.ids,
+                     expires_at_unix_ms = excluded.expires_at_unix_ms
+                 WHERE mint_keys.expires_at_unix_ms <= ?6
+             RETURNING 1",
+        )
+        .bind(key.caller.to_hex())
+        .bind(&key.key)
+        .bind(hex(&key.request_hash))
+        .bind(serde_json::to_string(&ids).context("encoding key IDs")?)
+        .bind(key.expires_at_unix_ms)
+        .bind(key.taken_at_unix_ms)
+        .fetch_optional(&mut **conn)
+        .await
+        .context("taking the idempotency key")?;
+        if taken.is_none() {
+            return Err(KeyTaken.into());
+        }
+    }
     for record in records {
         sqlx::query(
             "INSERT INTO minted_ids
@@ -317,18 +382,67 @@ async fn probe_rows(conn: &mut PoolConnection<Sqlite>, now_ms: i64) -> anyhow::R
     Ok(())
 }
 
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub(crate) fn from_hex_32(text: &str) -> Option<[u8; 32]> {
+    CallerHash::from_hex(text).map(|hash| hash.0)
+}
+
 impl MintLedger for SqliteStore {
-    async fn record(&self, records: Vec<MintRecord>) -> Result<(), LedgerError> {
+    async fn record(
+        &self,
+        records: Vec<MintRecord>,
+        key: Option<MintKey>,
+    ) -> Result<(), LedgerError> {
         let (done, answer) = oneshot::channel();
         self.writer
             .queue
-            .send(Job::Record(Pending { records, done }))
+            .send(Job::Record(Pending { records, key, done }))
             .await
             .map_err(|_| anyhow::anyhow!("the store writer has stopped"))?;
         let outcome = answer
             .await
             .map_err(|_| anyhow::anyhow!("the store writer dropped a request"))?;
-        outcome.map_err(|message| LedgerError::Unknown(anyhow::anyhow!(message)))
+        outcome.map_err(|err| match err {
+            WriteError::KeyTaken => LedgerError::KeyTaken,
+            WriteError::Other(message) => LedgerError::Unknown(anyhow::anyhow!(message)),
+        })
+    }
+
+    async fn find_key(
+        &self,
+        caller: CallerHash,
+        key: &str,
+        now_unix_ms: i64,
+    ) -> Result<Option<KeptMint>, LedgerError> {
+        let row = sqlx::query(
+            "SELECT request_hash, ids FROM mint_keys
+             WHERE caller_hash = ?1 AND key = ?2 AND expires_at_unix_ms > ?3",
+        )
+        .bind(caller.to_hex())
+        .bind(key)
+        .bind(now_unix_ms)
+        .fetch_optional(&self.pool)
+        .await
+        .context("looking up an idempotency key")?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let request_hash: String = row
+            .try_get("request_hash")
+            .context("reading request_hash")?;
+        let ids: String = row.try_get("ids").context("reading ids")?;
+        let ids: Vec<String> = serde_json::from_str(&ids).context("decoding key IDs")?;
+        Ok(Some(KeptMint {
+            request_hash: from_hex_32(&request_hash)
+                .context("request_hash is not a SHA-256 hex digest")?,
+            ids: ids
+                .iter()
+                .map(|id| ChittyId::parse(id).with_context(|| format!("a kept ID {id:?}")))
+                .collect::<anyhow::Result<_>>()?,
+        }))
     }
 
     async fn find(&self, id: &ChittyId) -> Result<Option<MintRecord>, LedgerError> {

@@ -49,6 +49,13 @@ fn migrator() -> Migrator {
             include_str!("../../../../migrations/sqlite/0003_health_probe.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            4,
+            "idempotency keys".into(),
+            MigrationType::Simple,
+            include_str!("../../../../migrations/sqlite/0004_idempotency_keys.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

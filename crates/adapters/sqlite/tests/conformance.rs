@@ -98,3 +98,9 @@ async fn audit_events_are_durable_after_a_flush_and_keep_only_the_key_hash() {
             .all(|e| !e.caller_hash.contains("the-api-key"))
     );
 }
+
+#[tokio::test]
+async fn keys_are_kept_with_their_records() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    conformance::keys_are_kept_with_their_records(&store_in(&dir).await).await;
+}

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use chittyid_app::authority::MintRequest;
-use chittyid_app::gateway::{AuthorityError, MintAuthority};
+use chittyid_app::gateway::{AuthorityError, MintAuthority, UpstreamKey};
 use chittyid_domain::ChittyId;
 use http::{HeaderValue, Method, Request, StatusCode, Uri, header};
 use http_body_util::{BodyExt, Full, Limited};
@@ -32,12 +32,17 @@ pub enum UpstreamConfigError {
     InvalidCa(String),
 }
 
+/// A canonical ID the health check asks about, to see that the token is accepted.
+const PROBE_ID: &str = "03-1-USA-0001-P-2602-0-85";
+
 /// The authority at a base URL, with a bearer token. Connections are pooled.
 #[derive(Clone)]
 pub struct HttpAuthority {
     client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     base: String,
     authorization: HeaderValue,
+    /// Learned from the authority's health answer (`"idempotencyKeys": true`).
+    honours_keys: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for HttpAuthority {
@@ -94,6 +99,7 @@ impl HttpAuthority {
             client,
             base,
             authorization,
+            honours_keys: std::sync::Arc::default(),
         })
     }
 
@@ -107,12 +113,16 @@ impl HttpAuthority {
         path: &str,
         body: Option<Value>,
         auth: bool,
+        key: Option<&UpstreamKey>,
     ) -> Result<(StatusCode, http::HeaderMap, Bytes), AuthorityError> {
         let mut request = Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.base));
         if auth {
             request = request.header(header::AUTHORIZATION, self.authorization.clone());
+        }
+        if let Some(key) = key {
+            request = request.header("idempotency-key", key.as_str());
         }
         let body = match body {
             Some(json) => {
@@ -153,8 +163,9 @@ impl HttpAuthority {
         method: Method,
         path: &str,
         body: Option<Value>,
+        key: Option<&UpstreamKey>,
     ) -> Result<Value, AuthorityError> {
-        let (status, headers, bytes) = self.call(method, path, body, true).await?;
+        let (status, headers, bytes) = self.call(method, path, body, true, key).await?;
         if !status.is_success() {
             return Err(status_error(status, &headers, &bytes));
         }
@@ -286,17 +297,25 @@ fn id_of(value: &Value) -> Result<ChittyId, AuthorityError> {
 }
 
 impl MintAuthority for HttpAuthority {
-    async fn mint(&self, request: &MintRequest) -> Result<ChittyId, AuthorityError> {
+    async fn mint(
+        &self,
+        request: &MintRequest,
+        key: &UpstreamKey,
+    ) -> Result<ChittyId, AuthorityError> {
         let answer = self
-            .call_json(Method::POST, "/mint", Some(mint_body(request)))
+            .call_json(Method::POST, "/mint", Some(mint_body(request)), Some(key))
             .await?;
         id_of(&answer)
     }
 
-    async fn mint_batch(&self, requests: &[MintRequest]) -> Result<Vec<ChittyId>, AuthorityError> {
+    async fn mint_batch(
+        &self,
+        requests: &[MintRequest],
+        key: &UpstreamKey,
+    ) -> Result<Vec<ChittyId>, AuthorityError> {
         let body = json!({"requests": requests.iter().map(mint_body).collect::<Vec<_>>()});
         let answer = self
-            .call_json(Method::POST, "/mint/batch", Some(body))
+            .call_json(Method::POST, "/mint/batch", Some(body), Some(key))
             .await?;
         let ids = ["chittyIds", "chitty_ids", "chittyids"]
             .iter()
@@ -323,7 +342,12 @@ impl MintAuthority for HttpAuthority {
 
     async fn verify(&self, id: &ChittyId) -> Result<bool, AuthorityError> {
         let answer = self
-            .call_json(Method::GET, &format!("/validate/{}", id.as_str()), None)
+            .call_json(
+                Method::GET,
+                &format!("/validate/{}", id.as_str()),
+                None,
+                None,
+            )
             .await?;
         answer
             .get("valid")
@@ -331,13 +355,37 @@ impl MintAuthority for HttpAuthority {
             .ok_or_else(|| AuthorityError::MalformedResponse("no valid in the answer".to_owned()))
     }
 
+    /// Healthy when `/health` answers 2xx and the token is accepted: an authenticated probe
+    /// (a validate call) that answers 401 or 403 fails the check as `Unauthorized`, so a wrong
+    /// `CHITTY_ID_TOKEN` shows before the first mint. Also learns whether keys are honoured.
     async fn health(&self) -> Result<(), AuthorityError> {
-        let (status, headers, body) = self.call(Method::GET, "/health", None, false).await?;
-        if status.is_success() {
-            Ok(())
-        } else {
-            Err(status_error(status, &headers, &body))
+        let (status, headers, body) = self.call(Method::GET, "/health", None, false, None).await?;
+        if !status.is_success() {
+            return Err(status_error(status, &headers, &body));
         }
+        let honours = serde_json::from_slice::<Value>(&body)
+            .ok()
+            .and_then(|doc| doc.get("idempotencyKeys").and_then(Value::as_bool))
+            .unwrap_or(false);
+        self.honours_keys
+            .store(honours, std::sync::atomic::Ordering::Relaxed);
+        let (status, _, _) = self
+            .call(
+                Method::GET,
+                &format!("/validate/{PROBE_ID}"),
+                None,
+                true,
+                None,
+            )
+            .await?;
+        if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+            return Err(AuthorityError::Unauthorized);
+        }
+        Ok(())
+    }
+
+    fn honours_mint_keys(&self) -> bool {
+        self.honours_keys.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 

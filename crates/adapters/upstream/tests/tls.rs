@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use chittyid_app::authority::MintRequest;
-use chittyid_app::gateway::{AuthorityError, MintAuthority};
+use chittyid_app::gateway::{AuthorityError, MintAuthority, UpstreamKey};
 use chittyid_domain::EntityName;
 use chittyid_upstream::{HttpAuthority, UpstreamConfigError};
 use http_body_util::Full;
@@ -67,7 +67,10 @@ async fn https_with_the_private_ca_mints() {
     let url = format!("https://127.0.0.1:{port}/v1");
     let authority = HttpAuthority::try_new_with_roots(&url, Some("token"), Some(ca.as_bytes()))
         .expect("configured");
-    let id = authority.mint(&request()).await.expect("minted over TLS");
+    let id = authority
+        .mint(&request(), &UpstreamKey::fresh())
+        .await
+        .expect("minted over TLS");
     assert_eq!(id.as_str(), "03-1-USA-0001-P-2602-0-85");
 }
 
@@ -77,7 +80,7 @@ async fn https_without_the_ca_is_refused() {
     let url = format!("https://127.0.0.1:{port}/v1");
     let authority = HttpAuthority::try_new(&url, Some("token")).expect("configured");
     let err = authority
-        .mint(&request())
+        .mint(&request(), &UpstreamKey::fresh())
         .await
         .expect_err("untrusted certificate");
     assert!(

@@ -8,7 +8,10 @@ use chittyid_domain::{
     YearMonth,
 };
 
-use super::ports::{CallerHash, MintLedger, MintRecord, SequenceStore, SequenceStoreError};
+use super::ports::{
+    CallerHash, KeptMint, LedgerError, MintKey, MintLedger, MintRecord, SequenceStore,
+    SequenceStoreError,
+};
 
 /// A space no other check uses, so that checks can share a store.
 pub fn space(tag: &str) -> SequenceSpace {
@@ -101,7 +104,10 @@ pub async fn records_are_found_as_recorded<L: MintLedger>(ledger: &L) {
     let space = space("REC");
     let id = space.id(Sequence::try_new(42).expect("valid"));
     let never = space.id(Sequence::try_new(43).expect("valid"));
-    ledger.record(vec![record(id)]).await.expect("recorded");
+    ledger
+        .record(vec![record(id)], None)
+        .await
+        .expect("recorded");
     assert_eq!(ledger.find(&id).await.expect("lookup"), Some(record(id)));
     assert_eq!(ledger.find(&never).await.expect("lookup"), None);
 }
@@ -113,7 +119,7 @@ pub async fn concurrent_records_all_land<L: MintLedger + Clone>(ledger: L) {
         .map(|n| {
             let ledger = ledger.clone();
             let id = space.id(Sequence::try_new(n).expect("valid"));
-            tokio::spawn(async move { ledger.record(vec![record(id)]).await.map(|()| id) })
+            tokio::spawn(async move { ledger.record(vec![record(id)], None).await.map(|()| id) })
         })
         .collect();
     for task in tasks {
@@ -130,6 +136,93 @@ pub async fn concurrent_records_all_land<L: MintLedger + Clone>(ledger: L) {
 pub async fn a_duplicate_is_refused<L: MintLedger>(ledger: &L) {
     let space = space("DUP");
     let id = space.id(Sequence::try_new(7).expect("valid"));
-    ledger.record(vec![record(id)]).await.expect("first time");
-    assert!(ledger.record(vec![record(id)]).await.is_err());
+    ledger
+        .record(vec![record(id)], None)
+        .await
+        .expect("first time");
+    assert!(ledger.record(vec![record(id)], None).await.is_err());
+}
+
+fn key(name: &str, taken_at_unix_ms: i64, expires_at_unix_ms: i64) -> MintKey {
+    MintKey {
+        caller: CallerHash::of_token("conformance-token"),
+        key: name.to_owned(),
+        request_hash: [7; 32],
+        taken_at_unix_ms,
+        expires_at_unix_ms,
+    }
+}
+
+/// A key is kept with its records, in the same transaction; a second mint under the same
+/// unexpired key records nothing and says `KeyTaken`; another caller's same key is another key;
+/// an expired key is free again.
+pub async fn keys_are_kept_with_their_records<L: MintLedger>(ledger: &L) {
+    let space = space("KEY");
+    let now = 1_795_000_000_000;
+    let (first, second, third) = (
+        space.id(Sequence::try_new(1).expect("valid")),
+        space.id(Sequence::try_new(2).expect("valid")),
+        space.id(Sequence::try_new(3).expect("valid")),
+    );
+    let caller = CallerHash::of_token("conformance-token");
+    assert_eq!(
+        ledger.find_key(caller, "k-1", now).await.expect("lookup"),
+        None
+    );
+    ledger
+        .record(vec![record(first)], Some(key("k-1", now, now + 1_000)))
+        .await
+        .expect("recorded");
+    assert_eq!(
+        ledger.find_key(caller, "k-1", now).await.expect("lookup"),
+        Some(KeptMint {
+            request_hash: [7; 32],
+            ids: vec![first]
+        })
+    );
+    assert!(matches!(
+        ledger
+            .record(
+                vec![record(second)],
+                Some(key("k-1", now + 999, now + 2_000))
+            )
+            .await,
+        Err(LedgerError::KeyTaken)
+    ));
+    assert_eq!(
+        ledger.find(&second).await.expect("lookup"),
+        None,
+        "nothing of a refused key's mint is recorded"
+    );
+    let other_caller = CallerHash::of_token("another-token");
+    assert_eq!(
+        ledger
+            .find_key(other_caller, "k-1", now)
+            .await
+            .expect("lookup"),
+        None
+    );
+    // Expired: not found, and free to take.
+    assert_eq!(
+        ledger
+            .find_key(caller, "k-1", now + 1_000)
+            .await
+            .expect("lookup"),
+        None
+    );
+    ledger
+        .record(
+            vec![record(third)],
+            Some(key("k-1", now + 1_000, now + 5_000)),
+        )
+        .await
+        .expect("an expired key is free");
+    assert_eq!(
+        ledger
+            .find_key(caller, "k-1", now + 2_000)
+            .await
+            .expect("lookup")
+            .map(|kept| kept.ids),
+        Some(vec![third])
+    );
 }

@@ -9,8 +9,11 @@ mod request;
 mod service;
 
 pub use ports::{
-    CallerHash, Clock, CounterBlock, LedgerError, MintLedger, MintRecord, SequenceStore,
-    SequenceStoreError, SystemClock,
+    CallerHash, Clock, CounterBlock, KeptMint, LedgerError, MintKey, MintLedger, MintRecord,
+    SequenceStore, SequenceStoreError, SystemClock,
 };
 pub use request::{MAX_METADATA_BYTES, Metadata, MetadataError, MintRequest};
-pub use service::{AuthorityConfig, AuthorityService, MintError, Minted, Verdict};
+pub use service::{
+    AuthorityConfig, AuthorityService, IDEMPOTENCY_KEY_TTL, MintError, Minted, Verdict,
+    request_hash,
+};

@@ -110,23 +110,57 @@ pub struct MintRecord {
 pub enum LedgerError {
     #[error("the ID {0} is recorded already")]
     Duplicate(ChittyId),
+    /// Another mint holds this caller's idempotency key (and it has not expired).
+    #[error("this idempotency key is taken")]
+    KeyTaken,
     #[error(transparent)]
     Unknown(#[from] anyhow::Error),
 }
 
+/// A caller's idempotency key on a mint, kept with the minted records: a repeat of the key
+/// gets the same IDs until `expires_at_unix_ms`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MintKey {
+    pub caller: CallerHash,
+    /// The key as the caller sent it (1 to 255 visible ASCII characters).
+    pub key: String,
+    /// SHA-256 of the request, so that the key is not reused for another one.
+    pub request_hash: [u8; 32],
+    /// When this mint took the key: a key held by a mint that expired by then is free.
+    pub taken_at_unix_ms: i64,
+    pub expires_at_unix_ms: i64,
+}
+
+/// What a key holds: the request it was first used for, and the IDs minted for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptMint {
+    pub request_hash: [u8; 32],
+    pub ids: Vec<ChittyId>,
+}
+
 /// The record of every minted ID.
 pub trait MintLedger: Send + Sync + 'static {
-    /// Records `records` durably: `Ok` only once they survive a crash. Concurrent calls may share
-    /// one transaction.
+    /// Records `records` durably, with `key` if given, in one transaction: `Ok` only once they
+    /// survive a crash. `KeyTaken` (and nothing recorded) if the key is held by an unexpired
+    /// mint. Concurrent calls may share one transaction.
     fn record(
         &self,
         records: Vec<MintRecord>,
+        key: Option<MintKey>,
     ) -> impl Future<Output = Result<(), LedgerError>> + Send;
 
     fn find(
         &self,
         id: &ChittyId,
     ) -> impl Future<Output = Result<Option<MintRecord>, LedgerError>> + Send;
+
+    /// The mint a caller's key holds, unless there is none or it expired by `now_unix_ms`.
+    fn find_key(
+        &self,
+        caller: CallerHash,
+        key: &str,
+        now_unix_ms: i64,
+    ) -> impl Future<Output = Result<Option<KeptMint>, LedgerError>> + Send;
 }
 
 /// Wall-clock time, for the month of minting and the record's timestamp.

@@ -11,8 +11,11 @@ use chittyid_domain::{
 };
 use tokio::sync::{Mutex, OnceCell};
 
+use sha2::{Digest, Sha256};
+
 use super::ports::{
-    CallerHash, Clock, LedgerError, MintLedger, MintRecord, SequenceStore, SequenceStoreError,
+    CallerHash, Clock, LedgerError, MintKey, MintLedger, MintRecord, SequenceStore,
+    SequenceStoreError,
 };
 use super::request::MintRequest;
 
@@ -32,12 +35,46 @@ impl AuthorityConfig {
     pub const DEFAULT_BLOCK_SIZE: u32 = 100;
 }
 
+/// How long a mint's idempotency key is honoured.
+pub const IDEMPOTENCY_KEY_TTL: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+
+/// SHA-256 of what a mint asks for (each request's entity name as sent, metadata, region,
+/// jurisdiction and trust level), so that a key reused for another request is recognised.
+pub fn request_hash(requests: &[MintRequest]) -> [u8; 32] {
+    let mut hash = Sha256::new();
+    for request in requests {
+        // Length-prefixed fields: no two different requests encode alike.
+        let mut field = |bytes: &[u8]| {
+            hash.update((bytes.len() as u64).to_le_bytes());
+            hash.update(bytes);
+        };
+        field(request.entity.as_str().as_bytes());
+        field(
+            request
+                .metadata
+                .as_ref()
+                .map_or(b"", |m| m.as_json().as_bytes()),
+        );
+        field(&[request.region.map_or(0, |r| r.digit())]);
+        field(
+            request
+                .jurisdiction
+                .as_ref()
+                .map_or(b"", |j| j.as_str().as_bytes()),
+        );
+        field(&[request.trust_level.map_or(u8::MAX, |t| t.level())]);
+    }
+    hash.finalize().into()
+}
+
 /// A minted ID, recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Minted {
     pub id: ChittyId,
     pub entity_name: String,
     pub minted_at_unix_ms: i64,
+    /// Minted by an earlier request with the same idempotency key, not by this one.
+    pub replayed: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +87,9 @@ pub enum MintError {
     Store(#[source] anyhow::Error),
     #[error("the mint ledger failed")]
     Ledger(#[source] anyhow::Error),
+    /// The idempotency key was first used with another request.
+    #[error("this Idempotency-Key was used with a different request")]
+    KeyReused,
 }
 
 impl From<SequenceStoreError> for MintError {
@@ -63,7 +103,10 @@ impl From<SequenceStoreError> for MintError {
 
 impl From<LedgerError> for MintError {
     fn from(err: LedgerError) -> Self {
-        Self::Ledger(anyhow::Error::new(err))
+        match err {
+            LedgerError::KeyTaken => Self::KeyReused,
+            err => Self::Ledger(anyhow::Error::new(err)),
+        }
     }
 }
 
@@ -129,16 +172,82 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityService<S, L, C> {
         &self,
         request: MintRequest,
         caller: CallerHash,
+        key: Option<&str>,
     ) -> Result<Minted, MintError> {
-        let mut minted = self.mint_batch(vec![request], caller).await?;
+        let mut minted = self.mint_batch(vec![request], caller, key).await?;
         Ok(minted.pop().expect("one request gives one ID"))
     }
 
-    /// Mints one ID per request, recorded in one write; all or nothing.
+    /// Mints one ID per request, recorded in one write; all or nothing. With a key, a repeat of
+    /// the same request by the same caller within [`IDEMPOTENCY_KEY_TTL`] gets the IDs of the
+    /// first, minted once; the key with another request is `KeyReused`.
     pub async fn mint_batch(
         &self,
         requests: Vec<MintRequest>,
         caller: CallerHash,
+        key: Option<&str>,
+    ) -> Result<Vec<Minted>, MintError> {
+        let Some(key) = key else {
+            return self.mint_new(requests, caller, None).await;
+        };
+        let request_hash = request_hash(&requests);
+        if let Some(kept) = self.kept(caller, key, request_hash).await? {
+            return Ok(kept);
+        }
+        let now = self.clock.now_unix_ms();
+        let mint_key = MintKey {
+            caller,
+            key: key.to_owned(),
+            request_hash,
+            taken_at_unix_ms: now,
+            expires_at_unix_ms: now
+                .saturating_add(i64::try_from(IDEMPOTENCY_KEY_TTL.as_millis()).unwrap_or(i64::MAX)),
+        };
+        match self.mint_new(requests, caller, Some(mint_key)).await {
+            // A concurrent mint with the same key won: answer with its IDs. What this one drew
+            // was never recorded nor shown, so no ID is lost to anyone.
+            Err(MintError::KeyReused) => self
+                .kept(caller, key, request_hash)
+                .await?
+                .ok_or(MintError::KeyReused),
+            other => other,
+        }
+    }
+
+    /// The IDs a key holds for this request; `KeyReused` if it holds another request's.
+    async fn kept(
+        &self,
+        caller: CallerHash,
+        key: &str,
+        request_hash: [u8; 32],
+    ) -> Result<Option<Vec<Minted>>, MintError> {
+        let now = self.clock.now_unix_ms();
+        let Some(kept) = self.ledger.find_key(caller, key, now).await? else {
+            return Ok(None);
+        };
+        if kept.request_hash != request_hash {
+            return Err(MintError::KeyReused);
+        }
+        let mut minted = Vec::with_capacity(kept.ids.len());
+        for id in kept.ids {
+            let record = self.ledger.find(&id).await?.ok_or_else(|| {
+                MintError::Ledger(anyhow::anyhow!("the key holds {id}, which is not recorded"))
+            })?;
+            minted.push(Minted {
+                id,
+                entity_name: record.entity_name,
+                minted_at_unix_ms: record.minted_at_unix_ms,
+                replayed: true,
+            });
+        }
+        Ok(Some(minted))
+    }
+
+    async fn mint_new(
+        &self,
+        requests: Vec<MintRequest>,
+        caller: CallerHash,
+        key: Option<MintKey>,
     ) -> Result<Vec<Minted>, MintError> {
         let now = self.clock.now_unix_ms();
         let year_month = YearMonth::from_unix_seconds(now.div_euclid(1_000))
@@ -172,9 +281,10 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityService<S, L, C> {
                 id: record.id,
                 entity_name: record.entity_name.clone(),
                 minted_at_unix_ms: record.minted_at_unix_ms,
+                replayed: false,
             })
             .collect();
-        self.ledger.record(records).await?;
+        self.ledger.record(records, key).await?;
         Ok(minted)
     }
 

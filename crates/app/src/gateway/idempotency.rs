@@ -1,17 +1,21 @@
 //! Idempotency keys: a generate request repeated with the same `Idempotency-Key` and the same
 //! body within the TTL gets the same IDs; with another body, a conflict. A repeat that arrives
-//! while the first is still being served waits for it, so one intent never yields two IDs.
+//! while the first is still being served waits for it; a key whose first request ended without
+//! knowing whether the authority minted is never answered by minting a second ID.
+//!
+//! The store is a port: the embedded default keeps keys in the SQLite file (durable across
+//! restarts); [`InMemoryKeys`] keeps them in this process.
 
-use crate::sync::lock;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use chittyid_domain::resilience::Timestamp;
 use sha2::{Digest, Sha256};
-use tokio::sync::watch;
 
+use super::service::GeneratedId;
 use crate::authority::CallerHash;
+use crate::sync::lock;
 
 /// The longest key accepted, in bytes.
 pub const MAX_IDEMPOTENCY_KEY_BYTES: usize = 255;
@@ -29,6 +33,8 @@ pub enum IdempotencyKeyError {
     Empty,
     #[error("the Idempotency-Key header is over {MAX_IDEMPOTENCY_KEY_BYTES} bytes")]
     TooLong,
+    #[error("the Idempotency-Key header must be visible ASCII")]
+    NotVisibleAscii,
 }
 
 impl IdempotencyKey {
@@ -39,238 +45,479 @@ impl IdempotencyKey {
         if key.len() > MAX_IDEMPOTENCY_KEY_BYTES {
             return Err(IdempotencyKeyError::TooLong);
         }
+        if !key.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+            return Err(IdempotencyKeyError::NotVisibleAscii);
+        }
         Ok(Self {
             key: key.to_owned(),
             fingerprint: Sha256::digest(body).into(),
         })
     }
+
+    pub fn as_str(&self) -> &str {
+        &self.key
+    }
+
+    /// SHA-256 of the request body.
+    pub fn fingerprint(&self) -> &[u8; 32] {
+        &self.fingerprint
+    }
 }
 
-enum Entry<T> {
-    /// Dropping the sender wakes everyone waiting on this request.
-    InFlight {
-        fingerprint: [u8; 32],
-        _done: watch::Sender<()>,
-        waiting: watch::Receiver<()>,
-    },
-    Done {
-        fingerprint: [u8; 32],
-        result: T,
-        at: Timestamp,
-    },
+/// The key the gateway sends the authority with a mint. Every attempt of one request sends the
+/// same; for a client's key it is derived from the API key's hash and the client's key, so a
+/// later request with that key (after a restart, on another gateway) sends the same again and
+/// an authority that honours keys answers with what it minted the first time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpstreamKey(String);
+
+impl UpstreamKey {
+    pub fn for_client(caller: CallerHash, key: &IdempotencyKey) -> Self {
+        let mut hash = Sha256::new();
+        hash.update(caller.0);
+        hash.update(key.as_str().as_bytes());
+        Self(format!("gw-{}", hex(&hash.finalize()[..16])))
+    }
+
+    /// A key for a request that came without one: random, used by its attempts only.
+    pub fn fresh() -> Self {
+        let mut bytes = [0u8; 16];
+        // No entropy is a broken machine; fall back to time and a counter, still unique here.
+        if getrandom::fill(&mut bytes).is_err() {
+            static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            let digest = Sha256::digest(format!("{now}/{n}/{}", std::process::id()));
+            bytes.copy_from_slice(&digest[..16]);
+        }
+        Self(format!("gw-{}", hex(&bytes)))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
-/// What to do with a request that carries a key.
-pub(super) enum Begin<T> {
-    /// First of its kind: serve it, then call `complete` or `abandon`.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What a request carrying a key may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// The key is this request's: serve it, then `complete`, `release` or `mark_unknown`.
     Proceed,
-    Replay(T),
+    /// Served before: the same IDs again.
+    Replay(Vec<GeneratedId>),
+    /// The key was used with another body.
     Mismatch,
-    /// The same request is being served; wait on this, then ask again.
-    Wait(watch::Receiver<()>),
+    /// Another request holds the key now; ask again shortly.
+    InFlight,
+    /// An earlier request with this key ended without knowing whether the authority minted
+    /// (a timeout, a broken connection, a gateway that died mid-request).
+    OutcomeUnknown,
 }
 
-/// In-process store of keyed results, bounded in time (TTL) and size.
-pub(super) struct IdempotencyStore<T> {
-    entries: Mutex<HashMap<(CallerHash, String), Entry<T>>>,
-    ttl: Duration,
-    capacity: usize,
+/// How a key is claimed: its lifetime, and how an unknown outcome is treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClaimTerms {
+    pub now_unix_ms: i64,
+    /// How long a key is honoured from its first claim.
+    pub ttl: Duration,
+    /// A claim in flight longer than this belongs to a request that died: its outcome is
+    /// unknown.
+    pub lease: Duration,
+    /// Claim a key whose outcome is unknown again (`Proceed`): the authority honours mint keys,
+    /// so asking it again with the same upstream key cannot mint twice.
+    pub take_over_unknown: bool,
 }
 
-impl<T> std::fmt::Debug for IdempotencyStore<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IdempotencyStore")
-            .field("ttl", &self.ttl)
-            .field("capacity", &self.capacity)
-            .finish_non_exhaustive()
-    }
+#[derive(Debug, thiserror::Error)]
+pub enum IdempotencyError {
+    #[error("the idempotency store is unavailable")]
+    Unavailable,
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
 }
 
-impl<T: Clone> IdempotencyStore<T> {
-    pub(super) fn new(ttl: Duration, capacity: usize) -> Self {
-        Self {
-            entries: Mutex::new(HashMap::new()),
-            ttl,
-            capacity: capacity.max(1),
-        }
-    }
-
-    pub(super) fn begin(
+/// Where keys and their answers are kept. Work per call is O(1) or O(log n) in the keys held;
+/// expiry is by time, through `sweep`, never by evicting keys that are still young.
+pub trait IdempotencyStore: Send + Sync + 'static {
+    fn claim(
         &self,
         caller: CallerHash,
         key: &IdempotencyKey,
-        now: Timestamp,
-    ) -> Begin<T> {
-        let mut entries = lock(&self.entries);
-        let slot = (caller, key.key.clone());
-        match entries.get(&slot) {
-            Some(Entry::Done {
-                fingerprint,
-                result,
-                at,
-            }) if now.saturating_since(*at) < self.ttl => {
-                return if *fingerprint == key.fingerprint {
-                    Begin::Replay(result.clone())
-                } else {
-                    Begin::Mismatch
-                };
-            }
-            Some(Entry::InFlight {
-                fingerprint,
-                waiting,
-                ..
-            }) => {
-                return if *fingerprint == key.fingerprint {
-                    Begin::Wait(waiting.clone())
-                } else {
-                    Begin::Mismatch
-                };
-            }
-            _ => {}
-        }
-        if entries.len() >= self.capacity {
-            self.make_room(&mut entries, now);
-        }
-        let (done, waiting) = watch::channel(());
-        entries.insert(
-            slot,
-            Entry::InFlight {
-                fingerprint: key.fingerprint,
-                _done: done,
-                waiting,
-            },
-        );
-        Begin::Proceed
-    }
+        terms: ClaimTerms,
+    ) -> impl Future<Output = Result<Claim, IdempotencyError>> + Send;
 
-    /// Stores the result of a request that `begin` let proceed, and wakes its waiters.
-    pub(super) fn complete(
+    /// The request holding the key finished: keep its IDs for replays.
+    fn complete(
         &self,
         caller: CallerHash,
         key: &IdempotencyKey,
-        result: T,
-        now: Timestamp,
-    ) {
-        let mut entries = lock(&self.entries);
-        entries.insert(
-            (caller, key.key.clone()),
-            Entry::Done {
-                fingerprint: key.fingerprint,
-                result,
-                at: now,
-            },
-        );
+        ids: &[GeneratedId],
+    ) -> impl Future<Output = Result<(), IdempotencyError>> + Send;
+
+    /// The request holding the key certainly minted nothing: forget the claim.
+    fn release(
+        &self,
+        caller: CallerHash,
+        key: &IdempotencyKey,
+    ) -> impl Future<Output = Result<(), IdempotencyError>> + Send;
+
+    /// The request holding the key ended without knowing whether anything was minted.
+    fn mark_unknown(
+        &self,
+        caller: CallerHash,
+        key: &IdempotencyKey,
+    ) -> impl Future<Output = Result<(), IdempotencyError>> + Send;
+
+    /// Drops at most `limit` keys expired by `now_unix_ms`; returns how many.
+    fn sweep(
+        &self,
+        now_unix_ms: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<u64, IdempotencyError>> + Send;
+}
+
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    InFlight,
+    Done,
+    Unknown,
+}
+
+#[derive(Debug)]
+struct Entry {
+    fingerprint: [u8; 32],
+    state: State,
+    answer: Vec<GeneratedId>,
+    claimed_at_unix_ms: i64,
+    expires_at_unix_ms: i64,
+}
+
+/// Decides a claim on an existing entry; the one rule both adapters follow.
+pub fn decide(
+    fingerprint: &[u8; 32],
+    stored_fingerprint: &[u8; 32],
+    in_flight_since: Option<i64>,
+    unknown: bool,
+    terms: ClaimTerms,
+) -> Decision {
+    if fingerprint != stored_fingerprint {
+        return Decision::Answer(Claim::Mismatch);
+    }
+    let lapsed = in_flight_since
+        .is_some_and(|at| terms.now_unix_ms.saturating_sub(at) >= millis(terms.lease));
+    match (in_flight_since, unknown || lapsed) {
+        (_, true) if terms.take_over_unknown => Decision::TakeOver,
+        (_, true) => Decision::Answer(Claim::OutcomeUnknown),
+        (Some(_), false) => Decision::Answer(Claim::InFlight),
+        (None, false) => Decision::Replay,
+    }
+}
+
+/// What to do with a claim on a key that is held and unexpired.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Answer(Claim),
+    /// Done: answer with the stored IDs.
+    Replay,
+    /// Claim it again for this request.
+    TakeOver,
+}
+
+/// Keys in this process: a map and a queue in expiry order (the TTL is one for all, so the
+/// order of claims is the order of expiry), O(1) per request and amortised O(1) to sweep.
+/// Gone on restart: for a gateway that must keep its promise across restarts, use a durable
+/// store.
+#[derive(Debug, Default)]
+pub struct InMemoryKeys {
+    inner: Mutex<Keys>,
+}
+
+#[derive(Debug, Default)]
+struct Keys {
+    entries: HashMap<(CallerHash, String), Entry>,
+    expiry: VecDeque<(i64, (CallerHash, String))>,
+}
+
+impl InMemoryKeys {
+    pub fn new() -> Self {
+        Self::default()
     }
 
-    /// Forgets a request that failed, so that a retry with the same key tries again.
-    pub(super) fn abandon(&self, caller: CallerHash, key: &IdempotencyKey) {
-        let mut entries = lock(&self.entries);
-        if matches!(
-            entries.get(&(caller, key.key.clone())),
-            Some(Entry::InFlight { .. })
-        ) {
-            entries.remove(&(caller, key.key.clone()));
+    pub fn len(&self) -> usize {
+        lock(&self.inner).entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn update(&self, caller: CallerHash, key: &IdempotencyKey, change: impl FnOnce(&mut Entry)) {
+        let mut keys = lock(&self.inner);
+        if let Some(entry) = keys.entries.get_mut(&(caller, key.key.clone()))
+            && entry.state == State::InFlight
+        {
+            change(entry);
+        }
+    }
+}
+
+impl IdempotencyStore for InMemoryKeys {
+    async fn claim(
+        &self,
+        caller: CallerHash,
+        key: &IdempotencyKey,
+        terms: ClaimTerms,
+    ) -> Result<Claim, IdempotencyError> {
+        let mut keys = lock(&self.inner);
+        let id = (caller, key.key.clone());
+        let fresh = |now: i64| Entry {
+            fingerprint: key.fingerprint,
+            state: State::InFlight,
+            answer: Vec::new(),
+            claimed_at_unix_ms: now,
+            expires_at_unix_ms: now.saturating_add(millis(terms.ttl)),
+        };
+        match keys.entries.get_mut(&id) {
+            Some(entry) if entry.expires_at_unix_ms > terms.now_unix_ms => {
+                let in_flight =
+                    (entry.state == State::InFlight).then_some(entry.claimed_at_unix_ms);
+                match decide(
+                    &key.fingerprint,
+                    &entry.fingerprint,
+                    in_flight,
+                    entry.state == State::Unknown,
+                    terms,
+                ) {
+                    Decision::Answer(claim) => Ok(claim),
+                    Decision::Replay => Ok(Claim::Replay(entry.answer.clone())),
+                    Decision::TakeOver => {
+                        entry.state = State::InFlight;
+                        entry.claimed_at_unix_ms = terms.now_unix_ms;
+                        Ok(Claim::Proceed)
+                    }
+                }
+            }
+            _ => {
+                let entry = fresh(terms.now_unix_ms);
+                keys.expiry
+                    .push_back((entry.expires_at_unix_ms, id.clone()));
+                keys.entries.insert(id, entry);
+                Ok(Claim::Proceed)
+            }
         }
     }
 
-    #[cfg(test)]
-    fn len(&self) -> usize {
-        lock(&self.entries).len()
-    }
-
-    fn make_room(&self, entries: &mut HashMap<(CallerHash, String), Entry<T>>, now: Timestamp) {
-        entries.retain(|_, entry| match entry {
-            Entry::Done { at, .. } => now.saturating_since(*at) < self.ttl,
-            Entry::InFlight { .. } => true,
+    async fn complete(
+        &self,
+        caller: CallerHash,
+        key: &IdempotencyKey,
+        ids: &[GeneratedId],
+    ) -> Result<(), IdempotencyError> {
+        self.update(caller, key, |entry| {
+            entry.state = State::Done;
+            entry.answer = ids.to_vec();
         });
-        if entries.len() >= self.capacity {
-            let oldest = entries
-                .iter()
-                .filter_map(|(slot, entry)| match entry {
-                    Entry::Done { at, .. } => Some((*at, slot.clone())),
-                    Entry::InFlight { .. } => None,
-                })
-                .min_by_key(|(at, _)| *at)
-                .map(|(_, slot)| slot);
-            if let Some(slot) = oldest {
-                entries.remove(&slot);
+        Ok(())
+    }
+
+    async fn release(
+        &self,
+        caller: CallerHash,
+        key: &IdempotencyKey,
+    ) -> Result<(), IdempotencyError> {
+        let mut keys = lock(&self.inner);
+        let id = (caller, key.key.clone());
+        if keys
+            .entries
+            .get(&id)
+            .is_some_and(|entry| entry.state == State::InFlight)
+        {
+            keys.entries.remove(&id);
+        }
+        Ok(())
+    }
+
+    async fn mark_unknown(
+        &self,
+        caller: CallerHash,
+        key: &IdempotencyKey,
+    ) -> Result<(), IdempotencyError> {
+        self.update(caller, key, |entry| entry.state = State::Unknown);
+        Ok(())
+    }
+
+    async fn sweep(&self, now_unix_ms: i64, limit: u32) -> Result<u64, IdempotencyError> {
+        let mut keys = lock(&self.inner);
+        let mut dropped = 0;
+        while dropped < u64::from(limit) {
+            match keys.expiry.front() {
+                Some((expires_at, _)) if *expires_at <= now_unix_ms => {}
+                _ => break,
+            }
+            let Some((expires_at, id)) = keys.expiry.pop_front() else {
+                break;
+            };
+            // A key claimed again after it expired has a later entry in the queue.
+            if keys
+                .entries
+                .get(&id)
+                .is_some_and(|entry| entry.expires_at_unix_ms == expires_at)
+            {
+                keys.entries.remove(&id);
+                dropped += 1;
             }
         }
+        Ok(dropped)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chittyid_domain::ChittyId;
 
     fn caller() -> CallerHash {
-        CallerHash::of_token("key")
+        CallerHash::of_token("k")
     }
 
-    fn at(secs: u64) -> Timestamp {
-        Timestamp::from_secs(secs)
+    fn terms(now_unix_ms: i64) -> ClaimTerms {
+        ClaimTerms {
+            now_unix_ms,
+            ttl: Duration::from_secs(100),
+            lease: Duration::from_secs(10),
+            take_over_unknown: false,
+        }
+    }
+
+    fn ids() -> Vec<GeneratedId> {
+        vec![GeneratedId {
+            id: ChittyId::parse("03-1-USA-0001-P-2602-0-85").expect("valid"),
+            entity: "PEO".to_owned(),
+        }]
+    }
+
+    fn block_on<F: Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime")
+            .block_on(future)
     }
 
     #[test]
     fn same_key_and_body_replays_other_body_conflicts() {
-        let store = IdempotencyStore::new(Duration::from_secs(86_400), 10);
-        let key = IdempotencyKey::try_new("k1", b"{\"entity\":\"PEO\"}").expect("valid");
-        assert!(matches!(store.begin(caller(), &key, at(0)), Begin::Proceed));
-        store.complete(caller(), &key, 7, at(1));
-        assert!(matches!(
-            store.begin(caller(), &key, at(2)),
-            Begin::Replay(7)
-        ));
-        let other = IdempotencyKey::try_new("k1", b"{\"entity\":\"PROP\"}").expect("valid");
-        assert!(matches!(
-            store.begin(caller(), &other, at(2)),
-            Begin::Mismatch
-        ));
-        assert!(
-            matches!(
-                store.begin(CallerHash::of_token("other"), &key, at(2)),
-                Begin::Proceed
-            ),
-            "keys are scoped to their caller"
-        );
-        assert!(
-            matches!(store.begin(caller(), &key, at(86_401)), Begin::Proceed),
-            "expired"
-        );
+        block_on(async {
+            let store = InMemoryKeys::new();
+            let key = IdempotencyKey::try_new("a", b"{}").expect("valid");
+            assert_eq!(
+                store.claim(caller(), &key, terms(0)).await.expect("ok"),
+                Claim::Proceed
+            );
+            assert_eq!(
+                store.claim(caller(), &key, terms(1)).await.expect("ok"),
+                Claim::InFlight
+            );
+            store.complete(caller(), &key, &ids()).await.expect("ok");
+            assert_eq!(
+                store.claim(caller(), &key, terms(2)).await.expect("ok"),
+                Claim::Replay(ids())
+            );
+            let other = IdempotencyKey::try_new("a", b"{\"x\":1}").expect("valid");
+            assert_eq!(
+                store.claim(caller(), &other, terms(3)).await.expect("ok"),
+                Claim::Mismatch
+            );
+            let elsewhere = CallerHash::of_token("other");
+            assert_eq!(
+                store.claim(elsewhere, &other, terms(3)).await.expect("ok"),
+                Claim::Proceed
+            );
+        });
     }
 
     #[test]
-    fn a_repeat_in_flight_waits_and_an_abandoned_one_can_be_retried() {
-        let store: IdempotencyStore<u8> = IdempotencyStore::new(Duration::from_secs(60), 10);
-        let key = IdempotencyKey::try_new("k", b"body").expect("valid");
-        assert!(matches!(store.begin(caller(), &key, at(0)), Begin::Proceed));
-        let Begin::Wait(waiting) = store.begin(caller(), &key, at(0)) else {
-            panic!("expected to wait");
-        };
-        store.abandon(caller(), &key);
-        assert!(waiting.has_changed().is_err(), "the waiter was woken");
-        assert!(matches!(store.begin(caller(), &key, at(1)), Begin::Proceed));
+    fn a_released_key_is_free_and_an_unknown_one_is_never_reminted() {
+        block_on(async {
+            let store = InMemoryKeys::new();
+            let key = IdempotencyKey::try_new("a", b"{}").expect("valid");
+            store.claim(caller(), &key, terms(0)).await.expect("ok");
+            store.release(caller(), &key).await.expect("ok");
+            assert_eq!(
+                store.claim(caller(), &key, terms(1)).await.expect("ok"),
+                Claim::Proceed
+            );
+            store.mark_unknown(caller(), &key).await.expect("ok");
+            assert_eq!(
+                store.claim(caller(), &key, terms(2)).await.expect("ok"),
+                Claim::OutcomeUnknown
+            );
+            let taking_over = ClaimTerms {
+                take_over_unknown: true,
+                ..terms(3)
+            };
+            assert_eq!(
+                store.claim(caller(), &key, taking_over).await.expect("ok"),
+                Claim::Proceed
+            );
+        });
     }
 
     #[test]
-    fn keys_are_bounded() {
-        assert_eq!(
-            IdempotencyKey::try_new("", b""),
-            Err(IdempotencyKeyError::Empty)
-        );
-        assert_eq!(
-            IdempotencyKey::try_new(&"k".repeat(256), b""),
-            Err(IdempotencyKeyError::TooLong)
-        );
-        let store = IdempotencyStore::new(Duration::from_secs(60), 2);
-        for (i, name) in ["a", "b", "c"].iter().enumerate() {
-            let key = IdempotencyKey::try_new(name, b"x").expect("valid");
-            assert!(matches!(
-                store.begin(caller(), &key, at(i as u64)),
-                Begin::Proceed
-            ));
-            store.complete(caller(), &key, i, at(i as u64));
-        }
-        assert_eq!(store.len(), 2);
+    fn a_claim_past_its_lease_has_an_unknown_outcome() {
+        block_on(async {
+            let store = InMemoryKeys::new();
+            let key = IdempotencyKey::try_new("a", b"{}").expect("valid");
+            store.claim(caller(), &key, terms(0)).await.expect("ok");
+            assert_eq!(
+                store.claim(caller(), &key, terms(9_999)).await.expect("ok"),
+                Claim::InFlight
+            );
+            assert_eq!(
+                store
+                    .claim(caller(), &key, terms(10_000))
+                    .await
+                    .expect("ok"),
+                Claim::OutcomeUnknown
+            );
+        });
+    }
+
+    #[test]
+    fn keys_live_their_whole_ttl_and_sweeping_drops_only_expired_ones() {
+        block_on(async {
+            let store = InMemoryKeys::new();
+            for n in 0..1_000 {
+                let key = IdempotencyKey::try_new(&format!("k{n}"), b"{}").expect("valid");
+                store.claim(caller(), &key, terms(n)).await.expect("ok");
+                store.complete(caller(), &key, &ids()).await.expect("ok");
+            }
+            // Nothing is evicted for being numerous: every key replays until its TTL.
+            let first = IdempotencyKey::try_new("k0", b"{}").expect("valid");
+            assert_eq!(
+                store
+                    .claim(caller(), &first, terms(99_999))
+                    .await
+                    .expect("ok"),
+                Claim::Replay(ids())
+            );
+            assert_eq!(store.sweep(100_499, 10_000).await.expect("ok"), 500);
+            assert_eq!(store.len(), 500);
+            assert_eq!(
+                store
+                    .claim(caller(), &first, terms(100_500))
+                    .await
+                    .expect("ok"),
+                Claim::Proceed
+            );
+        });
     }
 }

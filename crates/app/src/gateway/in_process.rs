@@ -9,6 +9,7 @@ use chittyid_domain::resilience::{
     CacheLookup, CachePolicy, CacheStats, Timestamp, ValidationCache,
 };
 
+use super::idempotency::UpstreamKey;
 use super::ports::{
     AuditError, AuditEvent, AuditSink, AuthorityError, CacheError, MintAuthority, VerdictCache,
 };
@@ -43,6 +44,11 @@ fn authority_error(err: MintError) -> AuthorityError {
             message: err.to_string(),
         },
         MintError::ClockOutOfRange => AuthorityError::ServerError { status: 500 },
+        MintError::KeyReused => AuthorityError::Rejected {
+            status: 409,
+            code: "idempotency_key_reused".to_owned(),
+            message: err.to_string(),
+        },
         MintError::Store(err) | MintError::Ledger(err) => {
             tracing::error!(error = ?err, "the embedded authority's store failed");
             AuthorityError::Unavailable { retry_after: None }
@@ -51,20 +57,33 @@ fn authority_error(err: MintError) -> AuthorityError {
 }
 
 impl<S: SequenceStore, L: MintLedger, C: Clock> MintAuthority for InProcessAuthority<S, L, C> {
-    async fn mint(&self, request: &MintRequest) -> Result<ChittyId, AuthorityError> {
+    async fn mint(
+        &self,
+        request: &MintRequest,
+        key: &UpstreamKey,
+    ) -> Result<ChittyId, AuthorityError> {
         self.service
-            .mint(request.clone(), self.caller)
+            .mint(request.clone(), self.caller, Some(key.as_str()))
             .await
             .map(|minted| minted.id)
             .map_err(authority_error)
     }
 
-    async fn mint_batch(&self, requests: &[MintRequest]) -> Result<Vec<ChittyId>, AuthorityError> {
+    async fn mint_batch(
+        &self,
+        requests: &[MintRequest],
+        key: &UpstreamKey,
+    ) -> Result<Vec<ChittyId>, AuthorityError> {
         self.service
-            .mint_batch(requests.to_vec(), self.caller)
+            .mint_batch(requests.to_vec(), self.caller, Some(key.as_str()))
             .await
             .map(|minted| minted.into_iter().map(|m| m.id).collect())
             .map_err(authority_error)
+    }
+
+    /// The authority's service keeps keys in its ledger.
+    fn honours_mint_keys(&self) -> bool {
+        true
     }
 
     async fn verify(&self, id: &ChittyId) -> Result<bool, AuthorityError> {

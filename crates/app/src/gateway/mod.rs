@@ -7,7 +7,10 @@ mod metrics;
 mod ports;
 mod service;
 
-pub use idempotency::{IdempotencyKey, IdempotencyKeyError, MAX_IDEMPOTENCY_KEY_BYTES};
+pub use idempotency::{
+    Claim, ClaimTerms, Decision, IdempotencyError, IdempotencyKey, IdempotencyKeyError,
+    IdempotencyStore, InMemoryKeys, MAX_IDEMPOTENCY_KEY_BYTES, UpstreamKey, decide,
+};
 pub use in_process::{InProcessAuthority, InProcessCache, LogAudit};
 pub use metrics::{GatewayMetrics, LATENCY_BUCKETS, MetricsSnapshot};
 pub use ports::{

@@ -7,6 +7,7 @@ use std::time::Duration;
 use chittyid_domain::ChittyId;
 use chittyid_domain::resilience::{CacheStats, FailureKind, Timestamp};
 
+use super::idempotency::UpstreamKey;
 use crate::authority::{CallerHash, MintRequest};
 
 /// How a call to the authority failed, as the upstream adapter classifies it.
@@ -65,6 +66,19 @@ impl AuthorityError {
         }
     }
 
+    /// Whether the call may have done its work all the same: the request may have reached the
+    /// authority and been served, and only the answer was lost or unreadable.
+    pub fn may_have_succeeded(&self) -> bool {
+        matches!(
+            self,
+            Self::Timeout
+                | Self::ConnectionReset
+                | Self::Unknown(_)
+                | Self::ServerError { .. }
+                | Self::MalformedResponse(_)
+        )
+    }
+
     /// Whether the failure says the authority is unhealthy (and so counts at the breaker).
     /// A refused request or a credentials problem says nothing about its health.
     pub fn is_upstream_fault(&self) -> bool {
@@ -74,15 +88,23 @@ impl AuthorityError {
 
 /// The ChittyID authority, over HTTP or in process.
 pub trait MintAuthority: Send + Sync + 'static {
+    /// Mints with `key` (every attempt of one request sends the same key).
     fn mint(
         &self,
         request: &MintRequest,
+        key: &UpstreamKey,
     ) -> impl Future<Output = Result<ChittyId, AuthorityError>> + Send;
 
     fn mint_batch(
         &self,
         requests: &[MintRequest],
+        key: &UpstreamKey,
     ) -> impl Future<Output = Result<Vec<ChittyId>, AuthorityError>> + Send;
+
+    /// Whether the authority is known to honour mint keys: a mint repeated with the same key
+    /// is answered with the first one's IDs. Then a mint that timed out may be retried. False
+    /// until known.
+    fn honours_mint_keys(&self) -> bool;
 
     /// Whether the authority minted `id`.
     fn verify(&self, id: &ChittyId) -> impl Future<Output = Result<bool, AuthorityError>> + Send;

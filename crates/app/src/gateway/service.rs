@@ -14,7 +14,7 @@ use chittyid_domain::resilience::{
     ResilienceConfig, RetryBudget, RetryDecision, RetryPolicy, SplitMix64, Timestamp,
 };
 
-use super::idempotency::{Begin, IdempotencyKey, IdempotencyStore};
+use super::idempotency::{Claim, ClaimTerms, IdempotencyKey, IdempotencyStore, UpstreamKey};
 use super::metrics::GatewayMetrics;
 use super::ports::{
     AuditEvent, AuditSink, AuthorityError, GatewayClock, MintAuthority, VerdictCache,
@@ -27,9 +27,11 @@ pub struct GatewayConfig {
     /// IDs per minute per API key; `None` turns the limit off.
     pub rate_limit_per_minute: Option<u32>,
     pub idempotency_ttl: Duration,
-    pub idempotency_capacity: usize,
     /// How long a repeated request waits for the first one with its key to finish.
     pub idempotency_wait: Duration,
+    /// A key held by a request for longer than this belongs to a request that died (a crash
+    /// mid-mint): its outcome is unknown. Longer than any request can take.
+    pub idempotency_lease: Duration,
     /// Distinct API keys the rate limiter tracks at most.
     pub rate_limited_keys: usize,
     /// Seed of the jitter RNG; fixed in tests, random in production.
@@ -44,8 +46,8 @@ impl GatewayConfig {
             resilience,
             rate_limit_per_minute: Some(Self::DEFAULT_RATE_LIMIT),
             idempotency_ttl: Duration::from_secs(24 * 60 * 60),
-            idempotency_capacity: 100_000,
             idempotency_wait: Duration::from_secs(30),
+            idempotency_lease: Duration::from_secs(60),
             rate_limited_keys: 100_000,
             seed,
         }
@@ -67,6 +69,14 @@ pub enum GatewayError {
     IdempotencyMismatch,
     #[error("a request with this Idempotency-Key is still being served; retry shortly")]
     IdempotencyInProgress,
+    /// The first request with this key ended without knowing whether the authority minted,
+    /// and the authority does not honour mint keys: minting again could give a second ID.
+    #[error(
+        "the first request with this Idempotency-Key ended without knowing whether an ID was minted (the authority did not answer); this gateway will not mint again for it"
+    )]
+    IdempotencyOutcomeUnknown,
+    #[error("idempotency keys cannot be checked now; retry later")]
+    IdempotencyUnavailable,
     #[error("{0}")]
     BreakerOpen(Rejected),
     #[error("the ChittyID authority is unavailable: {reason}")]
@@ -144,23 +154,23 @@ struct Control {
     rng: SplitMix64,
 }
 
-pub struct GatewayService<A, V, S, C> {
+pub struct GatewayService<A, V, S, C, K> {
     authority: A,
     cache: V,
     audit: S,
     clock: C,
+    keys: K,
     config: GatewayConfig,
     retry: RetryPolicy,
     control: Mutex<Control>,
     monitor: Mutex<(ConnectionMonitor, SplitMix64)>,
     limiter: Option<Mutex<RateLimiter<CallerHash>>>,
-    idempotency: IdempotencyStore<Vec<GeneratedId>>,
     metrics: GatewayMetrics,
     /// The last audit-store probe: when, and whether it could write.
     audit_probe: tokio::sync::Mutex<Option<(Timestamp, bool)>>,
 }
 
-impl<A, V, S, C> std::fmt::Debug for GatewayService<A, V, S, C> {
+impl<A, V, S, C, K> std::fmt::Debug for GatewayService<A, V, S, C, K> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GatewayService").finish_non_exhaustive()
     }
@@ -191,27 +201,31 @@ impl Drop for PermitGuard<'_> {
     }
 }
 
-/// Forgets an in-flight idempotency key unless the request completed.
-struct KeyGuard<'a, T: Clone> {
-    store: &'a IdempotencyStore<T>,
-    caller: CallerHash,
-    key: Option<&'a IdempotencyKey>,
+/// A failed call to the authority, and whether it may have minted all the same (an attempt
+/// timed out, broke off, or was answered with something unreadable).
+struct Failed {
+    error: GatewayError,
+    maybe_minted: bool,
 }
 
-impl<T: Clone> Drop for KeyGuard<'_, T> {
-    fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            self.store.abandon(self.caller, key);
+impl From<GatewayError> for Failed {
+    fn from(error: GatewayError) -> Self {
+        Self {
+            error,
+            maybe_minted: false,
         }
     }
 }
 
-impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewayService<A, V, S, C> {
+impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock, K: IdempotencyStore>
+    GatewayService<A, V, S, C, K>
+{
     pub fn try_new(
         authority: A,
         cache: V,
         audit: S,
         clock: C,
+        keys: K,
         config: GatewayConfig,
     ) -> Result<Self, ConfigError> {
         let limiter = config
@@ -233,15 +247,19 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewaySe
             )),
             retry: config.resilience.retry,
             limiter,
-            idempotency: IdempotencyStore::new(config.idempotency_ttl, config.idempotency_capacity),
             metrics: GatewayMetrics::default(),
             audit_probe: tokio::sync::Mutex::new(None),
             authority,
             cache,
             audit,
             clock,
+            keys,
             config,
         })
+    }
+
+    pub fn keys(&self) -> &K {
+        &self.keys
     }
 
     pub fn config(&self) -> &GatewayConfig {
@@ -291,51 +309,94 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewaySe
         key: Option<&IdempotencyKey>,
     ) -> (Result<Vec<GeneratedId>, GatewayError>, bool) {
         let started = self.clock.monotonic();
-        let mut guard = KeyGuard {
-            store: &self.idempotency,
-            caller,
-            key: None,
-        };
         if let Some(key) = key {
-            let deadline = started + self.config.idempotency_wait;
-            loop {
-                match self.idempotency.begin(caller, key, self.clock.monotonic()) {
-                    Begin::Proceed => break,
-                    Begin::Replay(ids) => return (Ok(ids), true),
-                    Begin::Mismatch => return (Err(GatewayError::IdempotencyMismatch), false),
-                    Begin::Wait(mut waiting) => {
-                        let left = deadline.saturating_since(self.clock.monotonic());
-                        if tokio::time::timeout(left, waiting.changed()).await.is_err() {
-                            return (Err(GatewayError::IdempotencyInProgress), false);
-                        }
-                    }
-                }
+            match self.claim_key(caller, key, started).await {
+                Ok(None) => {}
+                Ok(Some(ids)) => return (Ok(ids), true),
+                Err(err) => return (Err(err), false),
             }
-            guard.key = Some(key);
         }
-        if let Err(err) = self.check_rate(caller, requests.len()) {
-            return (Err(err), false);
-        }
-        let result = self.mint_through_policies(requests).await;
+        let upstream_key = key.map_or_else(UpstreamKey::fresh, |key| {
+            UpstreamKey::for_client(caller, key)
+        });
+        let result = match self.check_rate(caller, requests.len()) {
+            Ok(()) => self.mint_through_policies(requests, &upstream_key).await,
+            Err(err) => Err(Failed::from(err)),
+        };
         let elapsed = self.clock.monotonic().saturating_since(started);
         self.metrics
             .record_generation(requests.len(), result.is_ok(), elapsed);
-        let ids: Vec<GeneratedId> = match result {
-            Ok(ids) => ids
-                .into_iter()
-                .zip(requests)
-                .map(|(id, request)| GeneratedId {
-                    id,
-                    entity: request.entity.as_str().to_owned(),
-                })
-                .collect(),
-            Err(err) => return (Err(err), false),
-        };
-        if let Some(key) = guard.key.take() {
-            self.idempotency
-                .complete(caller, key, ids.clone(), self.clock.monotonic());
+        match result {
+            Ok(ids) => {
+                let ids: Vec<GeneratedId> = ids
+                    .into_iter()
+                    .zip(requests)
+                    .map(|(id, request)| GeneratedId {
+                        id,
+                        entity: request.entity.as_str().to_owned(),
+                    })
+                    .collect();
+                if let Some(key) = key
+                    && let Err(err) = self.keys.complete(caller, key, &ids).await
+                {
+                    // The key stays in flight, then reads as "outcome unknown": never a second
+                    // ID for it, and with an authority that honours keys, the same one again.
+                    tracing::error!(error = %err, "an idempotency key could not be completed");
+                }
+                (Ok(ids), false)
+            }
+            Err(failed) => {
+                if let Some(key) = key {
+                    let settled = if failed.maybe_minted {
+                        self.keys.mark_unknown(caller, key).await
+                    } else {
+                        self.keys.release(caller, key).await
+                    };
+                    if let Err(err) = settled {
+                        tracing::error!(error = %err, "an idempotency key could not be settled");
+                    }
+                }
+                (Err(failed.error), false)
+            }
         }
-        (Ok(ids), false)
+    }
+
+    /// Claims `key`: `None` to go ahead, the IDs to replay, or why not. A key held by a request
+    /// in flight is waited for, up to `idempotency_wait`.
+    async fn claim_key(
+        &self,
+        caller: CallerHash,
+        key: &IdempotencyKey,
+        started: Timestamp,
+    ) -> Result<Option<Vec<GeneratedId>>, GatewayError> {
+        let deadline = started + self.config.idempotency_wait;
+        let mut pause = Duration::from_millis(10);
+        loop {
+            let terms = ClaimTerms {
+                now_unix_ms: self.clock.unix_ms(),
+                ttl: self.config.idempotency_ttl,
+                lease: self.config.idempotency_lease,
+                take_over_unknown: self.authority.honours_mint_keys(),
+            };
+            let claim = self.keys.claim(caller, key, terms).await.map_err(|err| {
+                tracing::error!(error = %err, "the idempotency store failed");
+                GatewayError::IdempotencyUnavailable
+            })?;
+            match claim {
+                Claim::Proceed => return Ok(None),
+                Claim::Replay(ids) => return Ok(Some(ids)),
+                Claim::Mismatch => return Err(GatewayError::IdempotencyMismatch),
+                Claim::OutcomeUnknown => return Err(GatewayError::IdempotencyOutcomeUnknown),
+                Claim::InFlight => {
+                    let now = self.clock.monotonic();
+                    if now >= deadline {
+                        return Err(GatewayError::IdempotencyInProgress);
+                    }
+                    tokio::time::sleep(pause.min(deadline.saturating_since(now))).await;
+                    pause = (pause * 2).min(Duration::from_millis(200));
+                }
+            }
+        }
     }
 
     /// Asks the authority whether it minted `id`, through the cache. Audited before it is
@@ -391,7 +452,8 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewaySe
         }
         let minted = self
             .call_authority(Idempotency::Idempotent, || self.authority.verify(id))
-            .await?;
+            .await
+            .map_err(|failed| failed.error)?;
         if let Err(err) = self.cache.put(id, minted, self.clock.monotonic()).await {
             tracing::warn!(error = %err, "verdict cache failed to store an answer");
         }
@@ -526,20 +588,28 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewaySe
     async fn mint_through_policies(
         &self,
         requests: &[MintRequest],
-    ) -> Result<Vec<ChittyId>, GatewayError> {
-        // A mint is not idempotent upstream: after a timeout or a broken connection the
-        // authority may have minted, so only failures that prove it did not are retried.
+        key: &UpstreamKey,
+    ) -> Result<Vec<ChittyId>, Failed> {
+        // Every attempt sends the same key. An authority that honours keys answers a repeat
+        // with the first attempt's IDs, so any failure may be retried. One that does not may
+        // have minted after a timeout or a broken connection: only failures that prove it did
+        // not are retried.
+        let idempotency = if self.authority.honours_mint_keys() {
+            Idempotency::Idempotent
+        } else {
+            Idempotency::NotIdempotent
+        };
         // Every answer is checked against its request inside the attempt, so that a wrong one
         // counts at the breaker as the upstream fault it is.
         if let [request] = requests {
-            self.call_authority(Idempotency::NotIdempotent, || async {
-                let id = self.authority.mint(request).await?;
+            self.call_authority(idempotency, || async {
+                let id = self.authority.mint(request, key).await?;
                 check_answer(requests, vec![id])
             })
             .await
         } else {
-            self.call_authority(Idempotency::NotIdempotent, || async {
-                let ids = self.authority.mint_batch(requests).await?;
+            self.call_authority(idempotency, || async {
+                let ids = self.authority.mint_batch(requests, key).await?;
                 check_answer(requests, ids)
             })
             .await
@@ -552,7 +622,7 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewaySe
         &self,
         idempotency: Idempotency,
         mut attempt: F,
-    ) -> Result<T, GatewayError>
+    ) -> Result<T, Failed>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, AuthorityError>>,
@@ -575,11 +645,15 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewaySe
             permit: Some(permit),
         };
         let mut state = self.retry.start(now);
+        let mut maybe_minted = false;
         loop {
             let now = self.clock.monotonic();
             let Some(timeout) = self.retry.attempt_timeout(&state, now) else {
                 guard.finish(Outcome::Failure { retry_after: None }, now);
-                return Err(GatewayError::Timeout);
+                return Err(Failed {
+                    error: GatewayError::Timeout,
+                    maybe_minted,
+                });
             };
             let result = match tokio::time::timeout(timeout, attempt()).await {
                 Ok(result) => result,
@@ -592,6 +666,7 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewaySe
                 }
                 Err(err) => err,
             };
+            maybe_minted |= err.may_have_succeeded();
             let now = self.clock.monotonic();
             let decision = {
                 let mut control = lock(&self.control);
@@ -625,7 +700,10 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock> GatewaySe
                     };
                     guard.finish(outcome, now);
                     tracing::warn!(error = %err, reason = %why, "the authority call failed");
-                    return Err(gateway_error(err));
+                    return Err(Failed {
+                        error: gateway_error(err),
+                        maybe_minted,
+                    });
                 }
             }
         }
@@ -737,9 +815,10 @@ fn error_outcome(err: &GatewayError) -> &'static str {
     match err {
         GatewayError::RateLimited { .. } => "rate_limited",
         GatewayError::BatchOverLimit { .. } => "batch_over_limit",
-        GatewayError::IdempotencyMismatch | GatewayError::IdempotencyInProgress => {
-            "idempotency_conflict"
-        }
+        GatewayError::IdempotencyMismatch
+        | GatewayError::IdempotencyInProgress
+        | GatewayError::IdempotencyOutcomeUnknown => "idempotency_conflict",
+        GatewayError::IdempotencyUnavailable => "idempotency_unavailable",
         GatewayError::BreakerOpen(_) => "breaker_open",
         GatewayError::Unavailable { .. } => "unavailable",
         GatewayError::Timeout => "timeout",
