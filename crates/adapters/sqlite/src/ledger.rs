@@ -22,8 +22,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::store::SqliteStore;
 
-/// Audit rows per INSERT statement (six parameters each, well under SQLite's limit).
-const AUDIT_ROWS_PER_STATEMENT: usize = 200;
+/// Rows per INSERT statement (six parameters each at most, well under SQLite's limit).
+const ROWS_PER_STATEMENT: usize = 200;
 /// Records committed in one transaction at most; more wait for the next.
 const MAX_GROUP_RECORDS: usize = 2_000;
 /// Queued requests before `record` callers wait for room (backpressure).
@@ -289,49 +289,72 @@ async fn write_rows(
     keys: &[(&MintKey, Vec<ChittyId>)],
     audits: &[&AuditEvent],
 ) -> anyhow::Result<()> {
-    for (key, ids) in keys {
-        // Takes the key unless an unexpired mint holds it; RETURNING says which happened.
-        let ids: Vec<&str> = ids.iter().map(ChittyId::as_str).collect();
-        let taken = sqlx::query(
-            "INSERT INTO mint_keys (caller_hash, key, request_hash, ids, expires_at_unix_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (caller_hash, key) DO UPDATE
-                 SET request_hash = excluded.request_hash, ids = excluded.ids,
-                     expires_at_unix_ms = excluded.expires_at_unix_ms
-                 WHERE mint_keys.expires_at_unix_ms <= ?6
-             RETURNING 1",
-        )
-        .bind(key.caller.to_hex())
-        .bind(&key.key)
-        .bind(hex(&key.request_hash))
-        .bind(serde_json::to_string(&ids).context("encoding key IDs")?)
-        .bind(key.expires_at_unix_ms)
-        .bind(key.taken_at_unix_ms)
-        .fetch_optional(&mut **conn)
-        .await
-        .context("taking the idempotency key")?;
-        if taken.is_none() {
+    // Many rows per statement: sqlx's SQLite driver costs tens of microseconds per statement,
+    // more than the insert itself, and a group holds dozens of mints.
+    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+        // Takes each key unless an unexpired mint holds it; RETURNING gives one row per key
+        // taken, so a shortfall means one was held (the group then retries one by one).
+        let encoded = chunk
+            .iter()
+            .map(|(_, ids)| {
+                let ids: Vec<&str> = ids.iter().map(ChittyId::as_str).collect();
+                serde_json::to_string(&ids).context("encoding key IDs")
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let earliest = chunk
+            .iter()
+            .map(|(key, _)| key.taken_at_unix_ms)
+            .min()
+            .unwrap_or(i64::MIN);
+        let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO mint_keys (caller_hash, key, request_hash, ids, expires_at_unix_ms) ",
+        );
+        insert.push_values(chunk.iter().zip(&encoded), |mut row, ((key, _), ids)| {
+            row.push_bind(key.caller.to_hex())
+                .push_bind(key.key.as_str())
+                .push_bind(hex(&key.request_hash))
+                .push_bind(ids.as_str())
+                .push_bind(key.expires_at_unix_ms);
+        });
+        insert
+            .push(
+                " ON CONFLICT (caller_hash, key) DO UPDATE
+                   SET request_hash = excluded.request_hash, ids = excluded.ids,
+                       expires_at_unix_ms = excluded.expires_at_unix_ms
+                   WHERE mint_keys.expires_at_unix_ms <= ",
+            )
+            .push_bind(earliest)
+            .push(" RETURNING 1");
+        let taken = insert
+            .build()
+            .fetch_all(&mut **conn)
+            .await
+            .context("taking idempotency keys")?;
+        if taken.len() < chunk.len() {
             return Err(KeyTaken.into());
         }
     }
-    for record in records {
-        sqlx::query(
+    for chunk in records.chunks(ROWS_PER_STATEMENT) {
+        let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
             "INSERT INTO minted_ids
-                 (chitty_id, entity_name, entity_type, metadata, caller_hash, minted_at_unix_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )
-        .bind(record.id.as_str())
-        .bind(&record.entity_name)
-        .bind(record.id.entity_type().letter().to_string())
-        .bind(record.metadata.as_deref())
-        .bind(record.caller.to_hex())
-        .bind(record.minted_at_unix_ms)
-        .execute(&mut **conn)
-        .await
-        .with_context(|| format!("recording {}", record.id))?;
+                 (chitty_id, entity_name, entity_type, metadata, caller_hash, minted_at_unix_ms) ",
+        );
+        insert.push_values(chunk, |mut row, record| {
+            row.push_bind(record.id.as_str())
+                .push_bind(record.entity_name.as_str())
+                .push_bind(record.id.entity_type().letter().to_string())
+                .push_bind(record.metadata.as_deref())
+                .push_bind(record.caller.to_hex())
+                .push_bind(record.minted_at_unix_ms);
+        });
+        insert
+            .build()
+            .execute(&mut **conn)
+            .await
+            .context("recording minted IDs")?;
     }
     // Many rows per statement: audit events come in hundreds.
-    for chunk in audits.chunks(AUDIT_ROWS_PER_STATEMENT) {
+    for chunk in audits.chunks(ROWS_PER_STATEMENT) {
         let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
             "INSERT INTO audit_events (at_unix_ms, action, caller_hash, outcome, ids, entity) ",
         );

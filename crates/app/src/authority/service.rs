@@ -190,10 +190,10 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityService<S, L, C> {
         let Some(key) = key else {
             return self.mint_new(requests, caller, None).await;
         };
+        // Mint first and let the key's insert, in the same transaction, find a repeat: a new
+        // key (the common case) costs no extra read. A repeat wastes the counters it drew,
+        // which were never recorded nor shown, like those of a crash.
         let request_hash = request_hash(&requests);
-        if let Some(kept) = self.kept(caller, key, request_hash).await? {
-            return Ok(kept);
-        }
         let now = self.clock.now_unix_ms();
         let mint_key = MintKey {
             caller,
@@ -204,8 +204,7 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityService<S, L, C> {
                 .saturating_add(i64::try_from(IDEMPOTENCY_KEY_TTL.as_millis()).unwrap_or(i64::MAX)),
         };
         match self.mint_new(requests, caller, Some(mint_key)).await {
-            // A concurrent mint with the same key won: answer with its IDs. What this one drew
-            // was never recorded nor shown, so no ID is lost to anyone.
+            // The key is held, by an earlier or a concurrent mint: answer with its IDs.
             Err(MintError::KeyReused) => self
                 .kept(caller, key, request_hash)
                 .await?
