@@ -33,6 +33,7 @@ impl Answer {
 #[derive(Debug, Clone)]
 pub(crate) struct HttpClient {
     base: String,
+    address: std::net::SocketAddr,
     client: Client<HttpConnector, Full<Bytes>>,
 }
 
@@ -40,8 +41,14 @@ impl HttpClient {
     pub(crate) fn new(address: std::net::SocketAddr) -> Self {
         Self {
             base: format!("http://{address}"),
+            address,
             client: Client::builder(TokioExecutor::new()).build_http(),
         }
+    }
+
+    /// The server's address, for raw sockets.
+    pub(crate) fn address(&self) -> std::net::SocketAddr {
+        self.address
     }
 
     pub(crate) async fn send(

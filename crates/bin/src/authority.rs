@@ -4,7 +4,6 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
 use chittyid_app::authority::{AuthorityConfig, AuthorityService, SystemClock};
@@ -33,7 +32,8 @@ pub struct Settings {
     pub default_trust_level: TrustLevel,
     pub block_size: u32,
     pub space_capacity: u32,
-    pub shutdown_grace: Duration,
+    /// Connection caps and client deadlines, and the shutdown grace.
+    pub limits: server::ServerLimits,
 }
 
 impl Settings {
@@ -48,7 +48,7 @@ impl Settings {
             default_trust_level: TrustLevel::L0,
             block_size: AuthorityConfig::DEFAULT_BLOCK_SIZE,
             space_capacity: chittyid_domain::Sequence::SPACE_SIZE,
-            shutdown_grace: server::DEFAULT_SHUTDOWN_GRACE,
+            limits: server::ServerLimits::default(),
         }
     }
 
@@ -85,7 +85,7 @@ pub struct AuthorityApplication {
     listener: TcpListener,
     api: Arc<Api>,
     address: SocketAddr,
-    grace: Duration,
+    limits: server::ServerLimits,
     /// Set when this start created the token file: the token, to show once.
     pub created_token: Option<(String, PathBuf)>,
 }
@@ -151,7 +151,7 @@ impl AuthorityApplication {
             listener,
             api,
             address,
-            grace: settings.shutdown_grace,
+            limits: settings.limits,
             created_token,
         })
     }
@@ -163,7 +163,7 @@ impl AuthorityApplication {
     /// Serves until `shutdown` resolves, then drains in-flight requests.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) {
         tracing::info!(address = %self.address, "chittyid authority listening");
-        server::serve(self.listener, self.api, shutdown, self.grace).await;
+        server::serve(self.listener, self.api, shutdown, self.limits).await;
         tracing::info!("chittyid authority stopped");
     }
 }

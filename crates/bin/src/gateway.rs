@@ -60,7 +60,8 @@ pub struct Settings {
     pub api_keys: Vec<String>,
     pub api_key_hashes_file: Option<PathBuf>,
     pub gateway: GatewayConfig,
-    pub shutdown_grace: Duration,
+    /// Connection caps and client deadlines, and the shutdown grace.
+    pub limits: server::ServerLimits,
 }
 
 impl Settings {
@@ -78,7 +79,7 @@ impl Settings {
             api_keys: Vec::new(),
             api_key_hashes_file: None,
             gateway: GatewayConfig::new(ResilienceConfig::recommended(), seed),
-            shutdown_grace: server::DEFAULT_SHUTDOWN_GRACE,
+            limits: server::ServerLimits::default(),
         }
     }
 }
@@ -145,7 +146,7 @@ pub struct GatewayApplication {
     service: Arc<Service>,
     api_keys: TokenSet,
     address: SocketAddr,
-    grace: Duration,
+    limits: server::ServerLimits,
     /// Set when this start created a dev API key: the key, to show once.
     pub created_api_key: Option<(String, PathBuf)>,
 }
@@ -224,7 +225,7 @@ impl GatewayApplication {
             service: Arc::new(service),
             api_keys,
             address,
-            grace: settings.shutdown_grace,
+            limits: settings.limits,
             created_api_key,
         })
     }
@@ -275,7 +276,7 @@ impl GatewayApplication {
         };
         tracing::info!(address = %self.address, "chittyid gateway listening");
         let api = Arc::new(GatewayApi::new(Arc::clone(&self.service), self.api_keys));
-        server::serve(self.listener, api, shutdown, self.grace).await;
+        server::serve(self.listener, api, shutdown, self.limits).await;
         let _ = stop.send(true);
         let _ = monitor.await;
         let _ = sweeper.await;

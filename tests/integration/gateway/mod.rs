@@ -1,3 +1,4 @@
+mod connections;
 mod fault_upstream;
 mod faults;
 mod generate;

@@ -1,14 +1,25 @@
 //! Reading request bodies within named limits, as JSON only.
 
+use std::time::Duration;
+
 use bytes::Bytes;
 use http::{Request, StatusCode, header};
-use http_body_util::{BodyExt, Limited};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
+use tokio::time::{Instant, timeout_at};
 
 use crate::error::ApiError;
+use crate::server::BodyDeadline;
 
-/// Reads the body of a JSON request, refusing other content types and anything over `limit`
-/// bytes (checked against `Content-Length` first, then while reading).
+/// The body deadline when the server set none (a handler driven outside `serve`).
+const DEFAULT_BODY_READ: Duration = Duration::from_secs(10);
+/// How much of an over-limit body is read and dropped before the 413, so that a client that
+/// sends its whole body before reading gets the answer instead of a reset.
+pub const MAX_DRAIN_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Reads the body of a JSON request, refusing other content types, anything over `limit` bytes
+/// (checked against `Content-Length` first, then while reading: `413 body_too_large`), and a
+/// body that has not arrived by the request's deadline (`408 body_timeout`).
 pub(crate) async fn read_json_body(
     request: Request<Incoming>,
     limit: usize,
@@ -38,22 +49,57 @@ pub(crate) async fn read_json_body(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    let deadline = request
+        .extensions()
+        .get::<BodyDeadline>()
+        .map_or_else(|| Instant::now() + DEFAULT_BODY_READ, |d| d.0);
+    let mut body = request.into_body();
     if declared.is_some_and(|length| length > limit as u64) {
+        // Read what a client that sends its whole body before reading is sending, so that it
+        // sees the 413 rather than a reset; past MAX_DRAIN_BYTES, answer at once.
+        if declared.is_some_and(|length| length <= MAX_DRAIN_BYTES) {
+            let _ = timeout_at(deadline, drain(&mut body, MAX_DRAIN_BYTES)).await;
+        }
         return Err(too_large());
     }
-    match Limited::new(request.into_body(), limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(err)
-            if err
-                .downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some() =>
-        {
-            Err(too_large())
+    let mut collected = Vec::with_capacity(declared.map_or(1024, |d| d as usize));
+    let read = timeout_at(deadline, async {
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|_| {
+                ApiError::bad_request("body_unreadable", "the request body could not be read")
+            })?;
+            if let Ok(data) = frame.into_data() {
+                if collected.len() + data.len() > limit {
+                    drain(&mut body, MAX_DRAIN_BYTES).await;
+                    return Err(too_large());
+                }
+                collected.extend_from_slice(&data);
+            }
         }
-        Err(_) => Err(ApiError::bad_request(
-            "body_unreadable",
-            "the request body could not be read",
+        Ok(())
+    })
+    .await;
+    match read {
+        Ok(Ok(())) => Ok(Bytes::from(collected)),
+        Ok(Err(err)) => Err(err),
+        Err(_) => Err(ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "body_timeout",
+            "the request body did not arrive in time",
         )),
+    }
+}
+
+/// Reads and drops up to `max` more bytes of `body`.
+async fn drain(body: &mut Incoming, max: u64) {
+    let mut drained = 0u64;
+    while drained < max {
+        match body.frame().await {
+            Some(Ok(frame)) => {
+                drained += frame.data_ref().map_or(0, |d| d.len() as u64);
+            }
+            _ => return,
+        }
     }
 }
 

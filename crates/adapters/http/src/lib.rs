@@ -3,6 +3,7 @@
 
 pub mod authority;
 mod body;
+mod connection;
 mod error;
 pub mod gateway;
 mod mint_body;
@@ -10,6 +11,7 @@ pub mod server;
 mod time;
 mod tokens;
 
+pub use body::MAX_DRAIN_BYTES;
 pub use error::ApiError;
 pub use mint_body::{MAX_BATCH_BODY_BYTES, MAX_BATCH_REQUESTS, MAX_MINT_BODY_BYTES};
 pub use tokens::TokenSet;

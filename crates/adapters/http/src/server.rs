@@ -1,6 +1,8 @@
-//! The server loop: accepts connections, serves HTTP/1.1 with hyper, isolates handler panics
-//! (a panic becomes a logged 500 JSON answer, never a dropped connection), and shuts down
-//! gracefully: stop accepting, let requests in flight finish within a bound.
+//! The server loop: accepts connections within named limits (in all, per client address),
+//! serves HTTP/1.1 with hyper with deadlines on headers, bodies and unread answers, isolates
+//! handler panics (a panic becomes a logged 500 JSON answer, never a dropped connection),
+//! answers HEAD like GET without the body, and shuts down gracefully: stop accepting, let
+//! requests in flight finish within a bound.
 //!
 //! A handler runs on its connection's task: if the client goes away mid-request, hyper drops
 //! the handler. Work that must finish regardless (a mint whose result an idempotency key will
@@ -19,6 +21,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
+use crate::connection::{ConnectionCount, WriteDeadline};
 use crate::error::ApiError;
 
 /// How long a client may take to send a request's headers.
@@ -26,6 +29,50 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long requests in flight get to finish once shutdown starts.
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// What one server holds at most, and how long it waits on a client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// Sending a request's headers (also the idle time allowed between requests).
+    pub header_read: Duration,
+    /// Sending a request's body, from the end of its headers.
+    pub body_read: Duration,
+    /// An answer the client does not read: writing it may make no progress for this long.
+    pub write_stall: Duration,
+    /// Open connections in all; more are answered 503 and closed.
+    pub max_connections: usize,
+    /// Open connections from one client address; more are answered 503 and closed.
+    pub max_connections_per_client: usize,
+    /// How long requests in flight get to finish once shutdown starts.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        Self {
+            header_read: HEADER_READ_TIMEOUT,
+            body_read: Duration::from_secs(10),
+            write_stall: Duration::from_secs(10),
+            max_connections: 4_096,
+            max_connections_per_client: 256,
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+        }
+    }
+}
+
+/// When a request's body must have arrived; put in each request's extensions for the body
+/// readers.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyDeadline(pub tokio::time::Instant);
+
+/// Largest buffer hyper keeps per connection for reading and writing (its default is about
+/// 400 KiB): bounds what a client that pipelines requests without reading answers can pin.
+const MAX_CONNECTION_BUFFER: usize = 64 * 1024;
+
+/// The answer to a connection over a cap, written without waiting, then the socket is closed.
+const TOO_MANY_CONNECTIONS: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\
+content-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: 94\r\n\r\n\
+{\"error\":{\"code\":\"too_many_connections\",\"message\":\"too many open connections; retry shortly\"}}";
 
 /// Answers requests. Implemented by each API.
 pub trait Handler: Send + Sync + 'static {
@@ -36,19 +83,20 @@ pub trait Handler: Send + Sync + 'static {
 }
 
 /// Serves `handler` on `listener` until `shutdown` resolves, then drains connections for at
-/// most `grace`.
+/// most `limits.shutdown_grace`.
 pub async fn serve<H: Handler>(
     listener: TcpListener,
     handler: Arc<H>,
     shutdown: impl Future<Output = ()> + Send,
-    grace: Duration,
+    limits: ServerLimits,
 ) {
     let graceful = GracefulShutdown::new();
+    let count = Arc::new(ConnectionCount::default());
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let (stream, _peer) = match accepted {
+                let (stream, peer) = match accepted {
                     Ok(accepted) => accepted,
                     Err(err) => {
                         // Out of file descriptors and the like: back off instead of spinning.
@@ -57,19 +105,36 @@ pub async fn serve<H: Handler>(
                         continue;
                     }
                 };
+                let Some(admitted) = count.admit(
+                    peer.ip(),
+                    limits.max_connections,
+                    limits.max_connections_per_client,
+                ) else {
+                    // Best effort, without waiting: the socket is closed right after.
+                    let _ = stream.try_write(TOO_MANY_CONNECTIONS);
+                    tracing::warn!(%peer, "connection refused: a connection cap is reached");
+                    continue;
+                };
                 let _ = stream.set_nodelay(true);
                 let handler = Arc::clone(&handler);
-                let service = service_fn(move |request| {
+                let body_read = limits.body_read;
+                let service = service_fn(move |mut request: Request<Incoming>| {
                     let handler = Arc::clone(&handler);
+                    request
+                        .extensions_mut()
+                        .insert(BodyDeadline(tokio::time::Instant::now() + body_read));
                     async move { Ok::<_, std::convert::Infallible>(isolated(handler, request).await) }
                 });
+                let io = TokioIo::new(WriteDeadline::new(stream, limits.write_stall));
                 let connection = hyper::server::conn::http1::Builder::new()
                     // A client that sends headers slower than this is cut off (slowloris).
                     .timer(TokioTimer::new())
-                    .header_read_timeout(HEADER_READ_TIMEOUT)
-                    .serve_connection(TokioIo::new(stream), service);
+                    .header_read_timeout(limits.header_read)
+                    .max_buf_size(MAX_CONNECTION_BUFFER)
+                    .serve_connection(io, service);
                 let connection = graceful.watch(connection);
                 tokio::spawn(async move {
+                    let _admitted = admitted;
                     if let Err(err) = connection.await {
                         tracing::debug!(error = %err, "connection ended with an error");
                     }
@@ -79,6 +144,7 @@ pub async fn serve<H: Handler>(
         }
     }
     drop(listener);
+    let grace = limits.shutdown_grace;
     tokio::select! {
         () = graceful.shutdown() => tracing::info!("all connections closed"),
         () = tokio::time::sleep(grace) => tracing::warn!(?grace, "shutdown grace ran out; closing the remaining connections"),
@@ -89,12 +155,17 @@ pub async fn serve<H: Handler>(
 /// polled in place, inside `catch_unwind`.
 async fn isolated<H: Handler>(
     handler: Arc<H>,
-    request: Request<Incoming>,
+    mut request: Request<Incoming>,
 ) -> Response<Full<Bytes>> {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
+    let has_body = !hyper::body::Body::is_end_stream(request.body());
+    // HEAD is GET without the body: same status and headers, Content-Length included.
+    if method == http::Method::HEAD {
+        *request.method_mut() = http::Method::GET;
+    }
     let handling = std::pin::pin!(handler.handle(request));
-    match (CatchUnwind(handling)).await {
+    let mut response = match (CatchUnwind(handling)).await {
         Ok(response) => response,
         Err(panic) => {
             let message = panic
@@ -105,7 +176,35 @@ async fn isolated<H: Handler>(
             tracing::error!(%method, %path, panic = %message, "handler panicked");
             ApiError::internal().into_response()
         }
+    };
+    // Refused before its body was read: the rest of the body is still on the wire, so the
+    // connection cannot carry another request. Say so, and hyper closes it after the answer.
+    if has_body
+        && matches!(
+            response.status(),
+            http::StatusCode::UNAUTHORIZED
+                | http::StatusCode::REQUEST_TIMEOUT
+                | http::StatusCode::PAYLOAD_TOO_LARGE
+                | http::StatusCode::UNSUPPORTED_MEDIA_TYPE
+        )
+    {
+        response.headers_mut().insert(
+            http::header::CONNECTION,
+            http::HeaderValue::from_static("close"),
+        );
     }
+    if method == http::Method::HEAD {
+        let length = hyper::body::Body::size_hint(response.body())
+            .exact()
+            .unwrap_or(0);
+        let (mut parts, _) = response.into_parts();
+        parts.headers.insert(
+            http::header::CONTENT_LENGTH,
+            http::HeaderValue::from(length),
+        );
+        return Response::from_parts(parts, Full::new(Bytes::new()));
+    }
+    response
 }
 
 /// A future that turns a panic while polling its inner future into an `Err`.
@@ -124,5 +223,19 @@ impl<F: Future> Future for CatchUnwind<'_, F> {
             Ok(std::task::Poll::Ready(output)) => std::task::Poll::Ready(Ok(output)),
             Err(panic) => std::task::Poll::Ready(Err(panic)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_canned_refusal_declares_its_real_length() {
+        let text = std::str::from_utf8(super::TOO_MANY_CONNECTIONS).expect("ASCII");
+        let (head, body) = text.split_once("\r\n\r\n").expect("a head and a body");
+        assert!(
+            head.contains(&format!("content-length: {}", body.len())),
+            "{head}"
+        );
+        assert!(serde_json::from_str::<serde_json::Value>(body).is_ok());
     }
 }

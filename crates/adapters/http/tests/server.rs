@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use chittyid_http::server::{Handler, serve};
+use chittyid_http::server::{Handler, ServerLimits, serve};
 use http::{Request, Response};
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -42,7 +42,10 @@ async fn start() -> (
         async move {
             let _ = stopped.await;
         },
-        Duration::from_secs(5),
+        ServerLimits {
+            shutdown_grace: Duration::from_secs(5),
+            ..ServerLimits::default()
+        },
     ));
     (address, stop, task)
 }
