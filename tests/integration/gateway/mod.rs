@@ -5,5 +5,6 @@ mod generate;
 mod helpers;
 mod idempotency;
 mod limits;
+mod shutdown;
 mod storage;
 mod validate;

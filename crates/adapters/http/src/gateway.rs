@@ -35,6 +35,44 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 pub struct GatewayApi<A, V, S, C, K> {
     service: Arc<GatewayService<A, V, S, C, K>>,
     api_keys: TokenSet,
+    detached: Arc<Detached>,
+}
+
+/// Keyed generates run in tasks of their own, so that a client going away does not cancel a
+/// mint whose result its key must replay. Counted, so that shutdown can wait for them.
+#[derive(Debug, Default)]
+struct Detached {
+    running: std::sync::atomic::AtomicUsize,
+    idle: tokio::sync::Notify,
+}
+
+impl Detached {
+    fn spawn<T: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl std::future::Future<Output = T> + Send + 'static,
+    ) -> tokio::task::JoinHandle<T> {
+        use std::sync::atomic::Ordering;
+        self.running.fetch_add(1, Ordering::SeqCst);
+        let this = Arc::clone(self);
+        tokio::spawn(async move {
+            let result = work.await;
+            if this.running.fetch_sub(1, Ordering::SeqCst) == 1 {
+                this.idle.notify_waiters();
+            }
+            result
+        })
+    }
+
+    async fn wait_idle(&self) {
+        use std::sync::atomic::Ordering;
+        loop {
+            let idle = self.idle.notified();
+            if self.running.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            idle.await;
+        }
+    }
 }
 
 impl<A, V, S, C, K> std::fmt::Debug for GatewayApi<A, V, S, C, K> {
@@ -57,7 +95,19 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock, K: Idempo
     GatewayApi<A, V, S, C, K>
 {
     pub fn new(service: Arc<GatewayService<A, V, S, C, K>>, api_keys: TokenSet) -> Self {
-        Self { service, api_keys }
+        Self {
+            service,
+            api_keys,
+            detached: Arc::default(),
+        }
+    }
+
+    /// Waits, at most `limit`, for keyed generates still running after their clients left;
+    /// true if none is left. Shutdown calls this before the final flush.
+    pub async fn wait_for_detached(&self, limit: Duration) -> bool {
+        tokio::time::timeout(limit, self.detached.wait_idle())
+            .await
+            .is_ok()
     }
 
     async fn route(&self, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, ApiError> {
@@ -136,7 +186,8 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock, K: Idempo
             // the work runs in its own task, which a dropped connection does not cancel.
             Some(key) => {
                 let service = Arc::clone(&self.service);
-                tokio::spawn(async move { service.generate(requests, caller, Some(&key)).await })
+                self.detached
+                    .spawn(async move { service.generate(requests, caller, Some(&key)).await })
                     .await
                     .map_err(|_| ApiError::internal())?
             }
