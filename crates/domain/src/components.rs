@@ -13,6 +13,10 @@ pub enum ComponentError {
     Region { found: u8 },
     #[error("jurisdiction {found:?} is not three upper-case letters A-Z")]
     Jurisdiction { found: String },
+    #[error(
+        "jurisdiction {found:?} is not an ISO 3166-1 alpha-3 country code (USA, CAN, GBR, ...)"
+    )]
+    NotIso3166 { found: String },
     #[error("sequence {found} is out of range (expected 0-9999)")]
     Sequence { found: u32 },
     #[error("entity type {found:?} is not one of P, L, T, E, A")]
@@ -134,6 +138,23 @@ impl Jurisdiction {
                 found: code.chars().take(16).collect(),
             }),
         }
+    }
+
+    /// A jurisdiction the authority mints for: an officially assigned ISO 3166-1 alpha-3 code.
+    /// (IDs themselves may carry any three letters; see [`Jurisdiction::try_new`].)
+    pub fn try_iso_3166(code: &str) -> Result<Self, ComponentError> {
+        let jurisdiction = Self::try_new(code)?;
+        if !jurisdiction.is_iso_3166() {
+            return Err(ComponentError::NotIso3166 {
+                found: code.to_owned(),
+            });
+        }
+        Ok(jurisdiction)
+    }
+
+    /// Whether this is an officially assigned ISO 3166-1 alpha-3 code.
+    pub fn is_iso_3166(&self) -> bool {
+        crate::iso3166::is_iso_3166_alpha3(self.as_str())
     }
 
     /// Callers guarantee three upper-case ASCII letters.

@@ -19,6 +19,7 @@ mod error;
 mod fast;
 mod format;
 mod grammar;
+mod iso3166;
 mod legacy;
 mod sequence;
 mod suggest;
@@ -38,6 +39,7 @@ pub use entity::{EntityName, MAX_ECHOED_NAME_CHARS, UnknownEntityName, V2_2_0_EN
 pub use error::{MAX_INPUT_LEN, ParseError, Segment};
 pub use format::{Format, classify};
 pub use grammar::compute_checksum;
+pub use iso3166::{ISO_3166_ALPHA3, is_iso_3166_alpha3};
 pub use legacy::LegacyChittyId;
 pub use sequence::{SequenceSpace, SpacePermutation};
 pub use suggest::suggest;

@@ -107,6 +107,11 @@ async fn bad_bodies_get_named_errors() {
             json!({"entity": "PEO", "jurisdiction": "us"}),
             "invalid_jurisdiction",
         ),
+        // Three letters, but no country: not minted for.
+        (
+            json!({"entity": "PEO", "jurisdiction": "ZZZ"}),
+            "invalid_jurisdiction",
+        ),
         (
             json!({"entity": "PEO", "trustLevel": 9}),
             "invalid_trust_level",

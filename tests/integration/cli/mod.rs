@@ -1,3 +1,4 @@
+mod authority;
 mod inspect;
 mod serve;
 mod validate;

@@ -107,7 +107,7 @@ fn mint_request(body: MintBody) -> Result<MintRequest, ApiError> {
     request.jurisdiction = body
         .jurisdiction
         .as_deref()
-        .map(Jurisdiction::try_new)
+        .map(Jurisdiction::try_iso_3166)
         .transpose()
         .map_err(|err| ApiError::bad_request("invalid_jurisdiction", err.to_string()))?;
     request.trust_level = body

@@ -133,7 +133,17 @@ pub struct AuthorityService<S, L, C> {
     clock: C,
     config: AuthorityConfig,
     key: OnceCell<[u8; 32]>,
-    spaces: SyncMutex<HashMap<SequenceSpace, Arc<Mutex<Option<SpaceState>>>>>,
+    spaces: SyncMutex<Spaces>,
+}
+
+/// The spaces this process mints in, with their reserved blocks. Only the current month's can
+/// be minted in, so when the month changes the others are dropped (their unused counters are
+/// lost, as in a crash): memory is bounded by one month's spaces, at most 9 regions x 249
+/// jurisdictions x 5 types x 6 trust levels.
+#[derive(Default)]
+struct Spaces {
+    month: Option<YearMonth>,
+    slots: HashMap<SequenceSpace, Arc<Mutex<Option<SpaceState>>>>,
 }
 
 impl<S, L, C> std::fmt::Debug for AuthorityService<S, L, C> {
@@ -156,7 +166,7 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityService<S, L, C> {
                 ..config
             },
             key: OnceCell::new(),
-            spaces: SyncMutex::new(HashMap::new()),
+            spaces: SyncMutex::new(Spaces::default()),
         }
     }
 
@@ -166,6 +176,11 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityService<S, L, C> {
 
     pub fn ledger(&self) -> &L {
         &self.ledger
+    }
+
+    /// Sequence spaces this process holds a block for.
+    pub fn spaces_held(&self) -> usize {
+        lock(&self.spaces).slots.len()
     }
 
     pub async fn mint(
@@ -310,7 +325,14 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityService<S, L, C> {
     async fn next_sequence(&self, space: &SequenceSpace) -> Result<Sequence, MintError> {
         let slot = {
             let mut spaces = lock(&self.spaces);
-            Arc::clone(spaces.entry(*space).or_default())
+            if spaces.month != Some(space.year_month) {
+                // A new month: the old months' spaces will never be minted in again. Those
+                // still in use by a mint finishing now keep their slot through its Arc.
+                let month = space.year_month;
+                spaces.slots.retain(|kept, _| kept.year_month == month);
+                spaces.month = Some(month);
+            }
+            Arc::clone(spaces.slots.entry(*space).or_default())
         };
         let mut state = slot.lock().await;
         if state.as_ref().is_none_or(|s| s.next >= s.end) {
@@ -344,5 +366,115 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityService<S, L, C> {
             .get_or_try_init(|| self.store.permutation_key())
             .await
             .map_err(MintError::from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    use chittyid_domain::EntityName;
+
+    use super::*;
+    use crate::authority::ports::{CounterBlock, KeptMint};
+
+    #[derive(Default)]
+    struct Counters(SyncMutex<HashMap<SequenceSpace, u32>>);
+
+    impl SequenceStore for Counters {
+        async fn reserve_block(
+            &self,
+            space: &SequenceSpace,
+            count: u32,
+            capacity: u32,
+        ) -> Result<CounterBlock, SequenceStoreError> {
+            let mut next = lock(&self.0);
+            let start = next.entry(*space).or_insert(0);
+            let block = CounterBlock {
+                start: *start,
+                end: (*start + count).min(capacity),
+            };
+            *start = block.end;
+            Ok(block)
+        }
+
+        async fn ping(&self) -> Result<(), SequenceStoreError> {
+            Ok(())
+        }
+
+        async fn permutation_key(&self) -> Result<[u8; 32], SequenceStoreError> {
+            Ok([9; 32])
+        }
+    }
+
+    #[derive(Default)]
+    struct Records;
+
+    impl MintLedger for Records {
+        async fn record(
+            &self,
+            _records: Vec<MintRecord>,
+            _key: Option<MintKey>,
+        ) -> Result<(), LedgerError> {
+            Ok(())
+        }
+
+        async fn find(&self, _id: &ChittyId) -> Result<Option<MintRecord>, LedgerError> {
+            Ok(None)
+        }
+
+        async fn find_key(
+            &self,
+            _caller: CallerHash,
+            _key: &str,
+            _now_unix_ms: i64,
+        ) -> Result<Option<KeptMint>, LedgerError> {
+            Ok(None)
+        }
+    }
+
+    struct SetClock(AtomicI64);
+
+    impl Clock for SetClock {
+        fn now_unix_ms(&self) -> i64 {
+            self.0.load(Ordering::SeqCst)
+        }
+    }
+
+    #[tokio::test]
+    async fn only_the_current_months_spaces_are_held() {
+        const NOV_2026: i64 = 1_794_000_000_000;
+        const DEC_2026: i64 = 1_796_600_000_000;
+        let service = AuthorityService::new(
+            Counters::default(),
+            Records,
+            SetClock(AtomicI64::new(NOV_2026)),
+            AuthorityConfig {
+                default_region: Region::try_new(1).expect("valid"),
+                default_jurisdiction: Jurisdiction::try_new("USA").expect("valid"),
+                default_trust_level: TrustLevel::try_new(0).expect("valid"),
+                block_size: 10,
+                space_capacity: 10_000,
+            },
+        );
+        let caller = CallerHash::of_token("t");
+        let request = |jurisdiction: &str| MintRequest {
+            jurisdiction: Some(Jurisdiction::try_new(jurisdiction).expect("valid")),
+            ..MintRequest::new(EntityName::parse("PEO").expect("known"))
+        };
+        for jurisdiction in ["USA", "CAN", "GBR", "DEU"] {
+            service
+                .mint(request(jurisdiction), caller, None)
+                .await
+                .expect("minted");
+        }
+        assert_eq!(service.spaces_held(), 4);
+        service.clock.0.store(DEC_2026, Ordering::SeqCst);
+        let december = service
+            .mint(request("USA"), caller, None)
+            .await
+            .expect("minted");
+        assert_eq!(december.id.as_str()[16..20], *"2612");
+        assert_eq!(service.spaces_held(), 1, "November's spaces are dropped");
     }
 }

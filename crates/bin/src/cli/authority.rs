@@ -60,7 +60,7 @@ impl AuthorityArgs {
             .filter(|t| !t.is_empty())
             .collect();
         settings.default_region = Region::try_new(self.default_region)?;
-        settings.default_jurisdiction = Jurisdiction::try_new(&self.default_jurisdiction)?;
+        settings.default_jurisdiction = Jurisdiction::try_iso_3166(&self.default_jurisdiction)?;
         settings.default_trust_level = TrustLevel::try_new(self.default_trust_level)?;
         anyhow::ensure!(self.block_size > 0, "--block-size must be at least 1");
         settings.block_size = self.block_size;
