@@ -38,3 +38,6 @@ bench-authority:
 
 bench-gateway:
     bash scripts/bench-gateway.sh
+
+bench-keys:
+    bash scripts/bench-keys.sh

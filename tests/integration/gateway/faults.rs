@@ -179,6 +179,15 @@ async fn the_breaker_opens_fails_fast_and_recovers() {
             .as_str()
             .is_some_and(|m| m.starts_with("circuit breaker is OPEN"))
     );
+    let audited = app.audit.recent_audit_events(10).await.expect("read");
+    assert!(
+        audited
+            .iter()
+            .filter(|e| e.action == "generate" && e.outcome == "breaker_open")
+            .count()
+            >= 2,
+        "refusals by the breaker are audited: {audited:?}"
+    );
 
     upstream.set(Mode::Healthy);
     tokio::time::sleep(Duration::from_millis(600)).await;
