@@ -7,9 +7,8 @@ use anyhow::Context;
 use chittyid_app::authority::CallerHash;
 use chittyid_app::gateway::{
     Claim, ClaimTerms, Decision, GeneratedId, IdempotencyError, IdempotencyKey, IdempotencyStore,
-    decide,
+    answer_from_json, answer_to_json, decide,
 };
-use chittyid_domain::ChittyId;
 use sqlx::pool::PoolConnection;
 use sqlx::{Row, Sqlite, SqlitePool};
 
@@ -18,37 +17,6 @@ use crate::store::SqliteStore;
 
 fn millis(duration: std::time::Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
-}
-
-#[derive(serde::Serialize, serde::Deserialize)]
-struct StoredId {
-    id: String,
-    entity: String,
-}
-
-fn encode(ids: &[GeneratedId]) -> anyhow::Result<String> {
-    let stored: Vec<StoredId> = ids
-        .iter()
-        .map(|g| StoredId {
-            id: g.id.to_string(),
-            entity: g.entity.clone(),
-        })
-        .collect();
-    serde_json::to_string(&stored).context("encoding an idempotent answer")
-}
-
-fn decode(text: &str) -> anyhow::Result<Vec<GeneratedId>> {
-    let stored: Vec<StoredId> =
-        serde_json::from_str(text).context("decoding an idempotent answer")?;
-    stored
-        .into_iter()
-        .map(|s| {
-            Ok(GeneratedId {
-                id: ChittyId::parse(&s.id).with_context(|| format!("a stored ID {:?}", s.id))?,
-                entity: s.entity,
-            })
-        })
-        .collect()
 }
 
 /// Runs `work` in one transaction on the writer.
@@ -108,7 +76,9 @@ async fn claim_in(
             Decision::Answer(claim) => return Ok(claim),
             Decision::Replay => {
                 let answer: Option<String> = row.try_get("answer")?;
-                return Ok(Claim::Replay(decode(answer.as_deref().unwrap_or("[]"))?));
+                return Ok(Claim::Replay(answer_from_json(
+                    answer.as_deref().unwrap_or("[]"),
+                )?));
             }
             Decision::TakeOver => {
                 sqlx::query(
@@ -191,7 +161,7 @@ impl IdempotencyStore for SqliteStore {
         key: &IdempotencyKey,
         ids: &[GeneratedId],
     ) -> Result<(), IdempotencyError> {
-        let answer = encode(ids)?;
+        let answer = answer_to_json(ids);
         settle(
             self,
             caller,

@@ -104,3 +104,17 @@ async fn keys_are_kept_with_their_records() {
     let dir = tempfile::tempdir().expect("temp dir");
     conformance::keys_are_kept_with_their_records(&store_in(&dir).await).await;
 }
+
+#[tokio::test]
+async fn idempotency_keys_pass_the_conformance_checks() {
+    use chittyid_app::gateway::conformance as keys;
+    let dirs: Vec<_> = (0..4)
+        .map(|_| tempfile::tempdir().expect("temp dir"))
+        .collect();
+    keys::same_key_and_body_replays_other_body_conflicts(&store_in(&dirs[0]).await).await;
+    keys::a_released_key_is_free_and_an_unknown_one_is_never_reminted(&store_in(&dirs[1]).await)
+        .await;
+    keys::a_claim_past_its_lease_has_an_unknown_outcome(&store_in(&dirs[2]).await).await;
+    keys::keys_live_their_whole_ttl_and_sweeping_drops_only_expired_ones(&store_in(&dirs[3]).await)
+        .await;
+}

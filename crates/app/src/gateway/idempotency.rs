@@ -182,6 +182,41 @@ pub trait IdempotencyStore: Send + Sync + 'static {
     ) -> impl Future<Output = Result<u64, IdempotencyError>> + Send;
 }
 
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredId {
+    id: String,
+    entity: String,
+}
+
+/// A kept answer as stores keep it: a JSON array of `{"id", "entity"}`.
+pub fn answer_to_json(ids: &[GeneratedId]) -> String {
+    let stored: Vec<StoredId> = ids
+        .iter()
+        .map(|g| StoredId {
+            id: g.id.to_string(),
+            entity: g.entity.clone(),
+        })
+        .collect();
+    serde_json::to_string(&stored).expect("strings always serialise")
+}
+
+/// Reads a kept answer written by [`answer_to_json`].
+pub fn answer_from_json(text: &str) -> anyhow::Result<Vec<GeneratedId>> {
+    use anyhow::Context;
+    let stored: Vec<StoredId> =
+        serde_json::from_str(text).context("decoding an idempotent answer")?;
+    stored
+        .into_iter()
+        .map(|s| {
+            Ok(GeneratedId {
+                id: chittyid_domain::ChittyId::parse(&s.id)
+                    .with_context(|| format!("a stored ID {:?}", s.id))?,
+                entity: s.entity,
+            })
+        })
+        .collect()
+}
+
 fn millis(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
@@ -384,140 +419,34 @@ impl IdempotencyStore for InMemoryKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chittyid_domain::ChittyId;
+    use crate::gateway::conformance;
 
-    fn caller() -> CallerHash {
-        CallerHash::of_token("k")
-    }
-
-    fn terms(now_unix_ms: i64) -> ClaimTerms {
-        ClaimTerms {
-            now_unix_ms,
-            ttl: Duration::from_secs(100),
-            lease: Duration::from_secs(10),
-            take_over_unknown: false,
-        }
-    }
-
-    fn ids() -> Vec<GeneratedId> {
-        vec![GeneratedId {
-            id: ChittyId::parse("03-1-USA-0001-P-2602-0-85").expect("valid"),
-            entity: "PEO".to_owned(),
-        }]
-    }
-
-    fn block_on<F: Future>(future: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("runtime")
-            .block_on(future)
+    #[tokio::test]
+    async fn in_memory_keys_pass_the_conformance_checks() {
+        conformance::same_key_and_body_replays_other_body_conflicts(&InMemoryKeys::new()).await;
+        conformance::a_released_key_is_free_and_an_unknown_one_is_never_reminted(
+            &InMemoryKeys::new(),
+        )
+        .await;
+        conformance::a_claim_past_its_lease_has_an_unknown_outcome(&InMemoryKeys::new()).await;
+        let store = InMemoryKeys::new();
+        conformance::keys_live_their_whole_ttl_and_sweeping_drops_only_expired_ones(&store).await;
+        assert_eq!(store.len(), 101, "100 kept, and k0 claimed again");
     }
 
     #[test]
-    fn same_key_and_body_replays_other_body_conflicts() {
-        block_on(async {
-            let store = InMemoryKeys::new();
-            let key = IdempotencyKey::try_new("a", b"{}").expect("valid");
-            assert_eq!(
-                store.claim(caller(), &key, terms(0)).await.expect("ok"),
-                Claim::Proceed
-            );
-            assert_eq!(
-                store.claim(caller(), &key, terms(1)).await.expect("ok"),
-                Claim::InFlight
-            );
-            store.complete(caller(), &key, &ids()).await.expect("ok");
-            assert_eq!(
-                store.claim(caller(), &key, terms(2)).await.expect("ok"),
-                Claim::Replay(ids())
-            );
-            let other = IdempotencyKey::try_new("a", b"{\"x\":1}").expect("valid");
-            assert_eq!(
-                store.claim(caller(), &other, terms(3)).await.expect("ok"),
-                Claim::Mismatch
-            );
-            let elsewhere = CallerHash::of_token("other");
-            assert_eq!(
-                store.claim(elsewhere, &other, terms(3)).await.expect("ok"),
-                Claim::Proceed
-            );
-        });
-    }
-
-    #[test]
-    fn a_released_key_is_free_and_an_unknown_one_is_never_reminted() {
-        block_on(async {
-            let store = InMemoryKeys::new();
-            let key = IdempotencyKey::try_new("a", b"{}").expect("valid");
-            store.claim(caller(), &key, terms(0)).await.expect("ok");
-            store.release(caller(), &key).await.expect("ok");
-            assert_eq!(
-                store.claim(caller(), &key, terms(1)).await.expect("ok"),
-                Claim::Proceed
-            );
-            store.mark_unknown(caller(), &key).await.expect("ok");
-            assert_eq!(
-                store.claim(caller(), &key, terms(2)).await.expect("ok"),
-                Claim::OutcomeUnknown
-            );
-            let taking_over = ClaimTerms {
-                take_over_unknown: true,
-                ..terms(3)
-            };
-            assert_eq!(
-                store.claim(caller(), &key, taking_over).await.expect("ok"),
-                Claim::Proceed
-            );
-        });
-    }
-
-    #[test]
-    fn a_claim_past_its_lease_has_an_unknown_outcome() {
-        block_on(async {
-            let store = InMemoryKeys::new();
-            let key = IdempotencyKey::try_new("a", b"{}").expect("valid");
-            store.claim(caller(), &key, terms(0)).await.expect("ok");
-            assert_eq!(
-                store.claim(caller(), &key, terms(9_999)).await.expect("ok"),
-                Claim::InFlight
-            );
-            assert_eq!(
-                store
-                    .claim(caller(), &key, terms(10_000))
-                    .await
-                    .expect("ok"),
-                Claim::OutcomeUnknown
-            );
-        });
-    }
-
-    #[test]
-    fn keys_live_their_whole_ttl_and_sweeping_drops_only_expired_ones() {
-        block_on(async {
-            let store = InMemoryKeys::new();
-            for n in 0..1_000 {
-                let key = IdempotencyKey::try_new(&format!("k{n}"), b"{}").expect("valid");
-                store.claim(caller(), &key, terms(n)).await.expect("ok");
-                store.complete(caller(), &key, &ids()).await.expect("ok");
-            }
-            // Nothing is evicted for being numerous: every key replays until its TTL.
-            let first = IdempotencyKey::try_new("k0", b"{}").expect("valid");
-            assert_eq!(
-                store
-                    .claim(caller(), &first, terms(99_999))
-                    .await
-                    .expect("ok"),
-                Claim::Replay(ids())
-            );
-            assert_eq!(store.sweep(100_499, 10_000).await.expect("ok"), 500);
-            assert_eq!(store.len(), 500);
-            assert_eq!(
-                store
-                    .claim(caller(), &first, terms(100_500))
-                    .await
-                    .expect("ok"),
-                Claim::Proceed
-            );
-        });
+    fn upstream_keys_derive_from_the_caller_and_the_clients_key() {
+        let key = IdempotencyKey::try_new("intent", b"{}").expect("valid");
+        let a = CallerHash::of_token("a");
+        assert_eq!(
+            UpstreamKey::for_client(a, &key),
+            UpstreamKey::for_client(a, &key)
+        );
+        assert_ne!(
+            UpstreamKey::for_client(a, &key),
+            UpstreamKey::for_client(CallerHash::of_token("b"), &key)
+        );
+        assert_ne!(UpstreamKey::fresh(), UpstreamKey::fresh());
+        assert!(IdempotencyKey::try_new("tab\there", b"{}").is_err());
     }
 }

@@ -1,6 +1,8 @@
 //! The gateway's use cases: generate and verify through the authority with the resilience
 //! policies in front of it, validate locally, report health; generic over its ports.
 
+#[cfg(any(test, feature = "conformance"))]
+pub mod conformance;
 mod idempotency;
 mod in_process;
 mod metrics;
@@ -9,7 +11,8 @@ mod service;
 
 pub use idempotency::{
     Claim, ClaimTerms, Decision, IdempotencyError, IdempotencyKey, IdempotencyKeyError,
-    IdempotencyStore, InMemoryKeys, MAX_IDEMPOTENCY_KEY_BYTES, UpstreamKey, decide,
+    IdempotencyStore, InMemoryKeys, MAX_IDEMPOTENCY_KEY_BYTES, UpstreamKey, answer_from_json,
+    answer_to_json, decide,
 };
 pub use in_process::{InProcessAuthority, InProcessCache, LogAudit};
 pub use metrics::{GatewayMetrics, LATENCY_BUCKETS, MetricsSnapshot};

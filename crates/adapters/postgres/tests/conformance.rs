@@ -1,0 +1,130 @@
+//! The store, ledger and idempotency conformance checks, on a real PostgreSQL server
+//! (`DATABASE_URL`), each test on a database of its own.
+
+use chittyid_app::authority::conformance;
+use chittyid_app::gateway::conformance as keys;
+use chittyid_postgres::testing::TestDatabase;
+use chittyid_postgres::{PgStore, PoolSettings};
+
+async fn store(db: &TestDatabase) -> PgStore {
+    PgStore::connect(db.url(), PoolSettings::default())
+        .await
+        .expect("the store connects and migrates")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_stores_on_one_database_never_reserve_the_same_counter() {
+    let db = TestDatabase::create().await;
+    let (first, second) = (store(&db).await, store(&db).await);
+    conformance::concurrent_blocks_never_overlap(first, second).await;
+}
+
+#[tokio::test]
+async fn a_full_space_is_refused() {
+    let db = TestDatabase::create().await;
+    conformance::exhaustion_is_refused_without_wrapping(&store(&db).await).await;
+}
+
+#[tokio::test]
+async fn the_key_is_shared() {
+    let db = TestDatabase::create().await;
+    conformance::the_permutation_key_is_shared(&store(&db).await, &store(&db).await).await;
+}
+
+#[tokio::test]
+async fn the_store_answers_its_ping() {
+    let db = TestDatabase::create().await;
+    conformance::a_working_store_answers_its_ping(&store(&db).await).await;
+}
+
+#[tokio::test]
+async fn records_are_found() {
+    let db = TestDatabase::create().await;
+    conformance::records_are_found_as_recorded(&store(&db).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_records_share_transactions_and_all_land() {
+    let db = TestDatabase::create().await;
+    let store = store(&db).await;
+    conformance::concurrent_records_all_land(store.clone()).await;
+    println!("200 records in {} transactions", store.transactions());
+    assert!(
+        store.transactions() < 200,
+        "group commit shared transactions"
+    );
+}
+
+#[tokio::test]
+async fn duplicates_are_refused() {
+    let db = TestDatabase::create().await;
+    conformance::a_duplicate_is_refused(&store(&db).await).await;
+}
+
+#[tokio::test]
+async fn keys_are_kept_with_their_records() {
+    let db = TestDatabase::create().await;
+    conformance::keys_are_kept_with_their_records(&store(&db).await).await;
+}
+
+#[tokio::test]
+async fn idempotency_keys_pass_the_conformance_checks() {
+    let dbs = [
+        TestDatabase::create().await,
+        TestDatabase::create().await,
+        TestDatabase::create().await,
+        TestDatabase::create().await,
+    ];
+    keys::same_key_and_body_replays_other_body_conflicts(&store(&dbs[0]).await).await;
+    keys::a_released_key_is_free_and_an_unknown_one_is_never_reminted(&store(&dbs[1]).await).await;
+    keys::a_claim_past_its_lease_has_an_unknown_outcome(&store(&dbs[2]).await).await;
+    keys::keys_live_their_whole_ttl_and_sweeping_drops_only_expired_ones(&store(&dbs[3]).await)
+        .await;
+}
+
+#[tokio::test]
+async fn audit_events_are_committed_when_recorded_and_keep_only_the_key_hash() {
+    use chittyid_app::authority::CallerHash;
+    use chittyid_app::gateway::{AuditEvent, AuditSink};
+    let db = TestDatabase::create().await;
+    let first = store(&db).await;
+    for n in 0..3 {
+        first
+            .record(AuditEvent {
+                at_unix_ms: 1_795_000_000_000 + n,
+                action: "generate",
+                caller: CallerHash::of_token("the-api-key"),
+                outcome: "ok",
+                ids: vec![format!("id-{n}")],
+                entity: Some("PEO".to_owned()),
+            })
+            .await
+            .expect("committed");
+    }
+    // Another process's view, without a flush: recorded means committed.
+    let other = store(&db).await;
+    let events = other.recent_audit_events(10).await.expect("read");
+    assert_eq!(events.len(), 3);
+    assert_eq!(events[0].ids, ["id-2"]);
+    assert_eq!(
+        events[0].caller_hash,
+        CallerHash::of_token("the-api-key").to_hex()
+    );
+    assert!(other.health().await.is_ok());
+}
+
+#[tokio::test]
+async fn a_server_that_refuses_is_a_clear_error_without_the_url() {
+    let err = PgStore::connect(
+        "postgres://nobody:secret-password@127.0.0.1:1/none",
+        PoolSettings {
+            acquire_timeout: std::time::Duration::from_millis(500),
+            ..PoolSettings::default()
+        },
+    )
+    .await
+    .expect_err("nothing listens on port 1");
+    let message = format!("{err:#}");
+    assert!(message.contains("connecting to PostgreSQL"), "{message}");
+    assert!(!message.contains("secret-password"), "{message}");
+}
