@@ -25,6 +25,7 @@ impl Run {
 /// Runs `chittyid ARGS` with `stdin` piped in.
 pub(crate) fn chittyid(args: &[&str], stdin: &[u8]) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
+        .env_remove("DATABASE_URL")
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -6,3 +6,4 @@ mod cli;
 mod gateway;
 mod helpers;
 mod http_client;
+mod postgres;

@@ -1,4 +1,5 @@
-//! `chittyid authority`: the reference authority on the embedded SQLite store.
+//! `chittyid authority`: the reference authority, on the embedded SQLite store or on
+//! PostgreSQL (`DATABASE_URL`), which several authority processes may share.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -11,10 +12,10 @@ use chittyid_domain::{Jurisdiction, Region, TrustLevel};
 use chittyid_http::TokenSet;
 use chittyid_http::authority::AuthorityApi;
 use chittyid_http::server;
-use chittyid_sqlite::SqliteStore;
 use tokio::net::TcpListener;
 
 use crate::data_dir;
+use crate::store::Store;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8788";
 /// Where generated tokens are kept when `CHITTYID_AUTHORITY_TOKENS` is not set.
@@ -25,6 +26,8 @@ pub const DATABASE_FILE: &str = "authority.db";
 pub struct Settings {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
+    /// PostgreSQL for the counters and the ledger instead of the SQLite file in `data_dir`.
+    pub database_url: Option<String>,
     /// Accepted bearer tokens; empty means "read or create the token file".
     pub tokens: Vec<String>,
     pub default_region: Region,
@@ -42,6 +45,7 @@ impl Settings {
         Self {
             listen: DEFAULT_LISTEN.parse().expect("a valid address"),
             data_dir,
+            database_url: None,
             tokens: Vec::new(),
             default_region: Region::NorthAmerica,
             default_jurisdiction: Jurisdiction::try_new("USA").expect("valid"),
@@ -63,9 +67,14 @@ impl Settings {
         }
     }
 
-    /// Opens the embedded store in the data directory and the authority service on it.
-    pub async fn open_service(&self) -> anyhow::Result<(SqliteStore, Service)> {
-        let store = SqliteStore::open(&self.data_dir.join(DATABASE_FILE)).await?;
+    /// Opens the store (PostgreSQL with a database URL, else the SQLite file in the data
+    /// directory) and the authority service on it.
+    pub async fn open_service(&self) -> anyhow::Result<(Store, Service)> {
+        let store = Store::open(
+            self.database_url.as_deref(),
+            &self.data_dir.join(DATABASE_FILE),
+        )
+        .await?;
         let service = AuthorityService::new(
             store.clone(),
             store.clone(),
@@ -76,9 +85,9 @@ impl Settings {
     }
 }
 
-/// The authority on the embedded store.
-pub type Service = AuthorityService<SqliteStore, SqliteStore, SystemClock>;
-type Api = AuthorityApi<SqliteStore, SqliteStore, SystemClock>;
+/// The authority on its store.
+pub type Service = AuthorityService<Store, Store, SystemClock>;
+type Api = AuthorityApi<Store, Store, SystemClock>;
 
 /// A bound, ready authority. `build` binds first, so port 0 gives a free port to tests.
 pub struct AuthorityApplication {
@@ -119,22 +128,22 @@ impl AuthorityApplication {
             Arc::new(service),
             TokenSet::new(tokens.iter().map(String::as_str)),
             Box::new(move |text: &mut String| {
-                let stats = metrics_store.stats();
+                let (transactions, records, blocks) = metrics_store.write_counts();
                 for (name, help, value) in [
                     (
                         "chittyid_authority_store_transactions_total",
                         "Ledger transactions committed.",
-                        stats.transactions(),
+                        transactions,
                     ),
                     (
                         "chittyid_authority_store_records_total",
                         "Minted IDs recorded.",
-                        stats.records(),
+                        records,
                     ),
                     (
                         "chittyid_authority_sequence_blocks_total",
                         "Sequence blocks reserved.",
-                        stats.blocks(),
+                        blocks,
                     ),
                 ] {
                     text.push_str(&format!(

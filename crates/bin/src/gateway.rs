@@ -18,13 +18,13 @@ use chittyid_domain::resilience::ResilienceConfig;
 use chittyid_http::TokenSet;
 use chittyid_http::gateway::GatewayApi;
 use chittyid_http::server;
-use chittyid_sqlite::SqliteStore;
 use chittyid_upstream::HttpAuthority;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::authority::Settings as AuthoritySettings;
 use crate::data_dir;
+use crate::store::Store;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
 /// SHA-256 digests of the accepted API keys, one per line, when none are configured.
@@ -55,6 +55,9 @@ pub enum Upstream {
 pub struct Settings {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
+    /// PostgreSQL for the audit log, the idempotency keys and (with the embedded authority) the
+    /// authority's counters and ledger, instead of the SQLite files in `data_dir`.
+    pub database_url: Option<String>,
     pub upstream: Upstream,
     /// Accepted API keys; with none and no hash file, a dev key is created.
     pub api_keys: Vec<String>,
@@ -76,6 +79,7 @@ impl Settings {
             listen: DEFAULT_LISTEN.parse().expect("a valid address"),
             upstream: Upstream::Embedded(AuthoritySettings::new(data_dir.clone())),
             data_dir,
+            database_url: None,
             api_keys: Vec::new(),
             api_key_hashes_file: None,
             gateway: GatewayConfig::new(ResilienceConfig::recommended(), seed),
@@ -84,7 +88,7 @@ impl Settings {
     }
 }
 
-type Embedded = InProcessAuthority<SqliteStore, SqliteStore, SystemClock>;
+type Embedded = InProcessAuthority<Store, Store, SystemClock>;
 
 /// Either upstream, behind one type.
 #[derive(Debug)]
@@ -138,7 +142,7 @@ impl MintAuthority for AnyAuthority {
     }
 }
 
-type Service = GatewayService<AnyAuthority, InProcessCache, SqliteStore, SystemClocks, SqliteStore>;
+type Service = GatewayService<AnyAuthority, InProcessCache, Store, SystemClocks, Store>;
 
 /// A bound, ready gateway. `build` binds first, so port 0 gives a free port to tests.
 pub struct GatewayApplication {
@@ -192,10 +196,18 @@ impl GatewayApplication {
                     );
                 }
                 let authority = AnyAuthority::Remote(remote);
-                let audit = SqliteStore::open(&settings.data_dir.join(AUDIT_DATABASE_FILE)).await?;
+                let audit = Store::open(
+                    settings.database_url.as_deref(),
+                    &settings.data_dir.join(AUDIT_DATABASE_FILE),
+                )
+                .await?;
                 (authority, audit)
             }
             Upstream::Embedded(authority) => {
+                let mut authority = authority.clone();
+                if settings.database_url.is_some() {
+                    authority.database_url.clone_from(&settings.database_url);
+                }
                 let (store, service) = authority.open_service().await?;
                 let authority = AnyAuthority::Embedded(InProcessAuthority::new(
                     Arc::new(service),
@@ -235,7 +247,7 @@ impl GatewayApplication {
     }
 
     /// The store holding the audit log.
-    pub fn audit_store(&self) -> &SqliteStore {
+    pub fn audit_store(&self) -> &Store {
         self.service.audit()
     }
 

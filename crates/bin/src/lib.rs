@@ -4,4 +4,5 @@
 pub mod authority;
 pub mod data_dir;
 pub mod gateway;
+pub mod store;
 pub mod telemetry;

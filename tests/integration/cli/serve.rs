@@ -35,6 +35,7 @@ async fn the_first_start_shows_a_dev_key_that_mints() {
     let dir = tempfile::tempdir().expect("temp dir");
     let port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
+        .env_remove("DATABASE_URL")
         .args([
             "serve",
             "--listen",
@@ -91,6 +92,7 @@ async fn a_config_file_sets_what_flags_do_not() {
     )
     .expect("write");
     let child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
+        .env_remove("DATABASE_URL")
         .args(["serve", "--config"])
         .arg(&config)
         .env("CHITTYID_API_KEYS", "config-test-key")
@@ -138,6 +140,7 @@ async fn a_first_start_that_fails_leaves_no_unshown_key() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = taken.local_addr().expect("address").port();
     let output = Command::new(env!("CARGO_BIN_EXE_chittyid"))
+        .env_remove("DATABASE_URL")
         .args([
             "serve",
             "--listen",
@@ -163,6 +166,7 @@ async fn every_acknowledged_generate_has_its_audit_row_after_sigkill() {
     let dir = tempfile::tempdir().expect("temp dir");
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
+        .env_remove("DATABASE_URL")
         .args([
             "serve",
             "--listen",
@@ -248,6 +252,7 @@ async fn listen_takes_a_bare_port_and_a_host_name() {
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
+            .env_remove("DATABASE_URL")
             .args([
                 "serve",
                 "--listen",

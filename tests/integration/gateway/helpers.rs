@@ -17,7 +17,7 @@ pub(crate) const API_KEY: &str = "test-api-key";
 
 pub(crate) struct TestApp {
     pub(crate) client: HttpClient,
-    pub(crate) audit: chittyid_sqlite::SqliteStore,
+    pub(crate) audit: chittyid::store::Store,
     _dir: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -215,7 +215,7 @@ impl TestApp {
     /// Stops the gateway (which flushes its audit log) and returns the store that holds it.
     pub(crate) async fn stop_and_keep_audit(
         mut self,
-    ) -> (chittyid_sqlite::SqliteStore, tempfile::TempDir) {
+    ) -> (chittyid::store::Store, tempfile::TempDir) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

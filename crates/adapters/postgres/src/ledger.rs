@@ -62,13 +62,18 @@ impl WriteError {
 pub(crate) struct Writer {
     queue: mpsc::Sender<Job>,
     transactions: std::sync::Arc<AtomicU64>,
+    records: std::sync::Arc<AtomicU64>,
 }
 
 impl Writer {
     pub(crate) fn start(pool: PgPool) -> Self {
         let (queue, mut receiver) = mpsc::channel::<Job>(QUEUE_DEPTH);
         let transactions = std::sync::Arc::new(AtomicU64::new(0));
-        let counted = std::sync::Arc::clone(&transactions);
+        let records = std::sync::Arc::new(AtomicU64::new(0));
+        let counted = Counts {
+            transactions: std::sync::Arc::clone(&transactions),
+            records: std::sync::Arc::clone(&records),
+        };
         tokio::spawn(async move {
             let mut group = Vec::new();
             let mut audits = Vec::new();
@@ -96,19 +101,29 @@ impl Writer {
         Self {
             queue,
             transactions,
+            records,
         }
     }
 
     pub(crate) fn transactions(&self) -> u64 {
         self.transactions.load(Ordering::Relaxed)
     }
+
+    pub(crate) fn records(&self) -> u64 {
+        self.records.load(Ordering::Relaxed)
+    }
+}
+
+struct Counts {
+    transactions: std::sync::Arc<AtomicU64>,
+    records: std::sync::Arc<AtomicU64>,
 }
 
 /// Commits the whole group in one transaction; if that fails, each request is tried in its
 /// own, so that one bad request cannot fail the others.
 async fn commit_group(
     pool: &PgPool,
-    transactions: &AtomicU64,
+    transactions: &Counts,
     group: &mut Vec<Pending>,
     audits: &mut Vec<PendingAudit>,
 ) {
@@ -164,7 +179,7 @@ async fn commit_group(
 
 async fn insert(
     pool: &PgPool,
-    transactions: &AtomicU64,
+    counts: &Counts,
     records: &[&MintRecord],
     keys: &[(&MintKey, Vec<ChittyId>)],
     audits: &[&AuditEvent],
@@ -172,7 +187,10 @@ async fn insert(
     let mut tx = pool.begin().await.context("starting a transaction")?;
     write_rows(&mut tx, records, keys, audits).await?;
     tx.commit().await.context("committing")?;
-    transactions.fetch_add(1, Ordering::Relaxed);
+    counts.transactions.fetch_add(1, Ordering::Relaxed);
+    counts
+        .records
+        .fetch_add(records.len() as u64, Ordering::Relaxed);
     Ok(())
 }
 

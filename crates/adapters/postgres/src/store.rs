@@ -34,6 +34,7 @@ impl Default for PoolSettings {
 pub struct PgStore {
     pub(crate) pool: PgPool,
     pub(crate) writer: Arc<Writer>,
+    blocks: Arc<std::sync::atomic::AtomicU64>,
 }
 
 fn migrator() -> Migrator {
@@ -64,7 +65,11 @@ impl PgStore {
             .await
             .context("migrating the PostgreSQL database")?;
         let writer = Arc::new(Writer::start(pool.clone()));
-        Ok(Self { pool, writer })
+        Ok(Self {
+            pool,
+            writer,
+            blocks: Arc::default(),
+        })
     }
 
     /// Commits one small write; fails if the database cannot take one.
@@ -83,9 +88,19 @@ impl PgStore {
         Ok(())
     }
 
-    /// Counts of the writes made so far by this process.
+    /// Group-commit transactions committed by this process.
     pub fn transactions(&self) -> u64 {
         self.writer.transactions()
+    }
+
+    /// Minted IDs recorded by this process.
+    pub fn records(&self) -> u64 {
+        self.writer.records()
+    }
+
+    /// Sequence blocks reserved by this process.
+    pub fn blocks(&self) -> u64 {
+        self.blocks.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -112,6 +127,8 @@ impl SequenceStore for PgStore {
         .fetch_one(&self.pool)
         .await
         .context("reserving a sequence block")?;
+        self.blocks
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let start: i32 = row.try_get(0).context("reading the block start")?;
         let end: i32 = row.try_get(1).context("reading the block end")?;
         let counter = |value: i32| {

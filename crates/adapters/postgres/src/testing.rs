@@ -65,6 +65,29 @@ impl TestDatabase {
         Ok(Self { admin, name, url })
     }
 
+    /// The database's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Closes every connection to this database from any process (as a restart of the server
+    /// would) and returns how many it closed.
+    pub async fn kill_connections(&self) -> anyhow::Result<u64> {
+        let mut conn = PgConnection::connect_with(&self.admin)
+            .await
+            .context("connecting to DATABASE_URL")?;
+        let killed: Vec<bool> = sqlx::query_scalar(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = $1 AND pid <> pg_backend_pid()",
+        )
+        .bind(&self.name)
+        .fetch_all(&mut conn)
+        .await
+        .context("terminating connections")?;
+        let _ = conn.close().await;
+        Ok(killed.into_iter().filter(|k| *k).count() as u64)
+    }
+
     /// The URL of this database (no secret beyond what DATABASE_URL holds).
     pub fn url(&self) -> &str {
         &self.url

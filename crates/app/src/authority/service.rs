@@ -14,7 +14,7 @@ use tokio::sync::{Mutex, OnceCell};
 use sha2::{Digest, Sha256};
 
 use super::ports::{
-    CallerHash, Clock, LedgerError, MintKey, MintLedger, MintRecord, SequenceStore,
+    CallerHash, Clock, CounterBlock, LedgerError, MintKey, MintLedger, MintRecord, SequenceStore,
     SequenceStoreError,
 };
 use super::request::MintRequest;
@@ -120,15 +120,26 @@ pub enum Verdict {
     Minted(MintRecord),
 }
 
-/// The counters left in a space's reserved block, and its permutation.
+/// The counters left in a space's reserved block, the next block if it is already reserved,
+/// and the space's permutation.
 struct SpaceState {
     permutation: SpacePermutation,
     next: u32,
     end: u32,
+    /// Reserved in the background before `end` is reached (Leaf's double buffer): no mint waits
+    /// on a reservation while this one keeps up.
+    spare: Option<CounterBlock>,
+    refilling: bool,
 }
 
+type Slot = Arc<Mutex<Option<SpaceState>>>;
+
+/// A block is refilled in the background once this fraction of it is left.
+const REFILL_WHEN_LEFT: u32 = 10; // percent
+
 pub struct AuthorityService<S, L, C> {
-    store: S,
+    /// Shared with the background refills.
+    store: Arc<S>,
     ledger: L,
     clock: C,
     config: AuthorityConfig,
@@ -143,7 +154,7 @@ pub struct AuthorityService<S, L, C> {
 #[derive(Default)]
 struct Spaces {
     month: Option<YearMonth>,
-    slots: HashMap<SequenceSpace, Arc<Mutex<Option<SpaceState>>>>,
+    slots: HashMap<SequenceSpace, Slot>,
 }
 
 impl<S, L, C> std::fmt::Debug for AuthorityService<S, L, C> {
@@ -157,7 +168,7 @@ impl<S, L, C> std::fmt::Debug for AuthorityService<S, L, C> {
 impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityService<S, L, C> {
     pub fn new(store: S, ledger: L, clock: C, config: AuthorityConfig) -> Self {
         Self {
-            store,
+            store: Arc::new(store),
             ledger,
             clock,
             config: AuthorityConfig {
@@ -334,23 +345,30 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityService<S, L, C> {
             }
             Arc::clone(spaces.slots.entry(*space).or_default())
         };
-        let mut state = slot.lock().await;
-        if state.as_ref().is_none_or(|s| s.next >= s.end) {
-            let block = self
-                .store
-                .reserve_block(space, self.config.block_size, self.config.space_capacity)
-                .await?;
-            let permutation = match state.take() {
-                Some(previous) => previous.permutation,
-                None => SpacePermutation::new(self.key().await?, space),
+        let mut guard = slot.lock().await;
+        if guard.as_ref().is_none_or(|s| s.next >= s.end) {
+            let spare = guard.as_mut().and_then(|s| s.spare.take());
+            let block = match spare {
+                Some(block) => block,
+                None => {
+                    self.store
+                        .reserve_block(space, self.config.block_size, self.config.space_capacity)
+                        .await?
+                }
             };
-            *state = Some(SpaceState {
+            let (permutation, refilling) = match guard.take() {
+                Some(previous) => (previous.permutation, previous.refilling),
+                None => (SpacePermutation::new(self.key().await?, space), false),
+            };
+            *guard = Some(SpaceState {
                 permutation,
                 next: block.start,
                 end: block.end,
+                spare: None,
+                refilling,
             });
         }
-        let state = state.as_mut().expect("filled above");
+        let state = guard.as_mut().expect("filled above");
         let counter = Sequence::try_new(state.next).map_err(|_| {
             MintError::Store(anyhow::anyhow!(
                 "the store reserved counter {} beyond the space",
@@ -358,7 +376,34 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityService<S, L, C> {
             ))
         })?;
         state.next += 1;
+        let left = state.end - state.next;
+        if state.spare.is_none()
+            && !state.refilling
+            && left.saturating_mul(100) <= self.config.block_size.saturating_mul(REFILL_WHEN_LEFT)
+        {
+            state.refilling = true;
+            self.refill(*space, Arc::clone(&slot));
+        }
         Ok(state.permutation.sequence(counter))
+    }
+
+    /// Reserves the space's next block in the background and leaves it as the spare. A failure
+    /// (a full space, a store that does not answer) leaves none: the mint that needs the block
+    /// reserves it itself and reports the error.
+    fn refill(&self, space: SequenceSpace, slot: Slot) {
+        let store = Arc::clone(&self.store);
+        let (count, capacity) = (self.config.block_size, self.config.space_capacity);
+        tokio::spawn(async move {
+            let reserved = store.reserve_block(&space, count, capacity).await;
+            let mut guard = slot.lock().await;
+            if let Some(state) = guard.as_mut() {
+                state.refilling = false;
+                match reserved {
+                    Ok(block) => state.spare = Some(block),
+                    Err(err) => tracing::debug!(%space, error = %err, "background refill failed"),
+                }
+            }
+        });
     }
 
     async fn key(&self) -> Result<&[u8; 32], MintError> {
@@ -379,7 +424,10 @@ mod tests {
     use crate::authority::ports::{CounterBlock, KeptMint};
 
     #[derive(Default)]
-    struct Counters(SyncMutex<HashMap<SequenceSpace, u32>>);
+    struct Counters(
+        SyncMutex<HashMap<SequenceSpace, u32>>,
+        std::sync::atomic::AtomicUsize,
+    );
 
     impl SequenceStore for Counters {
         async fn reserve_block(
@@ -388,6 +436,7 @@ mod tests {
             count: u32,
             capacity: u32,
         ) -> Result<CounterBlock, SequenceStoreError> {
+            self.1.fetch_add(1, Ordering::SeqCst);
             let mut next = lock(&self.0);
             let start = next.entry(*space).or_insert(0);
             let block = CounterBlock {
@@ -441,6 +490,47 @@ mod tests {
         }
     }
 
+    fn config(block_size: u32) -> AuthorityConfig {
+        AuthorityConfig {
+            default_region: Region::try_new(1).expect("valid"),
+            default_jurisdiction: Jurisdiction::try_new("USA").expect("valid"),
+            default_trust_level: TrustLevel::try_new(0).expect("valid"),
+            block_size,
+            space_capacity: 10_000,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_next_block_is_reserved_before_the_current_one_runs_out() {
+        let service = AuthorityService::new(
+            Counters::default(),
+            Records,
+            SetClock(AtomicI64::new(1_794_000_000_000)),
+            config(10),
+        );
+        let caller = CallerHash::of_token("t");
+        let peo = || MintRequest::new(EntityName::parse("PEO").expect("known"));
+        for _ in 0..9 {
+            service.mint(peo(), caller, None).await.expect("minted");
+        }
+        // One left of ten: the refill runs in the background.
+        for _ in 0..100 {
+            if service.store.1.load(Ordering::SeqCst) == 2 {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(service.store.1.load(Ordering::SeqCst), 2, "refilled");
+        for _ in 0..2 {
+            service.mint(peo(), caller, None).await.expect("minted");
+        }
+        assert_eq!(
+            service.store.1.load(Ordering::SeqCst),
+            2,
+            "the 11th mint took the spare block without a reservation of its own"
+        );
+    }
+
     #[tokio::test]
     async fn only_the_current_months_spaces_are_held() {
         const NOV_2026: i64 = 1_794_000_000_000;
@@ -449,13 +539,7 @@ mod tests {
             Counters::default(),
             Records,
             SetClock(AtomicI64::new(NOV_2026)),
-            AuthorityConfig {
-                default_region: Region::try_new(1).expect("valid"),
-                default_jurisdiction: Jurisdiction::try_new("USA").expect("valid"),
-                default_trust_level: TrustLevel::try_new(0).expect("valid"),
-                block_size: 10,
-                space_capacity: 10_000,
-            },
+            config(10),
         );
         let caller = CallerHash::of_token("t");
         let request = |jurisdiction: &str| MintRequest {

@@ -19,6 +19,10 @@ pub(crate) struct AuthorityArgs {
     /// Directory for the database and generated tokens [default: ~/.local/share/chittyid].
     #[arg(long, env = "CHITTYID_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// PostgreSQL (postgres://...) for the counters and the ledger, shared by every authority
+    /// process using it; unset keeps them in the data directory's SQLite file.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
     /// Accepted bearer tokens, comma-separated. Unset: read, or create and show once, the
     /// token file in the data directory.
     #[arg(
@@ -53,6 +57,10 @@ impl AuthorityArgs {
                 .unwrap_or_else(data_dir::default_data_dir),
         );
         settings.listen = self.listen;
+        settings.database_url = self
+            .database_url
+            .clone()
+            .filter(|url| !url.trim().is_empty());
         settings.tokens = self
             .tokens
             .iter()

@@ -54,6 +54,10 @@ pub(crate) struct ServeArgs {
     /// Directory for the embedded database and generated keys [default: ~/.local/share/chittyid].
     #[arg(long, env = "CHITTYID_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// PostgreSQL (postgres://...) for the audit log, idempotency keys and the in-process
+    /// authority's counters and ledger; unset keeps them in the data directory's SQLite files.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
     /// The authority's base URL; unset runs the authority in this process on the embedded store.
     #[arg(long, env = "CHITTYID_SERVICE_URL")]
     service_url: Option<String>,
@@ -101,6 +105,10 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
         .or(file.data_dir)
         .unwrap_or_else(data_dir::default_data_dir);
     let mut settings = Settings::new(data_dir);
+    settings.database_url = args
+        .database_url
+        .clone()
+        .filter(|url| !url.trim().is_empty());
     settings.listen = match (args.listen, &file.listen) {
         (Some(listen), _) => listen,
         (None, Some(listen)) => match super::parse_listen(listen) {

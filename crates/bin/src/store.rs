@@ -1,0 +1,205 @@
+//! Where durable state lives: the embedded SQLite file (the default) or PostgreSQL
+//! (`DATABASE_URL`). One type for both, so that the authority and the gateway are built once;
+//! each port call goes to the backend chosen at start.
+
+use std::path::Path;
+
+use anyhow::Context;
+use chittyid_app::authority::{
+    CallerHash, CounterBlock, KeptMint, LedgerError, MintKey, MintLedger, MintRecord,
+    SequenceStore, SequenceStoreError,
+};
+use chittyid_app::gateway::{
+    AuditError, AuditEvent, AuditSink, Claim, ClaimTerms, GeneratedId, IdempotencyError,
+    IdempotencyKey, IdempotencyStore,
+};
+use chittyid_domain::{ChittyId, SequenceSpace};
+use chittyid_postgres::{PgStore, PoolSettings};
+use chittyid_sqlite::SqliteStore;
+
+#[derive(Debug, Clone)]
+pub enum Store {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+/// Calls the same method on whichever backend this is.
+macro_rules! each {
+    ($self:ident, $store:ident => $call:expr) => {
+        match $self {
+            Store::Sqlite($store) => $call,
+            Store::Postgres($store) => $call,
+        }
+    };
+}
+
+/// One audit event read back, from either backend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRow {
+    pub at_unix_ms: i64,
+    pub action: String,
+    pub caller_hash: String,
+    pub outcome: String,
+    pub ids: Vec<String>,
+    pub entity: Option<String>,
+}
+
+impl Store {
+    /// PostgreSQL at `database_url` if given, else the SQLite file at `sqlite_path`.
+    pub async fn open(database_url: Option<&str>, sqlite_path: &Path) -> anyhow::Result<Self> {
+        match database_url {
+            Some(url) => Ok(Self::Postgres(
+                PgStore::connect(url, PoolSettings::default()).await?,
+            )),
+            None => Ok(Self::Sqlite(SqliteStore::open(sqlite_path).await?)),
+        }
+    }
+
+    /// Which backend, for logs and health (never the URL).
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Transactions, records and block reservations made by this process.
+    pub fn write_counts(&self) -> (u64, u64, u64) {
+        match self {
+            Self::Sqlite(store) => {
+                let stats = store.stats();
+                (stats.transactions(), stats.records(), stats.blocks())
+            }
+            Self::Postgres(store) => (store.transactions(), store.records(), store.blocks()),
+        }
+    }
+
+    /// The most recent audit events, newest first.
+    pub async fn recent_audit_events(&self, limit: u32) -> anyhow::Result<Vec<AuditRow>> {
+        Ok(match self {
+            Self::Sqlite(store) => store
+                .recent_audit_events(limit)
+                .await?
+                .into_iter()
+                .map(|e| AuditRow {
+                    at_unix_ms: e.at_unix_ms,
+                    action: e.action,
+                    caller_hash: e.caller_hash,
+                    outcome: e.outcome,
+                    ids: e.ids,
+                    entity: e.entity,
+                })
+                .collect(),
+            Self::Postgres(store) => store
+                .recent_audit_events(limit)
+                .await
+                .context("reading audit events")?
+                .into_iter()
+                .map(|e| AuditRow {
+                    at_unix_ms: e.at_unix_ms,
+                    action: e.action,
+                    caller_hash: e.caller_hash,
+                    outcome: e.outcome,
+                    ids: e.ids,
+                    entity: e.entity,
+                })
+                .collect(),
+        })
+    }
+}
+
+impl SequenceStore for Store {
+    async fn reserve_block(
+        &self,
+        space: &SequenceSpace,
+        count: u32,
+        capacity: u32,
+    ) -> Result<CounterBlock, SequenceStoreError> {
+        each!(self, store => store.reserve_block(space, count, capacity).await)
+    }
+
+    async fn ping(&self) -> Result<(), SequenceStoreError> {
+        each!(self, store => SequenceStore::ping(store).await)
+    }
+
+    async fn permutation_key(&self) -> Result<[u8; 32], SequenceStoreError> {
+        each!(self, store => store.permutation_key().await)
+    }
+}
+
+impl MintLedger for Store {
+    async fn record(
+        &self,
+        records: Vec<MintRecord>,
+        key: Option<MintKey>,
+    ) -> Result<(), LedgerError> {
+        each!(self, store => MintLedger::record(store, records, key).await)
+    }
+
+    async fn find(&self, id: &ChittyId) -> Result<Option<MintRecord>, LedgerError> {
+        each!(self, store => store.find(id).await)
+    }
+
+    async fn find_key(
+        &self,
+        caller: CallerHash,
+        key: &str,
+        now_unix_ms: i64,
+    ) -> Result<Option<KeptMint>, LedgerError> {
+        each!(self, store => store.find_key(caller, key, now_unix_ms).await)
+    }
+}
+
+impl AuditSink for Store {
+    async fn record(&self, event: AuditEvent) -> Result<(), AuditError> {
+        each!(self, store => AuditSink::record(store, event).await)
+    }
+
+    async fn flush(&self) -> Result<(), AuditError> {
+        each!(self, store => store.flush().await)
+    }
+
+    async fn health(&self) -> Result<(), AuditError> {
+        each!(self, store => AuditSink::health(store).await)
+    }
+}
+
+impl IdempotencyStore for Store {
+    async fn claim(
+        &self,
+        caller: CallerHash,
+        key: &IdempotencyKey,
+        terms: ClaimTerms,
+    ) -> Result<Claim, IdempotencyError> {
+        each!(self, store => store.claim(caller, key, terms).await)
+    }
+
+    async fn complete(
+        &self,
+        caller: CallerHash,
+        key: &IdempotencyKey,
+        ids: &[GeneratedId],
+    ) -> Result<(), IdempotencyError> {
+        each!(self, store => store.complete(caller, key, ids).await)
+    }
+
+    async fn release(
+        &self,
+        caller: CallerHash,
+        key: &IdempotencyKey,
+    ) -> Result<(), IdempotencyError> {
+        each!(self, store => store.release(caller, key).await)
+    }
+
+    async fn mark_unknown(
+        &self,
+        caller: CallerHash,
+        key: &IdempotencyKey,
+    ) -> Result<(), IdempotencyError> {
+        each!(self, store => store.mark_unknown(caller, key).await)
+    }
+
+    async fn sweep(&self, now_unix_ms: i64, limit: u32) -> Result<u64, IdempotencyError> {
+        each!(self, store => store.sweep(now_unix_ms, limit).await)
+    }
+}
