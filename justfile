@@ -41,3 +41,6 @@ bench-gateway:
 
 bench-keys:
     bash scripts/bench-keys.sh
+
+bench-postgres:
+    bash scripts/bench-postgres.sh
