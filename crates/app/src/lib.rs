@@ -2,6 +2,9 @@
 //! and the validation reports that the command line and the HTTP layer share.
 
 pub mod authority;
+mod clock;
 pub mod gateway;
 mod sync;
 pub mod validation;
+
+pub use clock::{Clock, ManualClock, SystemClock};

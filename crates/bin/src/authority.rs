@@ -78,7 +78,7 @@ impl Settings {
         let service = AuthorityService::new(
             store.clone(),
             store.clone(),
-            SystemClock,
+            SystemClock::default(),
             self.authority_config(),
         );
         Ok((store, service))

@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use chittyid_app::authority::{CallerHash, MintRequest, SystemClock};
+use chittyid_app::authority::{CallerHash, MintRequest};
 use chittyid_app::gateway::{
-    AuditSink, AuthorityError, GatewayClock, GatewayConfig, GatewayService, IdempotencyStore,
-    InProcessAuthority, InProcessCache, MintAuthority, SystemClocks, UpstreamKey,
+    AuditSink, AuthorityError, Clock, GatewayConfig, GatewayService, IdempotencyStore,
+    InProcessAuthority, InProcessCache, MintAuthority, SystemClock, UpstreamKey,
 };
 use chittyid_domain::ChittyId;
 use chittyid_domain::resilience::ResilienceConfig;
@@ -142,7 +142,7 @@ impl MintAuthority for AnyAuthority {
     }
 }
 
-type Service = GatewayService<AnyAuthority, InProcessCache, Store, SystemClocks, Store>;
+type Service = GatewayService<AnyAuthority, InProcessCache, Store, SystemClock, Store>;
 
 /// A bound, ready gateway. `build` binds first, so port 0 gives a free port to tests.
 pub struct GatewayApplication {
@@ -220,7 +220,7 @@ impl GatewayApplication {
             authority,
             InProcessCache::new(settings.gateway.resilience.cache),
             audit.clone(),
-            SystemClocks::default(),
+            SystemClock::default(),
             audit,
             settings.gateway,
         )

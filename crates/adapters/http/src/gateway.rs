@@ -8,8 +8,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use chittyid_app::authority::CallerHash;
 use chittyid_app::gateway::{
-    AuditSink, GatewayClock, GatewayError, GatewayService, GeneratedId, IdempotencyKey,
-    IdempotencyStore, LATENCY_BUCKETS, MintAuthority, Readiness, VerdictCache,
+    AuditSink, Clock, GatewayError, GatewayService, GeneratedId, IdempotencyKey, IdempotencyStore,
+    LATENCY_BUCKETS, MintAuthority, Readiness, VerdictCache,
 };
 use chittyid_app::validation::ValidationReport;
 use chittyid_domain::{ChittyId, V2_2_0_ENTITY_NAMES, ValidationOptions};
@@ -91,7 +91,7 @@ struct ValidateBatch {
     legacy: bool,
 }
 
-impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock, K: IdempotencyStore>
+impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: Clock, K: IdempotencyStore>
     GatewayApi<A, V, S, C, K>
 {
     pub fn new(service: Arc<GatewayService<A, V, S, C, K>>, api_keys: TokenSet) -> Self {
@@ -522,7 +522,7 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock, K: Idempo
     }
 }
 
-impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock, K: IdempotencyStore> Handler
+impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: Clock, K: IdempotencyStore> Handler
     for GatewayApi<A, V, S, C, K>
 {
     async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<Full<Bytes>> {

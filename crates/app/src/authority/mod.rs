@@ -8,9 +8,10 @@ mod ports;
 mod request;
 mod service;
 
+pub use crate::clock::{Clock, SystemClock};
 pub use ports::{
-    CallerHash, Clock, CounterBlock, KeptMint, LedgerError, MintKey, MintLedger, MintRecord,
-    SequenceStore, SequenceStoreError, SystemClock,
+    CallerHash, CounterBlock, KeptMint, LedgerError, MintKey, MintLedger, MintRecord,
+    SequenceStore, SequenceStoreError,
 };
 pub use request::{MAX_METADATA_BYTES, Metadata, MetadataError, MintRequest};
 pub use service::{

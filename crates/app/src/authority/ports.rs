@@ -162,19 +162,3 @@ pub trait MintLedger: Send + Sync + 'static {
         now_unix_ms: i64,
     ) -> impl Future<Output = Result<Option<KeptMint>, LedgerError>> + Send;
 }
-
-/// Wall-clock time, for the month of minting and the record's timestamp.
-pub trait Clock: Send + Sync + 'static {
-    fn now_unix_ms(&self) -> i64;
-}
-
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now_unix_ms(&self) -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-    }
-}

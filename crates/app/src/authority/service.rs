@@ -1,6 +1,7 @@
 //! Minting: pick the space, take the next counter of its reserved block, permute it into a
 //! sequence, build the ID, record it durably, answer.
 
+use crate::clock::Clock;
 use crate::sync::lock;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex as SyncMutex};
@@ -14,7 +15,7 @@ use tokio::sync::{Mutex, OnceCell};
 use sha2::{Digest, Sha256};
 
 use super::ports::{
-    CallerHash, Clock, CounterBlock, LedgerError, MintKey, MintLedger, MintRecord, SequenceStore,
+    CallerHash, CounterBlock, LedgerError, MintKey, MintLedger, MintRecord, SequenceStore,
     SequenceStoreError,
 };
 use super::request::MintRequest;
@@ -220,7 +221,7 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityService<S, L, C> {
         // key (the common case) costs no extra read. A repeat wastes the counters it drew,
         // which were never recorded nor shown, like those of a crash.
         let request_hash = request_hash(&requests);
-        let now = self.clock.now_unix_ms();
+        let now = self.clock.unix_ms();
         let mint_key = MintKey {
             caller,
             key: key.to_owned(),
@@ -246,7 +247,7 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityService<S, L, C> {
         key: &str,
         request_hash: [u8; 32],
     ) -> Result<Option<Vec<Minted>>, MintError> {
-        let now = self.clock.now_unix_ms();
+        let now = self.clock.unix_ms();
         let Some(kept) = self.ledger.find_key(caller, key, now).await? else {
             return Ok(None);
         };
@@ -274,7 +275,7 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityService<S, L, C> {
         caller: CallerHash,
         key: Option<MintKey>,
     ) -> Result<Vec<Minted>, MintError> {
-        let now = self.clock.now_unix_ms();
+        let now = self.clock.unix_ms();
         let year_month = YearMonth::from_unix_seconds(now.div_euclid(1_000))
             .map_err(|_| MintError::ClockOutOfRange)?;
         let mut records = Vec::with_capacity(requests.len());
@@ -485,7 +486,11 @@ mod tests {
     struct SetClock(AtomicI64);
 
     impl Clock for SetClock {
-        fn now_unix_ms(&self) -> i64 {
+        fn monotonic(&self) -> chittyid_domain::resilience::Timestamp {
+            chittyid_domain::resilience::Timestamp::ZERO
+        }
+
+        fn unix_ms(&self) -> i64 {
             self.0.load(Ordering::SeqCst)
         }
     }

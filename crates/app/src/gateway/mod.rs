@@ -9,6 +9,7 @@ mod metrics;
 mod ports;
 mod service;
 
+pub use crate::clock::{Clock, ManualClock, SystemClock};
 pub use idempotency::{
     Claim, ClaimTerms, Decision, IdempotencyError, IdempotencyKey, IdempotencyKeyError,
     IdempotencyStore, InMemoryKeys, MAX_IDEMPOTENCY_KEY_BYTES, UpstreamKey, answer_from_json,
@@ -17,8 +18,7 @@ pub use idempotency::{
 pub use in_process::{InProcessAuthority, InProcessCache, LogAudit};
 pub use metrics::{GatewayMetrics, LATENCY_BUCKETS, MetricsSnapshot};
 pub use ports::{
-    AuditError, AuditEvent, AuditSink, AuthorityError, CacheError, GatewayClock, MintAuthority,
-    SystemClocks, VerdictCache,
+    AuditError, AuditEvent, AuditSink, AuthorityError, CacheError, MintAuthority, VerdictCache,
 };
 pub use service::{
     GatewayConfig, GatewayError, GatewayService, GeneratedId, HealthSnapshot, Readiness, Verified,

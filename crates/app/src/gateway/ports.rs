@@ -169,33 +169,3 @@ pub trait AuditSink: Send + Sync + 'static {
     /// Whether an event recorded now would be stored (readiness asks this).
     fn health(&self) -> impl Future<Output = Result<(), AuditError>> + Send;
 }
-
-/// The gateway's clocks: monotonic for the policies, wall time for records.
-pub trait GatewayClock: Send + Sync + 'static {
-    fn monotonic(&self) -> Timestamp;
-    fn unix_ms(&self) -> i64;
-}
-
-/// The real clocks.
-#[derive(Debug, Clone, Copy)]
-pub struct SystemClocks {
-    origin: std::time::Instant,
-}
-
-impl Default for SystemClocks {
-    fn default() -> Self {
-        Self {
-            origin: std::time::Instant::now(),
-        }
-    }
-}
-
-impl GatewayClock for SystemClocks {
-    fn monotonic(&self) -> Timestamp {
-        Timestamp::from_duration(self.origin.elapsed())
-    }
-
-    fn unix_ms(&self) -> i64 {
-        crate::authority::Clock::now_unix_ms(&crate::authority::SystemClock)
-    }
-}

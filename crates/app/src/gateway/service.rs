@@ -2,6 +2,7 @@
 //! and retry budget; validate locally and, when asked, with the authority through the cache;
 //! health and statistics; and the background connection monitor.
 
+use crate::clock::Clock;
 use crate::sync::lock;
 use std::future::Future;
 use std::sync::Mutex;
@@ -16,9 +17,7 @@ use chittyid_domain::resilience::{
 
 use super::idempotency::{Claim, ClaimTerms, IdempotencyKey, IdempotencyStore, UpstreamKey};
 use super::metrics::GatewayMetrics;
-use super::ports::{
-    AuditEvent, AuditSink, AuthorityError, GatewayClock, MintAuthority, VerdictCache,
-};
+use super::ports::{AuditEvent, AuditSink, AuthorityError, MintAuthority, VerdictCache};
 use crate::authority::{CallerHash, MintRequest};
 
 #[derive(Debug, Clone, Copy)]
@@ -217,7 +216,7 @@ impl From<GatewayError> for Failed {
     }
 }
 
-impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: GatewayClock, K: IdempotencyStore>
+impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: Clock, K: IdempotencyStore>
     GatewayService<A, V, S, C, K>
 {
     pub fn try_new(
