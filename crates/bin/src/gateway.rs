@@ -276,7 +276,7 @@ impl GatewayApplication {
                     if stop {
                         return;
                     }
-                    service.cache().sweep(service.clock().monotonic());
+                    service.cache().sweep();
                     let now = service.clock().unix_ms();
                     while let Ok(dropped) = service.keys().sweep(now, KEY_SWEEP_BATCH).await {
                         if dropped < u64::from(KEY_SWEEP_BATCH) {

@@ -117,7 +117,7 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: Clock, K: IdempotencySt
             ("/health", &Method::GET) => Ok(self.health().await),
             ("/ready", &Method::GET) => Ok(self.ready().await),
             ("/api/id/health", &Method::GET) => Ok(self.health_document().await),
-            ("/metrics", &Method::GET) => Ok(self.metrics()),
+            ("/metrics", &Method::GET) => Ok(self.metrics().await),
             ("/api/id/generate" | "/api/id/mint", &Method::POST) => {
                 self.generate(request, false).await
             }
@@ -285,7 +285,7 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: Clock, K: IdempotencySt
     /// whenever a generate would fail.
     async fn health(&self) -> Response<Full<Bytes>> {
         let readiness = self.service.readiness().await;
-        let health = self.service.health();
+        let health = self.service.health().await;
         json_response(
             StatusCode::OK,
             &json!({
@@ -315,7 +315,7 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: Clock, K: IdempotencySt
 
     async fn health_document(&self) -> Response<Full<Bytes>> {
         let readiness = self.service.readiness().await;
-        let health = self.service.health();
+        let health = self.service.health().await;
         let stats = health.connection_stats;
         let counters = health.breaker_counters;
         let cache = health.cache;
@@ -370,8 +370,8 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: Clock, K: IdempotencySt
         )
     }
 
-    fn metrics(&self) -> Response<Full<Bytes>> {
-        let health = self.service.health();
+    async fn metrics(&self) -> Response<Full<Bytes>> {
+        let health = self.service.health().await;
         let snapshot = self.service.metrics().snapshot();
         let mut text = String::new();
         let mut metric = |name: &str, kind: &str, help: &str, value: f64| {

@@ -5,17 +5,16 @@ use crate::sync::lock;
 use std::sync::{Arc, Mutex};
 
 use chittyid_domain::ChittyId;
-use chittyid_domain::resilience::{
-    CacheLookup, CachePolicy, CacheStats, Timestamp, ValidationCache,
-};
+use chittyid_domain::resilience::{CacheLookup, CachePolicy, CacheStats, ValidationCache};
 
 use super::idempotency::UpstreamKey;
 use super::ports::{
     AuditError, AuditEvent, AuditSink, AuthorityError, CacheError, MintAuthority, VerdictCache,
 };
 use crate::authority::{
-    AuthorityService, CallerHash, Clock, MintError, MintLedger, MintRequest, SequenceStore, Verdict,
+    AuthorityService, CallerHash, MintError, MintLedger, MintRequest, SequenceStore, Verdict,
 };
+use crate::clock::{Clock, SystemClock};
 
 /// The authority's service, called directly. Mints are recorded under this gateway's own
 /// caller hash.
@@ -103,40 +102,48 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> MintAuthority for InProcessAutho
     }
 }
 
-/// The verdict cache in this process: the domain's LRU under a lock.
+/// The verdict cache in this process: the domain's LRU under a lock, timed by `C`.
 #[derive(Debug)]
-pub struct InProcessCache {
+pub struct InProcessCache<C = SystemClock> {
     cache: Mutex<ValidationCache<ChittyId, bool>>,
+    clock: C,
 }
 
 impl InProcessCache {
     pub fn new(policy: CachePolicy) -> Self {
+        Self::with_clock(policy, SystemClock::default())
+    }
+}
+
+impl<C: Clock> InProcessCache<C> {
+    pub fn with_clock(policy: CachePolicy, clock: C) -> Self {
         Self {
             cache: Mutex::new(ValidationCache::new(policy)),
+            clock,
         }
     }
 
     /// Drops expired entries (run every few minutes).
-    pub fn sweep(&self, now: Timestamp) -> usize {
-        lock(&self.cache).sweep(now)
+    pub fn sweep(&self) -> usize {
+        lock(&self.cache).sweep(self.clock.monotonic())
     }
 }
 
-impl VerdictCache for InProcessCache {
-    async fn get(&self, id: &ChittyId, now: Timestamp) -> Result<Option<bool>, CacheError> {
-        Ok(match lock(&self.cache).get(id, now) {
+impl<C: Clock> VerdictCache for InProcessCache<C> {
+    async fn get(&self, id: &ChittyId) -> Result<Option<bool>, CacheError> {
+        Ok(match lock(&self.cache).get(id, self.clock.monotonic()) {
             CacheLookup::Hit(minted) => Some(minted),
             CacheLookup::Miss => None,
         })
     }
 
-    async fn put(&self, id: &ChittyId, minted: bool, now: Timestamp) -> Result<(), CacheError> {
-        lock(&self.cache).insert(*id, minted, minted, now);
+    async fn put(&self, id: &ChittyId, minted: bool) -> Result<(), CacheError> {
+        lock(&self.cache).insert(*id, minted, minted, self.clock.monotonic());
         Ok(())
     }
 
-    fn stats(&self) -> CacheStats {
-        lock(&self.cache).stats()
+    async fn stats(&self) -> Result<CacheStats, CacheError> {
+        Ok(lock(&self.cache).stats())
     }
 }
 

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use chittyid_domain::ChittyId;
-use chittyid_domain::resilience::{CacheStats, FailureKind, Timestamp};
+use chittyid_domain::resilience::{CacheStats, FailureKind};
 
 use super::idempotency::UpstreamKey;
 use crate::authority::{CallerHash, MintRequest};
@@ -120,22 +120,20 @@ pub enum CacheError {
     Unknown(#[from] anyhow::Error),
 }
 
-/// The authority's verdicts, cached. A failing cache degrades to asking the authority.
+/// The authority's verdicts, cached. A failing cache degrades to asking the authority. Each
+/// adapter keeps time (and expiry) its own way: an in-process cache by this process's clock, a
+/// shared one by its server's, so nothing here takes a timestamp.
 pub trait VerdictCache: Send + Sync + 'static {
-    fn get(
-        &self,
-        id: &ChittyId,
-        now: Timestamp,
-    ) -> impl Future<Output = Result<Option<bool>, CacheError>> + Send;
+    fn get(&self, id: &ChittyId) -> impl Future<Output = Result<Option<bool>, CacheError>> + Send;
 
     fn put(
         &self,
         id: &ChittyId,
         minted: bool,
-        now: Timestamp,
     ) -> impl Future<Output = Result<(), CacheError>> + Send;
 
-    fn stats(&self) -> CacheStats;
+    /// Hits, misses and size, as far as the cache knows them.
+    fn stats(&self) -> impl Future<Output = Result<CacheStats, CacheError>> + Send;
 }
 
 /// One auditable act.

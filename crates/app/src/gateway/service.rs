@@ -438,8 +438,7 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: Clock, K: IdempotencySt
     }
 
     async fn verify_unaudited(&self, id: &ChittyId) -> Result<Verified, GatewayError> {
-        let now = self.clock.monotonic();
-        match self.cache.get(id, now).await {
+        match self.cache.get(id).await {
             Ok(Some(minted)) => {
                 return Ok(Verified {
                     minted_by_authority: minted,
@@ -453,7 +452,7 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: Clock, K: IdempotencySt
             .call_authority(Idempotency::Idempotent, || self.authority.verify(id))
             .await
             .map_err(|failed| failed.error)?;
-        if let Err(err) = self.cache.put(id, minted, self.clock.monotonic()).await {
+        if let Err(err) = self.cache.put(id, minted).await {
             tracing::warn!(error = %err, "verdict cache failed to store an answer");
         }
         Ok(Verified {
@@ -465,7 +464,7 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: Clock, K: IdempotencySt
     /// What would make a generate fail now: an open breaker, an authority the monitor cannot
     /// reach, an audit store that cannot write.
     pub async fn readiness(&self) -> Readiness {
-        let health = self.health();
+        let health = self.health().await;
         let mut problems = Vec::new();
         if matches!(
             health.breaker,
@@ -501,7 +500,7 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: Clock, K: IdempotencySt
         writable
     }
 
-    pub fn health(&self) -> HealthSnapshot {
+    pub async fn health(&self) -> HealthSnapshot {
         let now = self.clock.monotonic();
         let (connection, connection_stats) = {
             let monitor = lock(&self.monitor);
@@ -517,7 +516,10 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: Clock, K: IdempotencySt
             connection_stats,
             breaker,
             breaker_counters,
-            cache: self.cache.stats(),
+            cache: self.cache.stats().await.unwrap_or_else(|err| {
+                tracing::warn!(error = %err, "verdict cache statistics unavailable");
+                CacheStats::default()
+            }),
         }
     }
 
