@@ -10,8 +10,9 @@ use std::time::Duration;
 use anyhow::Context;
 use chittyid_app::authority::{CallerHash, MintRequest};
 use chittyid_app::gateway::{
-    AuditSink, AuthorityError, Clock, GatewayConfig, GatewayService, IdempotencyStore,
-    InProcessAuthority, InProcessCache, MintAuthority, SystemClock, UpstreamKey,
+    Adapters, AuditSink, AuthorityError, Clock, GatewayConfig, GatewayPorts, GatewayService,
+    IdempotencyStore, InProcessAuthority, InProcessCache, InProcessRateLimits, MintAuthority,
+    SystemClock, UpstreamKey,
 };
 use chittyid_domain::ChittyId;
 use chittyid_domain::resilience::ResilienceConfig;
@@ -142,7 +143,21 @@ impl MintAuthority for AnyAuthority {
     }
 }
 
-type Service = GatewayService<AnyAuthority, InProcessCache, Store, SystemClock, Store>;
+/// The ports `chittyid serve` wires: an authority in process or over HTTP, the in-process
+/// verdict cache and rate limits, audit log and idempotency keys in the store.
+#[derive(Debug)]
+pub struct Wired;
+
+impl GatewayPorts for Wired {
+    type Authority = AnyAuthority;
+    type Cache = InProcessCache;
+    type Audit = Store;
+    type Clock = SystemClock;
+    type Keys = Store;
+    type RateLimits = InProcessRateLimits;
+}
+
+type Service = GatewayService<Wired>;
 
 /// A bound, ready gateway. `build` binds first, so port 0 gives a free port to tests.
 pub struct GatewayApplication {
@@ -216,15 +231,16 @@ impl GatewayApplication {
                 (authority, store)
             }
         };
-        let service = GatewayService::try_new(
+        let adapters = Adapters::<Wired> {
             authority,
-            InProcessCache::new(settings.gateway.resilience.cache),
-            audit.clone(),
-            SystemClock::default(),
-            audit,
-            settings.gateway,
-        )
-        .context("the resilience configuration")?;
+            cache: InProcessCache::new(settings.gateway.resilience.cache),
+            audit: audit.clone(),
+            clock: SystemClock::default(),
+            keys: audit,
+            rate_limits: InProcessRateLimits::new(settings.gateway.rate_limited_keys),
+        };
+        let service = GatewayService::try_new(adapters, settings.gateway)
+            .context("the resilience configuration")?;
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;

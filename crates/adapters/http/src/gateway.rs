@@ -8,8 +8,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use chittyid_app::authority::CallerHash;
 use chittyid_app::gateway::{
-    AuditSink, Clock, GatewayError, GatewayService, GeneratedId, IdempotencyKey, IdempotencyStore,
-    LATENCY_BUCKETS, MintAuthority, Readiness, VerdictCache,
+    GatewayError, GatewayPorts, GatewayService, GeneratedId, IdempotencyKey, LATENCY_BUCKETS,
+    Readiness,
 };
 use chittyid_app::validation::ValidationReport;
 use chittyid_domain::{ChittyId, V2_2_0_ENTITY_NAMES, ValidationOptions};
@@ -32,8 +32,8 @@ pub const MAX_VALIDATE_BODY_BYTES: usize = 256 * 1024;
 /// The `Idempotency-Key` header.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
-pub struct GatewayApi<A, V, S, C, K> {
-    service: Arc<GatewayService<A, V, S, C, K>>,
+pub struct GatewayApi<P: GatewayPorts> {
+    service: Arc<GatewayService<P>>,
     api_keys: TokenSet,
     detached: Arc<Detached>,
 }
@@ -75,7 +75,7 @@ impl Detached {
     }
 }
 
-impl<A, V, S, C, K> std::fmt::Debug for GatewayApi<A, V, S, C, K> {
+impl<P: GatewayPorts> std::fmt::Debug for GatewayApi<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GatewayApi")
             .field("api_keys", &self.api_keys)
@@ -91,10 +91,8 @@ struct ValidateBatch {
     legacy: bool,
 }
 
-impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: Clock, K: IdempotencyStore>
-    GatewayApi<A, V, S, C, K>
-{
-    pub fn new(service: Arc<GatewayService<A, V, S, C, K>>, api_keys: TokenSet) -> Self {
+impl<P: GatewayPorts> GatewayApi<P> {
+    pub fn new(service: Arc<GatewayService<P>>, api_keys: TokenSet) -> Self {
         Self {
             service,
             api_keys,
@@ -522,9 +520,7 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: Clock, K: IdempotencySt
     }
 }
 
-impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: Clock, K: IdempotencyStore> Handler
-    for GatewayApi<A, V, S, C, K>
-{
+impl<P: GatewayPorts> Handler for GatewayApi<P> {
     async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<Full<Bytes>> {
         match self.route(request).await {
             Ok(response) => response,

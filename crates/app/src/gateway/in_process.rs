@@ -9,7 +9,8 @@ use chittyid_domain::resilience::{CacheLookup, CachePolicy, CacheStats, Validati
 
 use super::idempotency::UpstreamKey;
 use super::ports::{
-    AuditError, AuditEvent, AuditSink, AuthorityError, CacheError, MintAuthority, VerdictCache,
+    AuditError, AuditEvent, AuditSink, AuthorityError, CacheError, MintAuthority, RateDecision,
+    RateLimitError, RateLimitStore, VerdictCache,
 };
 use crate::authority::{
     AuthorityService, CallerHash, MintError, MintLedger, MintRequest, SequenceStore, Verdict,
@@ -172,5 +173,56 @@ impl AuditSink for LogAudit {
 
     async fn health(&self) -> Result<(), AuditError> {
         Ok(())
+    }
+}
+
+/// Rate limits in this process: a token bucket per caller (the domain's `RateLimiter`), at most
+/// `max_callers` tracked at once. Each gateway process enforces the limit on its own.
+#[derive(Debug)]
+pub struct InProcessRateLimits<C = SystemClock> {
+    limiter: Mutex<Option<chittyid_domain::resilience::RateLimiter<CallerHash>>>,
+    max_callers: usize,
+    clock: C,
+}
+
+impl InProcessRateLimits {
+    pub fn new(max_callers: usize) -> Self {
+        Self::with_clock(max_callers, SystemClock::default())
+    }
+}
+
+impl<C: Clock> InProcessRateLimits<C> {
+    pub fn with_clock(max_callers: usize, clock: C) -> Self {
+        Self {
+            limiter: Mutex::new(None),
+            max_callers,
+            clock,
+        }
+    }
+}
+
+impl<C: Clock> RateLimitStore for InProcessRateLimits<C> {
+    async fn try_acquire(
+        &self,
+        caller: CallerHash,
+        cost: u32,
+        limit: u32,
+        period: std::time::Duration,
+    ) -> Result<RateDecision, RateLimitError> {
+        let mut guard = lock(&self.limiter);
+        // The policy is the same on every call in a process; the limiter is built on the first.
+        if guard.as_ref().is_none_or(|l| l.limit() != limit) {
+            let limiter =
+                chittyid_domain::resilience::RateLimiter::try_new(limit, period, self.max_callers)
+                    .map_err(|err| RateLimitError::Unknown(anyhow::anyhow!("{err}")))?;
+            *guard = Some(limiter);
+        }
+        let limiter = guard.as_mut().expect("built above");
+        Ok(
+            match limiter.try_acquire(&caller, cost, self.clock.monotonic()) {
+                Ok(()) => RateDecision::Allowed,
+                Err(retry_after) => RateDecision::Limited { retry_after },
+            },
+        )
     }
 }

@@ -15,10 +15,11 @@ pub use idempotency::{
     IdempotencyStore, InMemoryKeys, MAX_IDEMPOTENCY_KEY_BYTES, UpstreamKey, answer_from_json,
     answer_to_json, decide,
 };
-pub use in_process::{InProcessAuthority, InProcessCache, LogAudit};
+pub use in_process::{InProcessAuthority, InProcessCache, InProcessRateLimits, LogAudit};
 pub use metrics::{GatewayMetrics, LATENCY_BUCKETS, MetricsSnapshot};
 pub use ports::{
-    AuditError, AuditEvent, AuditSink, AuthorityError, CacheError, MintAuthority, VerdictCache,
+    Adapters, AuditError, AuditEvent, AuditSink, AuthorityError, CacheError, GatewayPorts,
+    MintAuthority, RateDecision, RateLimitError, RateLimitStore, VerdictCache,
 };
 pub use service::{
     GatewayConfig, GatewayError, GatewayService, GeneratedId, HealthSnapshot, Readiness, Verified,

@@ -167,3 +167,57 @@ pub trait AuditSink: Send + Sync + 'static {
     /// Whether an event recorded now would be stored (readiness asks this).
     fn health(&self) -> impl Future<Output = Result<(), AuditError>> + Send;
 }
+
+/// What a rate-limit store decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateDecision {
+    Allowed,
+    /// Not enough allowance left; this much later there will be.
+    Limited {
+        retry_after: std::time::Duration,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RateLimitError {
+    #[error("the rate-limit store is unavailable")]
+    Unavailable,
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+/// Per-caller allowances. The policy (`limit` per `period`) comes with each call, so a store
+/// shared by several gateways needs no configuration of its own.
+pub trait RateLimitStore: Send + Sync + 'static {
+    /// Takes `cost` from `caller`'s allowance of `limit` per `period`, or says when to retry.
+    fn try_acquire(
+        &self,
+        caller: CallerHash,
+        cost: u32,
+        limit: u32,
+        period: std::time::Duration,
+    ) -> impl Future<Output = Result<RateDecision, RateLimitError>> + Send;
+}
+
+/// The adapters one gateway runs on: implement it on a marker type to wire your own (the bin
+/// wires the embedded default or the shared stores; tests wire in-memory ones and a manual
+/// clock).
+pub trait GatewayPorts: Send + Sync + 'static {
+    type Authority: MintAuthority;
+    type Cache: VerdictCache;
+    type Audit: AuditSink;
+    type Clock: crate::clock::Clock;
+    type Keys: super::idempotency::IdempotencyStore;
+    type RateLimits: RateLimitStore;
+}
+
+/// One value of each port.
+#[derive(Debug)]
+pub struct Adapters<P: GatewayPorts> {
+    pub authority: P::Authority,
+    pub cache: P::Cache,
+    pub audit: P::Audit,
+    pub clock: P::Clock,
+    pub keys: P::Keys,
+    pub rate_limits: P::RateLimits,
+}

@@ -17,7 +17,10 @@ use chittyid_domain::resilience::{
 
 use super::idempotency::{Claim, ClaimTerms, IdempotencyKey, IdempotencyStore, UpstreamKey};
 use super::metrics::GatewayMetrics;
-use super::ports::{AuditEvent, AuditSink, AuthorityError, MintAuthority, VerdictCache};
+use super::ports::{
+    Adapters, AuditEvent, AuditSink, AuthorityError, GatewayPorts, MintAuthority, RateDecision,
+    RateLimitStore, VerdictCache,
+};
 use crate::authority::{CallerHash, MintRequest};
 
 #[derive(Debug, Clone, Copy)]
@@ -143,6 +146,9 @@ impl Readiness {
     }
 }
 
+/// The rate limit counts IDs per minute.
+const RATE_LIMIT_PERIOD: Duration = Duration::from_secs(60);
+
 /// How long one audit-store probe answers readiness: health checks from many load balancers
 /// cost one write a second at most.
 const AUDIT_PROBE_REUSE: Duration = Duration::from_secs(1);
@@ -153,23 +159,23 @@ struct Control {
     rng: SplitMix64,
 }
 
-pub struct GatewayService<A, V, S, C, K> {
-    authority: A,
-    cache: V,
-    audit: S,
-    clock: C,
-    keys: K,
+pub struct GatewayService<P: GatewayPorts> {
+    authority: P::Authority,
+    cache: P::Cache,
+    audit: P::Audit,
+    clock: P::Clock,
+    keys: P::Keys,
+    rate_limits: P::RateLimits,
     config: GatewayConfig,
     retry: RetryPolicy,
     control: Mutex<Control>,
     monitor: Mutex<(ConnectionMonitor, SplitMix64)>,
-    limiter: Option<Mutex<RateLimiter<CallerHash>>>,
     metrics: GatewayMetrics,
     /// The last audit-store probe: when, and whether it could write.
     audit_probe: tokio::sync::Mutex<Option<(Timestamp, bool)>>,
 }
 
-impl<A, V, S, C, K> std::fmt::Debug for GatewayService<A, V, S, C, K> {
+impl<P: GatewayPorts> std::fmt::Debug for GatewayService<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GatewayService").finish_non_exhaustive()
     }
@@ -216,24 +222,20 @@ impl From<GatewayError> for Failed {
     }
 }
 
-impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: Clock, K: IdempotencyStore>
-    GatewayService<A, V, S, C, K>
-{
-    pub fn try_new(
-        authority: A,
-        cache: V,
-        audit: S,
-        clock: C,
-        keys: K,
-        config: GatewayConfig,
-    ) -> Result<Self, ConfigError> {
-        let limiter = config
-            .rate_limit_per_minute
-            .map(|limit| {
-                RateLimiter::try_new(limit, Duration::from_secs(60), config.rate_limited_keys)
-                    .map(Mutex::new)
-            })
-            .transpose()?;
+impl<P: GatewayPorts> GatewayService<P> {
+    pub fn try_new(adapters: Adapters<P>, config: GatewayConfig) -> Result<Self, ConfigError> {
+        if let Some(limit) = config.rate_limit_per_minute {
+            // The same checks the token bucket makes, at start rather than at the first call.
+            RateLimiter::<CallerHash>::try_new(limit, RATE_LIMIT_PERIOD, 1)?;
+        }
+        let Adapters {
+            authority,
+            cache,
+            audit,
+            clock,
+            keys,
+            rate_limits,
+        } = adapters;
         Ok(Self {
             control: Mutex::new(Control {
                 breaker: CircuitBreaker::try_new(config.resilience.breaker)?,
@@ -245,7 +247,6 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: Clock, K: IdempotencySt
                 SplitMix64::new(config.seed ^ 0x5eed),
             )),
             retry: config.resilience.retry,
-            limiter,
             metrics: GatewayMetrics::default(),
             audit_probe: tokio::sync::Mutex::new(None),
             authority,
@@ -253,11 +254,12 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: Clock, K: IdempotencySt
             audit,
             clock,
             keys,
+            rate_limits,
             config,
         })
     }
 
-    pub fn keys(&self) -> &K {
+    pub fn keys(&self) -> &P::Keys {
         &self.keys
     }
 
@@ -269,15 +271,15 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: Clock, K: IdempotencySt
         &self.metrics
     }
 
-    pub fn audit(&self) -> &S {
+    pub fn audit(&self) -> &P::Audit {
         &self.audit
     }
 
-    pub fn cache(&self) -> &V {
+    pub fn cache(&self) -> &P::Cache {
         &self.cache
     }
 
-    pub fn clock(&self) -> &C {
+    pub fn clock(&self) -> &P::Clock {
         &self.clock
     }
 
@@ -318,7 +320,7 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: Clock, K: IdempotencySt
         let upstream_key = key.map_or_else(UpstreamKey::fresh, |key| {
             UpstreamKey::for_client(caller, key)
         });
-        let result = match self.check_rate(caller, requests.len()) {
+        let result = match self.check_rate(caller, requests.len()).await {
             Ok(()) => self.mint_through_policies(requests, &upstream_key).await,
             Err(err) => Err(Failed::from(err)),
         };
@@ -566,24 +568,30 @@ impl<A: MintAuthority, V: VerdictCache, S: AuditSink, C: Clock, K: IdempotencySt
         }
     }
 
-    fn check_rate(&self, caller: CallerHash, count: usize) -> Result<(), GatewayError> {
-        let Some(limiter) = &self.limiter else {
+    async fn check_rate(&self, caller: CallerHash, count: usize) -> Result<(), GatewayError> {
+        let Some(limit) = self.config.rate_limit_per_minute else {
             return Ok(());
         };
-        let mut limiter = lock(limiter);
         let cost = u32::try_from(count).unwrap_or(u32::MAX);
-        if cost > limiter.limit() {
-            return Err(GatewayError::BatchOverLimit {
-                size: count,
-                limit: limiter.limit(),
-            });
+        if cost > limit {
+            return Err(GatewayError::BatchOverLimit { size: count, limit });
         }
-        limiter
-            .try_acquire(&caller, cost, self.clock.monotonic())
-            .map_err(|retry_after| GatewayError::RateLimited {
-                retry_after,
-                limit: limiter.limit(),
-            })
+        match self
+            .rate_limits
+            .try_acquire(caller, cost, limit, RATE_LIMIT_PERIOD)
+            .await
+        {
+            Ok(RateDecision::Allowed) => Ok(()),
+            Ok(RateDecision::Limited { retry_after }) => {
+                Err(GatewayError::RateLimited { retry_after, limit })
+            }
+            // A limit that cannot be checked does not stop minting: the authority's own limits
+            // still hold, and the failure is logged.
+            Err(err) => {
+                tracing::warn!(error = %err, "the rate limit could not be checked; admitting");
+                Ok(())
+            }
+        }
     }
 
     async fn mint_through_policies(
