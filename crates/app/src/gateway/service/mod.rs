@@ -1,0 +1,289 @@
+//! The gateway's use cases: generate through the authority behind the breaker, retry policy
+//! and retry budget; validate locally and, when asked, with the authority through the cache;
+//! health and statistics; and the background connection monitor.
+
+mod call;
+mod generate;
+mod monitor;
+#[cfg(test)]
+mod tests;
+mod verify;
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use chittyid_domain::ChittyId;
+use chittyid_domain::resilience::{
+    BreakerCounters, BreakerState, CacheStats, CircuitBreaker, ConfigError, ConnectionMonitor,
+    ConnectionState, MonitorStats, RateLimiter, Rejected, ResilienceConfig, RetryBudget,
+    RetryPolicy, SplitMix64, Timestamp,
+};
+
+use super::metrics::GatewayMetrics;
+use super::ports::{Adapters, AuditEvent, AuditSink, GatewayPorts};
+use crate::authority::{CallerHash, MintRequest};
+use crate::clock::Clock;
+
+#[derive(Debug, Clone, Copy)]
+pub struct GatewayConfig {
+    pub resilience: ResilienceConfig,
+    /// IDs per minute per API key; `None` turns the limit off.
+    pub rate_limit_per_minute: Option<u32>,
+    pub idempotency_ttl: Duration,
+    /// How long a repeated request waits for the first one with its key to finish.
+    pub idempotency_wait: Duration,
+    /// A key held by a request for longer than this belongs to a request that died (a crash
+    /// mid-mint): its outcome is unknown. Longer than any request can take.
+    pub idempotency_lease: Duration,
+    /// Distinct API keys the rate limiter tracks at most.
+    pub rate_limited_keys: usize,
+    /// Seed of the jitter RNG; fixed in tests, random in production.
+    pub seed: u64,
+}
+
+impl GatewayConfig {
+    pub const DEFAULT_RATE_LIMIT: u32 = 100;
+
+    pub fn new(resilience: ResilienceConfig, seed: u64) -> Self {
+        Self {
+            resilience,
+            rate_limit_per_minute: Some(Self::DEFAULT_RATE_LIMIT),
+            idempotency_ttl: Duration::from_secs(24 * 60 * 60),
+            idempotency_wait: Duration::from_secs(30),
+            idempotency_lease: Duration::from_secs(60),
+            rate_limited_keys: 100_000,
+            seed,
+        }
+    }
+}
+
+/// Why the gateway did not generate or verify.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    #[error("rate limit of {limit} IDs per minute reached for this API key")]
+    RateLimited { retry_after: Duration, limit: u32 },
+    /// A batch that costs more than the whole per-minute limit could never be served: a 429
+    /// would be retried forever.
+    #[error(
+        "this batch of {size} IDs is larger than the whole rate limit of {limit} IDs per minute for this API key; split it into batches of at most {limit}"
+    )]
+    BatchOverLimit { size: usize, limit: u32 },
+    #[error("this Idempotency-Key was used with a different request body")]
+    IdempotencyMismatch,
+    #[error("a request with this Idempotency-Key is still being served; retry shortly")]
+    IdempotencyInProgress,
+    /// The first request with this key ended without knowing whether the authority minted,
+    /// and the authority does not honour mint keys: minting again could give a second ID.
+    #[error(
+        "the first request with this Idempotency-Key ended without knowing whether an ID was minted (the authority did not answer); this gateway will not mint again for it"
+    )]
+    IdempotencyOutcomeUnknown,
+    #[error("idempotency keys cannot be checked now; retry later")]
+    IdempotencyUnavailable,
+    #[error("{0}")]
+    BreakerOpen(Rejected),
+    #[error("the ChittyID authority is unavailable: {reason}")]
+    Unavailable {
+        retry_after: Option<Duration>,
+        reason: String,
+    },
+    #[error("the ChittyID authority did not answer in time")]
+    Timeout,
+    #[error("the ChittyID authority gave an invalid answer")]
+    BadUpstream,
+    #[error(
+        "the ChittyID authority did not accept this gateway's credentials; check CHITTY_ID_TOKEN"
+    )]
+    Misconfigured,
+    /// The authority refused the request itself; its message is the caller's to read.
+    #[error("{message}")]
+    Rejected {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// The request's audit event could not be stored, so the request is not answered. A
+    /// generate may have minted: a retry with the same `Idempotency-Key` gets those IDs.
+    #[error(
+        "the audit log cannot be written, so this request was not completed; retry later (a generate with the same Idempotency-Key returns the IDs it minted)"
+    )]
+    AuditUnavailable,
+}
+
+/// A generated ID and the entity name it was asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedId {
+    pub id: ChittyId,
+    pub entity: String,
+}
+
+/// What a verification found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verified {
+    pub minted_by_authority: bool,
+    pub from_cache: bool,
+}
+
+/// Everything the health document and the metrics show.
+#[derive(Debug, Clone, Copy)]
+pub struct HealthSnapshot {
+    pub connection: ConnectionState,
+    pub connection_stats: MonitorStats,
+    pub breaker: BreakerState,
+    pub breaker_counters: BreakerCounters,
+    pub cache: CacheStats,
+}
+
+/// Why generate would fail now, as a load balancer needs to know. Empty when ready.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Readiness {
+    /// `circuit_open`, `authority_unreachable`, `audit_unavailable`.
+    pub problems: Vec<&'static str>,
+}
+
+impl Readiness {
+    pub fn is_ready(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// The rate limit counts IDs per minute.
+const RATE_LIMIT_PERIOD: Duration = Duration::from_secs(60);
+
+/// How long one audit-store probe answers readiness: health checks from many load balancers
+/// cost one write a second at most.
+const AUDIT_PROBE_REUSE: Duration = Duration::from_secs(1);
+
+struct Control {
+    breaker: CircuitBreaker,
+    budget: RetryBudget,
+    rng: SplitMix64,
+}
+
+pub struct GatewayService<P: GatewayPorts> {
+    authority: P::Authority,
+    cache: P::Cache,
+    audit: P::Audit,
+    clock: P::Clock,
+    keys: P::Keys,
+    rate_limits: P::RateLimits,
+    config: GatewayConfig,
+    retry: RetryPolicy,
+    control: Mutex<Control>,
+    monitor: Mutex<(ConnectionMonitor, SplitMix64)>,
+    metrics: GatewayMetrics,
+    /// The last audit-store probe: when, and whether it could write.
+    audit_probe: tokio::sync::Mutex<Option<(Timestamp, bool)>>,
+}
+
+impl<P: GatewayPorts> std::fmt::Debug for GatewayService<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GatewayService").finish_non_exhaustive()
+    }
+}
+
+impl<P: GatewayPorts> GatewayService<P> {
+    pub fn try_new(adapters: Adapters<P>, config: GatewayConfig) -> Result<Self, ConfigError> {
+        if let Some(limit) = config.rate_limit_per_minute {
+            // The same checks the token bucket makes, at start rather than at the first call.
+            RateLimiter::<CallerHash>::try_new(limit, RATE_LIMIT_PERIOD, 1)?;
+        }
+        let Adapters {
+            authority,
+            cache,
+            audit,
+            clock,
+            keys,
+            rate_limits,
+        } = adapters;
+        Ok(Self {
+            control: Mutex::new(Control {
+                breaker: CircuitBreaker::try_new(config.resilience.breaker)?,
+                budget: RetryBudget::try_new(config.resilience.budget)?,
+                rng: SplitMix64::new(config.seed),
+            }),
+            monitor: Mutex::new((
+                ConnectionMonitor::try_new(config.resilience.monitor)?,
+                SplitMix64::new(config.seed ^ 0x5eed),
+            )),
+            retry: config.resilience.retry,
+            metrics: GatewayMetrics::default(),
+            audit_probe: tokio::sync::Mutex::new(None),
+            authority,
+            cache,
+            audit,
+            clock,
+            keys,
+            rate_limits,
+            config,
+        })
+    }
+
+    pub fn keys(&self) -> &P::Keys {
+        &self.keys
+    }
+
+    pub fn config(&self) -> &GatewayConfig {
+        &self.config
+    }
+
+    pub fn metrics(&self) -> &GatewayMetrics {
+        &self.metrics
+    }
+
+    pub fn audit(&self) -> &P::Audit {
+        &self.audit
+    }
+
+    pub fn cache(&self) -> &P::Cache {
+        &self.cache
+    }
+
+    pub fn clock(&self) -> &P::Clock {
+        &self.clock
+    }
+
+    async fn audit_event(
+        &self,
+        action: &'static str,
+        caller: CallerHash,
+        outcome: &'static str,
+        ids: Vec<String>,
+        requests: &[MintRequest],
+    ) -> Result<(), GatewayError> {
+        let entity = requests.first().map(|r| r.entity.as_str().to_owned());
+        let event = AuditEvent {
+            at_unix_ms: self.clock.unix_ms(),
+            action,
+            caller,
+            outcome,
+            ids,
+            entity,
+        };
+        self.record_audit(event).await
+    }
+
+    async fn record_audit(&self, event: AuditEvent) -> Result<(), GatewayError> {
+        self.audit.record(event).await.map_err(|err| {
+            tracing::error!(error = %err, "an audit event could not be stored; the request fails");
+            GatewayError::AuditUnavailable
+        })
+    }
+}
+
+fn error_outcome(err: &GatewayError) -> &'static str {
+    match err {
+        GatewayError::RateLimited { .. } => "rate_limited",
+        GatewayError::BatchOverLimit { .. } => "batch_over_limit",
+        GatewayError::IdempotencyMismatch
+        | GatewayError::IdempotencyInProgress
+        | GatewayError::IdempotencyOutcomeUnknown => "idempotency_conflict",
+        GatewayError::IdempotencyUnavailable => "idempotency_unavailable",
+        GatewayError::BreakerOpen(_) => "breaker_open",
+        GatewayError::Unavailable { .. } => "unavailable",
+        GatewayError::Timeout => "timeout",
+        GatewayError::BadUpstream | GatewayError::Misconfigured => "bad_upstream",
+        GatewayError::Rejected { .. } => "rejected",
+        GatewayError::AuditUnavailable => "audit_unavailable",
+    }
+}

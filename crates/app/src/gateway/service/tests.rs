@@ -1,0 +1,380 @@
+//! The gateway's use cases against in-memory ports and a manual clock: breaker timing, the retry
+//! budget, idempotency expiry and the rate limit, without sockets or sleeps of any length.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chittyid_domain::resilience::{
+    Backoff, BreakerConfig, BudgetConfig, ConsecutiveFailures, HalfOpenConfig, Jitter,
+    OpenDuration, ResilienceConfig, RetryPolicy, WindowKind,
+};
+use chittyid_domain::{
+    ChittyId, EntityName, EntityType, Jurisdiction, Region, Sequence, SequenceSpace, TrustLevel,
+    Version, YearMonth,
+};
+
+use super::{GatewayConfig, GatewayError, GatewayService};
+use crate::authority::{CallerHash, MintRequest};
+use crate::clock::ManualClock;
+use crate::gateway::idempotency::{IdempotencyKey, InMemoryKeys, UpstreamKey};
+use crate::gateway::in_process::{InProcessCache, InProcessRateLimits};
+use crate::gateway::ports::{
+    Adapters, AuditError, AuditEvent, AuditSink, AuthorityError, GatewayPorts, MintAuthority,
+};
+
+/// An authority that answers from a script (then mints), and counts its calls.
+#[derive(Default)]
+struct Script {
+    answers: Mutex<VecDeque<AuthorityError>>,
+    calls: AtomicUsize,
+    next: AtomicU32,
+}
+
+#[derive(Clone, Default)]
+struct FakeAuthority(Arc<Script>);
+
+impl FakeAuthority {
+    fn fail_next(&self, errors: impl IntoIterator<Item = AuthorityError>) {
+        self.0.answers.lock().expect("lock").extend(errors);
+    }
+
+    fn calls(&self) -> usize {
+        self.0.calls.load(Ordering::SeqCst)
+    }
+}
+
+impl MintAuthority for FakeAuthority {
+    async fn mint(
+        &self,
+        _request: &MintRequest,
+        _key: &UpstreamKey,
+    ) -> Result<ChittyId, AuthorityError> {
+        self.0.calls.fetch_add(1, Ordering::SeqCst);
+        if let Some(err) = self.0.answers.lock().expect("lock").pop_front() {
+            return Err(err);
+        }
+        let space = SequenceSpace {
+            version: Version::CURRENT,
+            region: Region::NorthAmerica,
+            jurisdiction: Jurisdiction::try_new("USA").expect("valid"),
+            entity_type: EntityType::Person,
+            year_month: YearMonth::try_new(2026, 11).expect("valid"),
+            trust_level: TrustLevel::L0,
+        };
+        let counter = self.0.next.fetch_add(1, Ordering::SeqCst);
+        Ok(space.id(Sequence::try_new(counter).expect("in range")))
+    }
+
+    async fn mint_batch(
+        &self,
+        requests: &[MintRequest],
+        key: &UpstreamKey,
+    ) -> Result<Vec<ChittyId>, AuthorityError> {
+        let mut ids = Vec::new();
+        for request in requests {
+            ids.push(self.mint(request, key).await?);
+        }
+        Ok(ids)
+    }
+
+    async fn verify(&self, _id: &ChittyId) -> Result<bool, AuthorityError> {
+        Ok(true)
+    }
+
+    async fn health(&self) -> Result<(), AuthorityError> {
+        Ok(())
+    }
+
+    fn honours_mint_keys(&self) -> bool {
+        false
+    }
+}
+
+/// Audit events kept in memory.
+#[derive(Clone, Default)]
+struct Events(Arc<Mutex<Vec<AuditEvent>>>);
+
+impl AuditSink for Events {
+    async fn record(&self, event: AuditEvent) -> Result<(), AuditError> {
+        self.0.lock().expect("lock").push(event);
+        Ok(())
+    }
+
+    async fn flush(&self) -> Result<(), AuditError> {
+        Ok(())
+    }
+
+    async fn health(&self) -> Result<(), AuditError> {
+        Ok(())
+    }
+}
+
+struct InMemory;
+
+impl GatewayPorts for InMemory {
+    type Authority = FakeAuthority;
+    type Cache = InProcessCache<Arc<ManualClock>>;
+    type Audit = Events;
+    type Clock = Arc<ManualClock>;
+    type Keys = InMemoryKeys;
+    type RateLimits = InProcessRateLimits<Arc<ManualClock>>;
+}
+
+const fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// One attempt per call (unless a test says otherwise); the breaker opens after three failures
+/// in a row for 10 s, and one successful probe closes it.
+fn config() -> GatewayConfig {
+    let recommended = ResilienceConfig::recommended();
+    let resilience = ResilienceConfig {
+        retry: RetryPolicy::try_new(
+            1,
+            Backoff::try_new(ms(1), 2.0, Duration::ZERO, ms(2), Jitter::None).expect("valid"),
+            ms(500),
+            Some(ms(2_000)),
+            Duration::from_secs(2),
+        )
+        .expect("valid"),
+        breaker: BreakerConfig {
+            consecutive_failures: Some(ConsecutiveFailures { failures: 3 }),
+            failure_count: None,
+            failure_rate: None,
+            slow_call_rate: None,
+            window: WindowKind::CountBased { calls: 10 },
+            open: OpenDuration {
+                base: Duration::from_secs(10),
+                growth: 1.0,
+                max: Duration::from_secs(10),
+                jitter: 0.0,
+            },
+            half_open: HalfOpenConfig {
+                max_probes: 1,
+                successes_to_close: 1,
+                max_wait: Duration::from_secs(5),
+            },
+            max_retry_after: Duration::from_secs(30),
+        },
+        budget: recommended.budget,
+        monitor: recommended.monitor,
+        cache: recommended.cache,
+    };
+    let mut config = GatewayConfig::new(resilience, 7);
+    config.rate_limit_per_minute = None;
+    config
+}
+
+struct Harness {
+    service: GatewayService<InMemory>,
+    authority: FakeAuthority,
+    clock: Arc<ManualClock>,
+    events: Events,
+}
+
+fn harness(config: GatewayConfig) -> Harness {
+    let clock = Arc::new(ManualClock::starting_at(1_794_000_000_000));
+    let authority = FakeAuthority::default();
+    let events = Events::default();
+    let adapters = Adapters::<InMemory> {
+        authority: authority.clone(),
+        cache: InProcessCache::with_clock(config.resilience.cache, Arc::clone(&clock)),
+        audit: events.clone(),
+        clock: Arc::clone(&clock),
+        keys: InMemoryKeys::new(),
+        rate_limits: InProcessRateLimits::with_clock(100, Arc::clone(&clock)),
+    };
+    Harness {
+        service: GatewayService::try_new(adapters, config).expect("valid"),
+        authority,
+        clock,
+        events,
+    }
+}
+
+fn person() -> Vec<MintRequest> {
+    vec![MintRequest::new(EntityName::parse("PEO").expect("known"))]
+}
+
+fn caller() -> CallerHash {
+    CallerHash::of_token("unit")
+}
+
+#[tokio::test]
+async fn the_breaker_opens_after_three_failures_and_lets_a_probe_through_after_its_open_time() {
+    let h = harness(config());
+    h.authority
+        .fail_next((0..3).map(|_| AuthorityError::Unavailable { retry_after: None }));
+    for _ in 0..3 {
+        let err = h
+            .service
+            .generate(person(), caller(), None)
+            .await
+            .expect_err("fails");
+        assert!(matches!(err, GatewayError::Unavailable { .. }), "{err:?}");
+    }
+    let refused = h
+        .service
+        .generate(person(), caller(), None)
+        .await
+        .expect_err("open");
+    assert!(
+        matches!(refused, GatewayError::BreakerOpen(_)),
+        "{refused:?}"
+    );
+    assert_eq!(h.authority.calls(), 3, "an open breaker calls nobody");
+    h.clock.advance(ms(9_999));
+    assert!(matches!(
+        h.service.generate(person(), caller(), None).await,
+        Err(GatewayError::BreakerOpen(_))
+    ));
+    h.clock.advance(ms(1));
+    h.service
+        .generate(person(), caller(), None)
+        .await
+        .expect("the half-open probe goes through and succeeds");
+    // Closed again: calls flow.
+    h.service
+        .generate(person(), caller(), None)
+        .await
+        .expect("closed");
+    assert_eq!(h.authority.calls(), 5);
+    let outcomes: Vec<&str> = h
+        .events
+        .0
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|e| e.outcome)
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            "unavailable",
+            "unavailable",
+            "unavailable",
+            "breaker_open",
+            "breaker_open",
+            "ok",
+            "ok"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_half_open_breaker_with_no_calls_waits_however_long_nothing_comes() {
+    let h = harness(config());
+    h.authority
+        .fail_next((0..3).map(|_| AuthorityError::Unavailable { retry_after: None }));
+    for _ in 0..3 {
+        let _ = h.service.generate(person(), caller(), None).await;
+    }
+    // Ten times the half-open max_wait with no call at all: the next call is still a probe.
+    h.clock.advance(Duration::from_secs(60));
+    h.service
+        .generate(person(), caller(), None)
+        .await
+        .expect("admitted as a probe, not refused by a breaker reopened for nothing");
+}
+
+#[tokio::test]
+async fn the_retry_budget_caps_retries_and_refills_with_time() {
+    let mut config = config();
+    config.resilience.retry = RetryPolicy::try_new(
+        3,
+        Backoff::try_new(ms(1), 2.0, Duration::ZERO, ms(2), Jitter::None).expect("valid"),
+        ms(500),
+        Some(ms(2_000)),
+        Duration::from_secs(2),
+    )
+    .expect("valid");
+    config.resilience.budget = BudgetConfig {
+        window: Duration::from_secs(10),
+        percent_can_retry: 0.0,
+        min_retries_per_second: 1,
+    };
+    config.resilience.breaker.consecutive_failures = Some(ConsecutiveFailures { failures: 100 });
+    let h = harness(config);
+    h.authority
+        .fail_next((0..100).map(|_| AuthorityError::ConnectionRefused));
+    let mut calls_per_request = Vec::new();
+    for _ in 0..12 {
+        let before = h.authority.calls();
+        let _ = h.service.generate(person(), caller(), None).await;
+        calls_per_request.push(h.authority.calls() - before);
+    }
+    let retries: usize = calls_per_request.iter().map(|c| c - 1).sum();
+    assert!(
+        retries <= 10,
+        "a budget of 1 retry a second over a 10 s window: {calls_per_request:?}"
+    );
+    assert!(
+        calls_per_request.iter().skip(11).all(|c| *c == 1),
+        "exhausted: {calls_per_request:?}"
+    );
+    h.clock.advance(Duration::from_secs(11));
+    let before = h.authority.calls();
+    let _ = h.service.generate(person(), caller(), None).await;
+    assert!(
+        h.authority.calls() - before > 1,
+        "the budget refilled with time"
+    );
+}
+
+#[tokio::test]
+async fn an_idempotency_key_replays_for_its_ttl_and_then_is_free() {
+    let h = harness(config());
+    let key = IdempotencyKey::try_new("intent", b"{}").expect("valid");
+    let first = h
+        .service
+        .generate(person(), caller(), Some(&key))
+        .await
+        .expect("minted");
+    h.clock.advance(Duration::from_secs(24 * 60 * 60 - 1));
+    let replay = h
+        .service
+        .generate(person(), caller(), Some(&key))
+        .await
+        .expect("replayed");
+    assert_eq!(replay, first);
+    assert_eq!(h.authority.calls(), 1);
+    h.clock.advance(Duration::from_secs(1));
+    let later = h
+        .service
+        .generate(person(), caller(), Some(&key))
+        .await
+        .expect("minted");
+    assert_ne!(later, first, "after 24 hours the key is a new intent");
+    assert_eq!(h.authority.calls(), 2);
+}
+
+#[tokio::test]
+async fn the_rate_limit_refills_with_time_and_says_when() {
+    let mut config = config();
+    config.rate_limit_per_minute = Some(2);
+    let h = harness(config);
+    for _ in 0..2 {
+        h.service
+            .generate(person(), caller(), None)
+            .await
+            .expect("allowed");
+    }
+    match h.service.generate(person(), caller(), None).await {
+        Err(GatewayError::RateLimited { retry_after, limit }) => {
+            assert_eq!(limit, 2);
+            assert!(retry_after <= Duration::from_secs(30), "{retry_after:?}");
+        }
+        other => panic!("expected a rate limit, got {other:?}"),
+    }
+    h.clock.advance(Duration::from_secs(30));
+    h.service
+        .generate(person(), caller(), None)
+        .await
+        .expect("one more token");
+    h.service
+        .generate(person(), CallerHash::of_token("another"), None)
+        .await
+        .expect("another key has its own allowance");
+}
