@@ -8,6 +8,7 @@ mod breaker;
 mod budget;
 mod cache;
 mod config_error;
+mod gcra;
 mod listeners;
 mod monitor;
 mod preset;
@@ -26,6 +27,7 @@ pub use breaker::{
 pub use budget::{BudgetConfig, RetryBudget};
 pub use cache::{CacheLookup, CachePolicy, CacheStats, ValidationCache};
 pub use config_error::ConfigError;
+pub use gcra::{Gcra, GcraDecision};
 pub use listeners::{ListenerFailure, ListenerId, Listeners};
 pub use monitor::{
     ConnectionMonitor, ConnectionState, HealthCheck, MonitorConfig, MonitorEvent, MonitorStats,
