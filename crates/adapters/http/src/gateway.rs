@@ -8,8 +8,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use chittyid_app::authority::CallerHash;
 use chittyid_app::gateway::{
-    GatewayError, GatewayPorts, GatewayService, GeneratedId, IdempotencyKey, LATENCY_BUCKETS,
-    Readiness,
+    GatewayError, GatewayPorts, GatewayService, GeneratedId, HealthSnapshot, IdempotencyKey,
+    LATENCY_BUCKETS, Readiness,
 };
 use chittyid_app::validation::ValidationReport;
 use chittyid_domain::{ChittyId, V2_2_0_ENTITY_NAMES, ValidationOptions};
@@ -293,6 +293,7 @@ impl<P: GatewayPorts> GatewayApi<P> {
                 "version": env!("CARGO_PKG_VERSION"),
                 "connection": health.connection.name(),
                 "circuitBreaker": health.breaker.name(),
+                "components": components(&health),
             }),
         )
     }
@@ -316,7 +317,8 @@ impl<P: GatewayPorts> GatewayApi<P> {
         let health = self.service.health().await;
         let stats = health.connection_stats;
         let counters = health.breaker_counters;
-        let cache = health.cache;
+        let cache = health.cache.local;
+        let shared = health.cache.shared;
         json_response(
             StatusCode::OK,
             &json!({
@@ -359,7 +361,14 @@ impl<P: GatewayPorts> GatewayApi<P> {
                         "maxSize": cache.max_size,
                         "ttlMs": cache.ttl_ms,
                         "hitRate": cache.hit_rate(),
+                        "shared": shared.map(|s| json!({
+                            "hits": s.hits,
+                            "misses": s.misses,
+                            "errors": s.errors,
+                            "available": s.available,
+                        })),
                     },
+                    "components": components(&health),
                 },
                 "format": "VV-G-LLL-SSSS-T-YM-C-X",
                 "entityTypes": V2_2_0_ENTITY_NAMES,
@@ -466,26 +475,60 @@ impl<P: GatewayPorts> GatewayApi<P> {
             "chittyid_cache_size",
             "gauge",
             "Entries in the verdict cache.",
-            health.cache.size as f64,
+            health.cache.local.size as f64,
         );
         metric(
             "chittyid_cache_hit_rate",
             "gauge",
-            "Hits over lookups of the verdict cache.",
-            health.cache.hit_ratio(),
+            "Hits over lookups of the in-process verdict cache.",
+            health.cache.local.hit_ratio(),
         );
         metric(
             "chittyid_validation_cache_hit_rate",
             "gauge",
-            "Hits over lookups of the verdict cache.",
-            health.cache.hit_ratio(),
+            "Hits over lookups of the in-process verdict cache.",
+            health.cache.local.hit_ratio(),
         );
         metric(
             "chittyid_cache_evictions",
             "counter",
-            "Entries evicted from the verdict cache.",
-            health.cache.evictions as f64,
+            "Entries evicted from the in-process verdict cache.",
+            health.cache.local.evictions as f64,
         );
+        if let Some(shared) = health.cache.shared {
+            metric(
+                "chittyid_cache_shared_hits",
+                "counter",
+                "Verdicts answered by the shared (Redis) cache level.",
+                shared.hits as f64,
+            );
+            metric(
+                "chittyid_cache_shared_misses",
+                "counter",
+                "Lookups the shared cache level could not answer.",
+                shared.misses as f64,
+            );
+            metric(
+                "chittyid_cache_shared_errors",
+                "counter",
+                "Shared cache calls that failed or ran out of time.",
+                shared.errors as f64,
+            );
+            metric(
+                "chittyid_cache_shared_available",
+                "gauge",
+                "1 while the shared cache answers.",
+                f64::from(u8::from(shared.available)),
+            );
+        }
+        if let Some(available) = health.rate_limit_shared {
+            metric(
+                "chittyid_rate_limit_shared_available",
+                "gauge",
+                "1 while the shared rate-limit store answers.",
+                f64::from(u8::from(available)),
+            );
+        }
         let _ = writeln!(
             text,
             "# HELP chittyid_generation_latency_seconds Generate request latency.\n# TYPE chittyid_generation_latency_seconds histogram"
@@ -527,6 +570,20 @@ impl<P: GatewayPorts> Handler for GatewayApi<P> {
             Err(err) => err.into_response(),
         }
     }
+}
+
+/// The state of the shared pieces: `ok`, `degraded` (a shared store does not answer and this
+/// gateway works on its own), or `local` (nothing shared is configured).
+fn components(health: &HealthSnapshot) -> Value {
+    let word = |shared: Option<bool>| match shared {
+        None => "local",
+        Some(true) => "ok",
+        Some(false) => "degraded",
+    };
+    json!({
+        "cache": word(health.cache.shared.map(|s| s.available)),
+        "rateLimit": word(health.rate_limit_shared),
+    })
 }
 
 fn status_word(readiness: &Readiness) -> &'static str {

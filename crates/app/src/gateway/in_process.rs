@@ -5,12 +5,12 @@ use crate::sync::lock;
 use std::sync::{Arc, Mutex};
 
 use chittyid_domain::ChittyId;
-use chittyid_domain::resilience::{CacheLookup, CachePolicy, CacheStats, ValidationCache};
+use chittyid_domain::resilience::{CacheLookup, CachePolicy, ValidationCache};
 
 use super::idempotency::UpstreamKey;
 use super::ports::{
-    AuditError, AuditEvent, AuditSink, AuthorityError, CacheError, MintAuthority, RateDecision,
-    RateLimitError, RateLimitStore, VerdictCache,
+    AuditError, AuditEvent, AuditSink, AuthorityError, CacheError, CacheReport, MintAuthority,
+    RateDecision, RateLimitError, RateLimitStore, VerdictCache,
 };
 use crate::authority::{
     AuthorityService, CallerHash, MintError, MintLedger, MintRequest, SequenceStore, Verdict,
@@ -143,8 +143,11 @@ impl<C: Clock> VerdictCache for InProcessCache<C> {
         Ok(())
     }
 
-    async fn stats(&self) -> Result<CacheStats, CacheError> {
-        Ok(lock(&self.cache).stats())
+    async fn stats(&self) -> Result<CacheReport, CacheError> {
+        Ok(CacheReport {
+            local: lock(&self.cache).stats(),
+            shared: None,
+        })
     }
 }
 

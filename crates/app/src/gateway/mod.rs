@@ -18,8 +18,9 @@ pub use idempotency::{
 pub use in_process::{InProcessAuthority, InProcessCache, InProcessRateLimits, LogAudit};
 pub use metrics::{GatewayMetrics, LATENCY_BUCKETS, MetricsSnapshot};
 pub use ports::{
-    Adapters, AuditError, AuditEvent, AuditSink, AuthorityError, CacheError, GatewayPorts,
-    MintAuthority, RateDecision, RateLimitError, RateLimitStore, VerdictCache,
+    Adapters, AuditError, AuditEvent, AuditSink, AuthorityError, CacheError, CacheReport,
+    GatewayPorts, MintAuthority, RateDecision, RateLimitError, RateLimitStore, SharedCacheStats,
+    VerdictCache,
 };
 pub use service::{
     GatewayConfig, GatewayError, GatewayService, GeneratedId, HealthSnapshot, Readiness, Verified,

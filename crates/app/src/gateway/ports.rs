@@ -132,8 +132,25 @@ pub trait VerdictCache: Send + Sync + 'static {
         minted: bool,
     ) -> impl Future<Output = Result<(), CacheError>> + Send;
 
-    /// Hits, misses and size, as far as the cache knows them.
-    fn stats(&self) -> impl Future<Output = Result<CacheStats, CacheError>> + Send;
+    /// Hits, misses and size of each level.
+    fn stats(&self) -> impl Future<Output = Result<CacheReport, CacheError>> + Send;
+}
+
+/// A shared cache level (Redis): what it answered, and whether it answers now.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SharedCacheStats {
+    pub hits: u64,
+    pub misses: u64,
+    /// Calls that failed or ran out of time (answered from the local level or the authority).
+    pub errors: u64,
+    pub available: bool,
+}
+
+/// The statistics of a verdict cache: its in-process level, and its shared level if it has one.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CacheReport {
+    pub local: CacheStats,
+    pub shared: Option<SharedCacheStats>,
 }
 
 /// One auditable act.
@@ -189,6 +206,12 @@ pub enum RateLimitError {
 /// Per-caller allowances. The policy (`limit` per `period`) comes with each call, so a store
 /// shared by several gateways needs no configuration of its own.
 pub trait RateLimitStore: Send + Sync + 'static {
+    /// For a store shared by several gateways, whether it answers now (when it does not, each
+    /// gateway limits on its own); `None` for a store in this process only.
+    fn shared_available(&self) -> Option<bool> {
+        None
+    }
+
     /// Takes `cost` from `caller`'s allowance of `limit` per `period`, or says when to retry.
     fn try_acquire(
         &self,

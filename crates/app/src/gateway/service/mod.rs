@@ -14,13 +14,13 @@ use std::time::Duration;
 
 use chittyid_domain::ChittyId;
 use chittyid_domain::resilience::{
-    BreakerCounters, BreakerState, CacheStats, CircuitBreaker, ConfigError, ConnectionMonitor,
-    ConnectionState, MonitorStats, RateLimiter, Rejected, ResilienceConfig, RetryBudget,
-    RetryPolicy, SplitMix64, Timestamp,
+    BreakerCounters, BreakerState, CircuitBreaker, ConfigError, ConnectionMonitor, ConnectionState,
+    MonitorStats, RateLimiter, Rejected, ResilienceConfig, RetryBudget, RetryPolicy, SplitMix64,
+    Timestamp,
 };
 
 use super::metrics::GatewayMetrics;
-use super::ports::{Adapters, AuditEvent, AuditSink, GatewayPorts};
+use super::ports::{Adapters, AuditEvent, AuditSink, CacheReport, GatewayPorts};
 use crate::authority::{CallerHash, MintRequest};
 use crate::clock::Clock;
 
@@ -131,7 +131,9 @@ pub struct HealthSnapshot {
     pub connection_stats: MonitorStats,
     pub breaker: BreakerState,
     pub breaker_counters: BreakerCounters,
-    pub cache: CacheStats,
+    pub cache: CacheReport,
+    /// Whether a shared rate-limit store answers; `None` when limits are kept in process.
+    pub rate_limit_shared: Option<bool>,
 }
 
 /// Why generate would fail now, as a load balancer needs to know. Empty when ready.

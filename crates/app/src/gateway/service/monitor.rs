@@ -3,11 +3,13 @@
 use std::future::Future;
 use std::time::Duration;
 
-use chittyid_domain::resilience::{BreakerState, CacheStats, ConnectionState};
+use chittyid_domain::resilience::{BreakerState, ConnectionState};
 
 use super::{AUDIT_PROBE_REUSE, Control, GatewayService, HealthSnapshot, Readiness};
 use crate::clock::Clock;
-use crate::gateway::ports::{AuditSink, GatewayPorts, MintAuthority, VerdictCache};
+use crate::gateway::ports::{
+    AuditSink, CacheReport, GatewayPorts, MintAuthority, RateLimitStore, VerdictCache,
+};
 use crate::sync::lock;
 
 impl<P: GatewayPorts> GatewayService<P> {
@@ -68,8 +70,9 @@ impl<P: GatewayPorts> GatewayService<P> {
             breaker_counters,
             cache: self.cache.stats().await.unwrap_or_else(|err| {
                 tracing::warn!(error = %err, "verdict cache statistics unavailable");
-                CacheStats::default()
+                CacheReport::default()
             }),
+            rate_limit_shared: self.rate_limits.shared_available(),
         }
     }
 
