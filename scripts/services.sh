@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Makes sure PostgreSQL (127.0.0.1:5432, trust auth, user postgres, database test) answers:
-# starts it if installed, installs it from Debian's packages if not.
+# Makes sure PostgreSQL (127.0.0.1:5432, trust auth, user postgres, database test) and Redis
+# (127.0.0.1:6379) answer: starts them if installed, installs them from Debian's packages if not.
 set -euo pipefail
 
 as_root() {
@@ -55,4 +55,23 @@ ensure_postgres() {
   fi
 }
 
+ensure_redis() {
+  # The shared server for the Redis tests; the outage tests start redis-server processes of their
+  # own, so the binary must be there even when a server answers.
+  if ! command -v redis-server >/dev/null 2>&1; then
+    echo "services: installing Redis"
+    apt_install redis-server
+  fi
+  if answers 127.0.0.1 6379; then
+    echo "services: Redis answers on 127.0.0.1:6379"
+    return
+  fi
+  echo "services: starting Redis"
+  as_root mkdir -p /var/lib/redis /var/log/redis
+  as_root redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" \
+    --appendonly no --dir /var/lib/redis --logfile /var/log/redis/chittyid-tests.log
+  wait_for Redis 127.0.0.1 6379
+}
+
 ensure_postgres
+ensure_redis

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Sets up what the tests need and runs them. Works on a fresh Debian machine that has only the
-# Rust toolchain. Run as root: PostgreSQL is started, or installed from Debian's packages and
-# started, when 127.0.0.1:5432 does not answer; the full-disk tests mount a small tmpfs
-# (util-linux `mount`, installed here if missing).
+# Rust toolchain. Run as root: PostgreSQL and Redis are started, or installed from Debian's
+# packages and started, when 127.0.0.1:5432 / :6379 do not answer; the full-disk tests mount a
+# small tmpfs (util-linux `mount`, installed here if missing).
 #
-# DATABASE_URL defaults to that local server; the PostgreSQL tests create a database of their
-# own on it for each test and drop it afterwards.
+# DATABASE_URL and REDIS_URL default to those local servers; the PostgreSQL tests create a
+# database of their own for each test, the Redis tests use a key prefix of their own, and the
+# Redis outage tests run redis-server processes of their own on free ports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 bash scripts/services.sh
 
 if ! command -v mount >/dev/null 2>&1; then

@@ -1,0 +1,112 @@
+//! The verdict cache in two levels: this process's LRU in front, Redis behind it for every
+//! gateway, both by the domain's cache policy (a verdict lives `ttl`, "not minted here" the
+//! shorter `negative_ttl`).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chittyid_app::gateway::{
+    CacheError, CacheReport, Clock, InProcessCache, SharedCacheStats, SystemClock, VerdictCache,
+};
+use chittyid_domain::ChittyId;
+use chittyid_domain::resilience::CachePolicy;
+use redis::AsyncCommands;
+
+use crate::link::RedisLink;
+
+#[derive(Debug)]
+pub struct TieredCache<C = SystemClock> {
+    local: InProcessCache<C>,
+    link: RedisLink,
+    policy: CachePolicy,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    errors: AtomicU64,
+}
+
+impl TieredCache {
+    pub fn new(policy: CachePolicy, link: RedisLink) -> Self {
+        Self::with_clock(policy, link, SystemClock::default())
+    }
+}
+
+impl<C: Clock> TieredCache<C> {
+    pub fn with_clock(policy: CachePolicy, link: RedisLink, clock: C) -> Self {
+        Self {
+            local: InProcessCache::with_clock(policy, clock),
+            link,
+            policy,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+        }
+    }
+
+    /// Drops the in-process level's expired entries (Redis expires its own).
+    pub fn sweep(&self) -> usize {
+        self.local.sweep()
+    }
+
+    fn key(&self, id: &ChittyId) -> String {
+        self.link.key("verdict", id.as_str())
+    }
+}
+
+impl<C: Clock> VerdictCache for TieredCache<C> {
+    async fn get(&self, id: &ChittyId) -> Result<Option<bool>, CacheError> {
+        if let Some(minted) = self.local.get(id).await? {
+            return Ok(Some(minted));
+        }
+        let key = self.key(id);
+        match self
+            .link
+            .call(|mut conn| async move { conn.get::<_, Option<String>>(key).await })
+            .await
+        {
+            Ok(Some(value)) => {
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                let minted = value == "1";
+                self.local.put(id, minted).await?;
+                Ok(Some(minted))
+            }
+            Ok(None) => {
+                self.misses.fetch_add(1, Ordering::Relaxed);
+                Ok(None)
+            }
+            Err(err) => {
+                self.errors.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(error = %err, "shared verdict cache unavailable; asking the authority");
+                Ok(None)
+            }
+        }
+    }
+
+    async fn put(&self, id: &ChittyId, minted: bool) -> Result<(), CacheError> {
+        self.local.put(id, minted).await?;
+        let key = self.key(id);
+        let ttl_ms = u64::try_from(self.policy.ttl_for(minted).as_millis()).unwrap_or(u64::MAX);
+        let stored = self
+            .link
+            .call(|mut conn| async move {
+                conn.pset_ex::<_, _, ()>(key, if minted { "1" } else { "0" }, ttl_ms)
+                    .await
+            })
+            .await;
+        if stored.is_err() {
+            self.errors.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    async fn stats(&self) -> Result<CacheReport, CacheError> {
+        let local = self.local.stats().await?.local;
+        Ok(CacheReport {
+            local,
+            shared: Some(SharedCacheStats {
+                hits: self.hits.load(Ordering::Relaxed),
+                misses: self.misses.load(Ordering::Relaxed),
+                errors: self.errors.load(Ordering::Relaxed),
+                available: self.link.is_available(),
+            }),
+        })
+    }
+}
