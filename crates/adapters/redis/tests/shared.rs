@@ -149,7 +149,7 @@ struct OwnRedis {
 
 mod tempfile_dir {
     /// A directory removed on drop (no extra dependency for one use).
-    pub struct Dir(pub std::path::PathBuf);
+    pub(crate) struct Dir(pub(crate) std::path::PathBuf);
     impl Drop for Dir {
         fn drop(&mut self) {
             let _ = std::fs::remove_dir_all(&self.0);
