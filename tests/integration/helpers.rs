@@ -26,6 +26,7 @@ impl Run {
 pub(crate) fn chittyid(args: &[&str], stdin: &[u8]) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
         .env_remove("DATABASE_URL")
+        .env_remove("REDIS_URL")
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -7,3 +7,4 @@ mod gateway;
 mod helpers;
 mod http_client;
 mod postgres;
+mod redis;

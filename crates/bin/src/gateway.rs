@@ -19,13 +19,14 @@ use chittyid_domain::resilience::ResilienceConfig;
 use chittyid_http::TokenSet;
 use chittyid_http::gateway::GatewayApi;
 use chittyid_http::server;
+use chittyid_redis::{RedisLink, RedisSettings, SharedRateLimits, TieredCache};
 use chittyid_upstream::HttpAuthority;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::authority::Settings as AuthoritySettings;
 use crate::data_dir;
-use crate::store::Store;
+use crate::store::{Cache, RateLimits, Store};
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
 /// SHA-256 digests of the accepted API keys, one per line, when none are configured.
@@ -59,6 +60,8 @@ pub struct Settings {
     /// PostgreSQL for the audit log, the idempotency keys and (with the embedded authority) the
     /// authority's counters and ledger, instead of the SQLite files in `data_dir`.
     pub database_url: Option<String>,
+    /// Redis for a verdict cache and rate limits shared by every gateway using it.
+    pub redis: Option<RedisSettings>,
     pub upstream: Upstream,
     /// Accepted API keys; with none and no hash file, a dev key is created.
     pub api_keys: Vec<String>,
@@ -81,6 +84,7 @@ impl Settings {
             upstream: Upstream::Embedded(AuthoritySettings::new(data_dir.clone())),
             data_dir,
             database_url: None,
+            redis: None,
             api_keys: Vec::new(),
             api_key_hashes_file: None,
             gateway: GatewayConfig::new(ResilienceConfig::recommended(), seed),
@@ -143,18 +147,18 @@ impl MintAuthority for AnyAuthority {
     }
 }
 
-/// The ports `chittyid serve` wires: an authority in process or over HTTP, the in-process
-/// verdict cache and rate limits, audit log and idempotency keys in the store.
+/// The ports `chittyid serve` wires: an authority in process or over HTTP; the verdict cache and
+/// rate limits in process, or shared through Redis; audit log and idempotency keys in the store.
 #[derive(Debug)]
 pub struct Wired;
 
 impl GatewayPorts for Wired {
     type Authority = AnyAuthority;
-    type Cache = InProcessCache;
+    type Cache = Cache;
     type Audit = Store;
     type Clock = SystemClock;
     type Keys = Store;
-    type RateLimits = InProcessRateLimits;
+    type RateLimits = RateLimits;
 }
 
 type Service = GatewayService<Wired>;
@@ -231,13 +235,28 @@ impl GatewayApplication {
                 (authority, store)
             }
         };
+        let policy = settings.gateway.resilience.cache;
+        let fallback_callers = settings.gateway.rate_limited_keys;
+        let (cache, rate_limits) = match &settings.redis {
+            Some(redis) => {
+                let link = RedisLink::open(redis.clone())?;
+                (
+                    Cache::Tiered(TieredCache::new(policy, link.clone())),
+                    RateLimits::Shared(SharedRateLimits::new(link, fallback_callers)),
+                )
+            }
+            None => (
+                Cache::Local(InProcessCache::new(policy)),
+                RateLimits::Local(InProcessRateLimits::new(fallback_callers)),
+            ),
+        };
         let adapters = Adapters::<Wired> {
             authority,
-            cache: InProcessCache::new(settings.gateway.resilience.cache),
+            cache,
             audit: audit.clone(),
             clock: SystemClock::default(),
             keys: audit,
-            rate_limits: InProcessRateLimits::new(settings.gateway.rate_limited_keys),
+            rate_limits,
         };
         let service = GatewayService::try_new(adapters, settings.gateway)
             .context("the resilience configuration")?;

@@ -203,3 +203,78 @@ impl IdempotencyStore for Store {
         each!(self, store => store.sweep(now_unix_ms, limit).await)
     }
 }
+
+/// The verdict cache: in this process, or with Redis behind it (`REDIS_URL`).
+#[derive(Debug)]
+pub enum Cache {
+    Local(chittyid_app::gateway::InProcessCache),
+    Tiered(chittyid_redis::TieredCache),
+}
+
+impl Cache {
+    /// Drops expired entries of the in-process level.
+    pub fn sweep(&self) -> usize {
+        match self {
+            Self::Local(cache) => cache.sweep(),
+            Self::Tiered(cache) => cache.sweep(),
+        }
+    }
+}
+
+impl chittyid_app::gateway::VerdictCache for Cache {
+    async fn get(&self, id: &ChittyId) -> Result<Option<bool>, chittyid_app::gateway::CacheError> {
+        match self {
+            Self::Local(cache) => cache.get(id).await,
+            Self::Tiered(cache) => cache.get(id).await,
+        }
+    }
+
+    async fn put(
+        &self,
+        id: &ChittyId,
+        minted: bool,
+    ) -> Result<(), chittyid_app::gateway::CacheError> {
+        match self {
+            Self::Local(cache) => cache.put(id, minted).await,
+            Self::Tiered(cache) => cache.put(id, minted).await,
+        }
+    }
+
+    async fn stats(
+        &self,
+    ) -> Result<chittyid_app::gateway::CacheReport, chittyid_app::gateway::CacheError> {
+        match self {
+            Self::Local(cache) => cache.stats().await,
+            Self::Tiered(cache) => cache.stats().await,
+        }
+    }
+}
+
+/// The rate limits: this process's, or the fleet's in Redis (`REDIS_URL`).
+#[derive(Debug)]
+pub enum RateLimits {
+    Local(chittyid_app::gateway::InProcessRateLimits),
+    Shared(chittyid_redis::SharedRateLimits),
+}
+
+impl chittyid_app::gateway::RateLimitStore for RateLimits {
+    fn shared_available(&self) -> Option<bool> {
+        match self {
+            Self::Local(limits) => limits.shared_available(),
+            Self::Shared(limits) => limits.shared_available(),
+        }
+    }
+
+    async fn try_acquire(
+        &self,
+        caller: CallerHash,
+        cost: u32,
+        limit: u32,
+        period: std::time::Duration,
+    ) -> Result<chittyid_app::gateway::RateDecision, chittyid_app::gateway::RateLimitError> {
+        match self {
+            Self::Local(limits) => limits.try_acquire(caller, cost, limit, period).await,
+            Self::Shared(limits) => limits.try_acquire(caller, cost, limit, period).await,
+        }
+    }
+}

@@ -36,6 +36,7 @@ async fn the_first_start_shows_a_dev_key_that_mints() {
     let port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
         .env_remove("DATABASE_URL")
+        .env_remove("REDIS_URL")
         .args([
             "serve",
             "--listen",
@@ -93,6 +94,7 @@ async fn a_config_file_sets_what_flags_do_not() {
     .expect("write");
     let child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
         .env_remove("DATABASE_URL")
+        .env_remove("REDIS_URL")
         .args(["serve", "--config"])
         .arg(&config)
         .env("CHITTYID_API_KEYS", "config-test-key")
@@ -141,6 +143,7 @@ async fn a_first_start_that_fails_leaves_no_unshown_key() {
     let port = taken.local_addr().expect("address").port();
     let output = Command::new(env!("CARGO_BIN_EXE_chittyid"))
         .env_remove("DATABASE_URL")
+        .env_remove("REDIS_URL")
         .args([
             "serve",
             "--listen",
@@ -167,6 +170,7 @@ async fn every_acknowledged_generate_has_its_audit_row_after_sigkill() {
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
         .env_remove("DATABASE_URL")
+        .env_remove("REDIS_URL")
         .args([
             "serve",
             "--listen",
@@ -253,6 +257,7 @@ async fn listen_takes_a_bare_port_and_a_host_name() {
         let port = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
             .env_remove("DATABASE_URL")
+            .env_remove("REDIS_URL")
             .args([
                 "serve",
                 "--listen",

@@ -18,6 +18,7 @@ async fn sigterm_waits_for_a_keyed_generate_whose_client_left() {
     let port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
         .env_remove("DATABASE_URL")
+        .env_remove("REDIS_URL")
         .args(["serve", "--listen", &port.to_string(), "--data-dir"])
         .arg(dir.path())
         .env("CHITTYID_SERVICE_URL", upstream.base_url())

@@ -139,6 +139,7 @@ async fn several_authorities_started_at_once_on_a_new_data_dir_all_serve() {
             .map(|port| {
                 Command::new(env!("CARGO_BIN_EXE_chittyid"))
                     .env_remove("DATABASE_URL")
+                    .env_remove("REDIS_URL")
                     .args(["authority", "--listen", &format!("127.0.0.1:{port}")])
                     .arg("--data-dir")
                     .arg(&data)

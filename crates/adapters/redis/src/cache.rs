@@ -98,6 +98,11 @@ impl<C: Clock> VerdictCache for TieredCache<C> {
     }
 
     async fn stats(&self) -> Result<CacheReport, CacheError> {
+        // Health asks through here: with no traffic yet (or since an outage), a ping says
+        // whether Redis answers now (bounded, and skipped moments after a failure).
+        if !self.link.is_available() {
+            let _ = self.link.ping().await;
+        }
         let local = self.local.stats().await?.local;
         Ok(CacheReport {
             local,

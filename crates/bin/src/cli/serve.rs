@@ -58,6 +58,13 @@ pub(crate) struct ServeArgs {
     /// authority's counters and ledger; unset keeps them in the data directory's SQLite files.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
+    /// Redis (redis://...) for a verdict cache and rate limits shared by every gateway using it;
+    /// unset keeps both in this process.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    redis_url: Option<String>,
+    /// Prefix of every Redis key, so that deployments can share one server [default: chittyid].
+    #[arg(long, env = "CHITTYID_REDIS_PREFIX")]
+    redis_prefix: Option<String>,
     /// The authority's base URL; unset runs the authority in this process on the embedded store.
     #[arg(long, env = "CHITTYID_SERVICE_URL")]
     service_url: Option<String>,
@@ -109,6 +116,17 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
         .database_url
         .clone()
         .filter(|url| !url.trim().is_empty());
+    settings.redis = args
+        .redis_url
+        .as_deref()
+        .filter(|url| !url.trim().is_empty())
+        .map(|url| {
+            let mut redis = chittyid_redis::RedisSettings::new(url);
+            if let Some(prefix) = args.redis_prefix.as_deref().filter(|p| !p.is_empty()) {
+                redis.prefix = prefix.to_owned();
+            }
+            redis
+        });
     settings.listen = match (args.listen, &file.listen) {
         (Some(listen), _) => listen,
         (None, Some(listen)) => match super::parse_listen(listen) {
