@@ -44,3 +44,6 @@ bench-keys:
 
 bench-postgres:
     bash scripts/bench-postgres.sh
+
+bench-redis:
+    bash scripts/bench-redis.sh
