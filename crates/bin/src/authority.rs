@@ -172,7 +172,7 @@ impl AuthorityApplication {
     /// Serves until `shutdown` resolves, then drains in-flight requests.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) {
         tracing::info!(address = %self.address, "chittyid authority listening");
-        server::serve(self.listener, self.api, shutdown, self.limits).await;
+        server::serve(self.listener, self.api.router(), shutdown, self.limits).await;
         tracing::info!("chittyid authority stopped");
     }
 }

@@ -323,7 +323,13 @@ impl GatewayApplication {
         };
         tracing::info!(address = %self.address, "chittyid gateway listening");
         let api = Arc::new(GatewayApi::new(Arc::clone(&self.service), self.api_keys));
-        server::serve(self.listener, Arc::clone(&api), shutdown, self.limits).await;
+        server::serve(
+            self.listener,
+            Arc::clone(&api).router(),
+            shutdown,
+            self.limits,
+        )
+        .await;
         // Keyed generates whose clients left still finish, so that their keys and audit rows
         // are settled before the process exits.
         if !api.wait_for_detached(self.limits.shutdown_grace).await {

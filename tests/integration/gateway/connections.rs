@@ -211,3 +211,37 @@ async fn head_answers_like_get_without_the_body() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn every_answer_carries_a_request_id_and_a_clients_own_is_kept() {
+    let app = gateway_with(ServerLimits::default()).await;
+    let made = app.client.get("/health", None).await;
+    let id = made.headers["x-request-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(!id.is_empty());
+    let next = app.client.get("/health", None).await;
+    assert_ne!(
+        next.headers["x-request-id"].to_str().expect("ascii"),
+        id,
+        "unique"
+    );
+    let kept = app
+        .client
+        .send_with_headers(
+            http::Method::GET,
+            "/health",
+            &[("x-request-id", "client-chosen-1")],
+            bytes::Bytes::new(),
+        )
+        .await;
+    assert_eq!(kept.headers["x-request-id"], "client-chosen-1");
+    let refused = app.client.get("/nowhere", None).await;
+    assert_eq!(
+        (refused.status.as_u16(), refused.error_code()),
+        (404, "not_found".into())
+    );
+    assert!(refused.headers.contains_key("x-request-id"));
+    app.stop().await;
+}

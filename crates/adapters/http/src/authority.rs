@@ -5,20 +5,22 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use axum::Router;
+use axum::body::Body;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
 use bytes::Bytes;
 use chittyid_app::authority::{
     AuthorityService, CallerHash, Clock, MintError, MintLedger, MintRequest, Minted, SequenceStore,
     Verdict,
 };
-use http::{Method, Request, Response, StatusCode};
+use http::{Request, Response, StatusCode};
 use http_body_util::Full;
-use hyper::body::Incoming;
 use serde_json::{Value, json};
 
 use crate::body::read_json_body;
 use crate::error::{ApiError, json_response};
 use crate::mint_body::{MAX_BATCH_BODY_BYTES, MAX_MINT_BODY_BYTES, parse_batch, parse_mint};
-use crate::server::Handler;
 use crate::time::rfc3339_millis;
 use crate::tokens::TokenSet;
 
@@ -55,32 +57,6 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
             mints: AtomicU64::new(0),
             refused: AtomicU64::new(0),
             failed: AtomicU64::new(0),
-        }
-    }
-
-    async fn route(&self, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, ApiError> {
-        // `/api/v1/...` is the same API: base URLs normalised the v2.2.0 way end up there.
-        let full_path = request.uri().path();
-        let path = full_path
-            .strip_prefix("/api")
-            .unwrap_or(full_path)
-            .to_owned();
-        let method = request.method().clone();
-        match (path.as_str(), &method) {
-            ("/v1/health", &Method::GET) => Ok(self.health().await),
-            ("/v1/metrics", &Method::GET) => Ok(self.metrics()),
-            ("/v1/mint", &Method::POST) => self.mint(request).await,
-            ("/v1/mint/batch", &Method::POST) => self.mint_batch(request).await,
-            (path, &Method::GET) if path.starts_with("/v1/validate/") => {
-                self.tokens.authenticate(request.headers())?;
-                let encoded = &path["/v1/validate/".len()..];
-                self.validate(&percent_decode(encoded)?).await
-            }
-            ("/v1/health" | "/v1/metrics" | "/v1/mint" | "/v1/mint/batch", _) => {
-                Err(ApiError::method_not_allowed())
-            }
-            (path, _) if path.starts_with("/v1/validate/") => Err(ApiError::method_not_allowed()),
-            _ => Err(ApiError::not_found()),
         }
     }
 
@@ -139,7 +115,7 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
         response
     }
 
-    async fn mint(&self, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, ApiError> {
+    async fn mint(&self, request: Request<Body>) -> Result<Response<Full<Bytes>>, ApiError> {
         let caller = CallerHash(self.tokens.authenticate(request.headers())?);
         let key = idempotency_key(request.headers())?;
         let body = read_json_body(request, MAX_MINT_BODY_BYTES).await?;
@@ -151,10 +127,7 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
         Ok(json_response(StatusCode::OK, &minted_json(&minted)))
     }
 
-    async fn mint_batch(
-        &self,
-        request: Request<Incoming>,
-    ) -> Result<Response<Full<Bytes>>, ApiError> {
+    async fn mint_batch(&self, request: Request<Body>) -> Result<Response<Full<Bytes>>, ApiError> {
         let caller = CallerHash(self.tokens.authenticate(request.headers())?);
         let key = idempotency_key(request.headers())?;
         let body = read_json_body(request, MAX_BATCH_BODY_BYTES).await?;
@@ -221,24 +194,77 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
     }
 }
 
-impl<S: SequenceStore, L: MintLedger, C: Clock> Handler for AuthorityApi<S, L, C> {
-    async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<Full<Bytes>> {
-        // The refusal counter counts mint requests only, as its name says.
-        let path = request.uri().path();
-        let is_mint = request.method() == Method::POST
-            && matches!(
-                path.strip_prefix("/api").unwrap_or(path),
-                "/v1/mint" | "/v1/mint/batch"
+impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
+    /// The authority's routes, under `/v1` and again under `/api/v1` (where v2.2.0 base-URL
+    /// normalisation sends clients given a bare host), with the edge layers. Mount it in a server
+    /// of your own, or serve it with [`crate::server::serve`].
+    pub fn router(self: Arc<Self>) -> Router {
+        let v1 = Router::new()
+            .route(
+                "/v1/health",
+                get({
+                    let api = Arc::clone(&self);
+                    move || async move { api.health().await }
+                }),
+            )
+            .route(
+                "/v1/metrics",
+                get({
+                    let api = Arc::clone(&self);
+                    move || async move { api.metrics() }
+                }),
+            )
+            .route(
+                "/v1/mint",
+                post({
+                    let api = Arc::clone(&self);
+                    move |request: Request<Body>| async move {
+                        api.counted(api.mint(request).await)
+                    }
+                }),
+            )
+            .route(
+                "/v1/mint/batch",
+                post({
+                    let api = Arc::clone(&self);
+                    move |request: Request<Body>| async move {
+                        api.counted(api.mint_batch(request).await)
+                    }
+                }),
+            )
+            .route(
+                "/v1/validate/{id}",
+                get({
+                    let api = Arc::clone(&self);
+                    move |request: Request<Body>| async move {
+                        api.validate_request(request).await.into_response()
+                    }
+                }),
             );
-        match self.route(request).await {
-            Ok(response) => response,
-            Err(err) => {
-                if is_mint && err.status.is_client_error() {
-                    self.refused.fetch_add(1, Ordering::Relaxed);
-                }
-                err.into_response()
-            }
+        crate::edge::layers(v1.clone().nest("/api", v1))
+    }
+
+    /// Counts a refused mint (a 4xx) as what the refusal counter says.
+    fn counted(&self, answer: Result<Response<Full<Bytes>>, ApiError>) -> axum::response::Response {
+        if let Err(err) = &answer
+            && err.status.is_client_error()
+        {
+            self.refused.fetch_add(1, Ordering::Relaxed);
         }
+        answer.into_response()
+    }
+
+    async fn validate_request(
+        &self,
+        request: Request<Body>,
+    ) -> Result<Response<Full<Bytes>>, ApiError> {
+        self.tokens.authenticate(request.headers())?;
+        // The raw segment, decoded here: an ID's own characters never split or shift a route.
+        let path = request.uri().path();
+        let encoded = path
+            .rsplit_once("/validate/")
+            .map_or("", |(_, segment)| segment);
+        self.validate(&percent_decode(encoded)?).await
     }
 }
 

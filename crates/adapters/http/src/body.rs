@@ -2,10 +2,10 @@
 
 use std::time::Duration;
 
+use axum::body::Body;
 use bytes::Bytes;
 use http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
-use hyper::body::Incoming;
 use tokio::time::{Instant, timeout_at};
 
 use crate::error::ApiError;
@@ -21,7 +21,7 @@ pub const MAX_DRAIN_BYTES: u64 = 4 * 1024 * 1024;
 /// (checked against `Content-Length` first, then while reading: `413 body_too_large`), and a
 /// body that has not arrived by the request's deadline (`408 body_timeout`).
 pub(crate) async fn read_json_body(
-    request: Request<Incoming>,
+    request: Request<Body>,
     limit: usize,
 ) -> Result<Bytes, ApiError> {
     let content_type = request
@@ -91,7 +91,7 @@ pub(crate) async fn read_json_body(
 }
 
 /// Reads and drops up to `max` more bytes of `body`.
-async fn drain(body: &mut Incoming, max: u64) {
+async fn drain(body: &mut Body, max: u64) {
     let mut drained = 0u64;
     while drained < max {
         match body.frame().await {

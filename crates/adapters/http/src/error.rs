@@ -84,3 +84,9 @@ pub(crate) fn json_response(
     );
     response
 }
+
+impl axum::response::IntoResponse for ApiError {
+    fn into_response(self) -> axum::response::Response {
+        ApiError::into_response(self).map(axum::body::Body::new)
+    }
+}

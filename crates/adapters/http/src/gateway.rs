@@ -5,6 +5,10 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
+use axum::body::Body;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
 use bytes::Bytes;
 use chittyid_app::authority::CallerHash;
 use chittyid_app::gateway::{
@@ -13,16 +17,14 @@ use chittyid_app::gateway::{
 };
 use chittyid_app::validation::ValidationReport;
 use chittyid_domain::{ChittyId, V2_2_0_ENTITY_NAMES, ValidationOptions};
-use http::{Method, Request, Response, StatusCode};
+use http::{Request, Response, StatusCode};
 use http_body_util::Full;
-use hyper::body::Incoming;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::body::{parse_json, read_json_body};
 use crate::error::{ApiError, json_response};
 use crate::mint_body::{MAX_BATCH_BODY_BYTES, MAX_MINT_BODY_BYTES, parse_batch, parse_mint};
-use crate::server::Handler;
 use crate::tokens::TokenSet;
 
 /// Most IDs in one `POST /api/id/validate`.
@@ -108,48 +110,90 @@ impl<P: GatewayPorts> GatewayApi<P> {
             .is_ok()
     }
 
-    async fn route(&self, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, ApiError> {
-        let uri = request.uri().clone();
-        let (path, query) = (uri.path(), uri.query().unwrap_or(""));
-        match (path, request.method()) {
-            ("/health", &Method::GET) => Ok(self.health().await),
-            ("/ready", &Method::GET) => Ok(self.ready().await),
-            ("/api/id/health", &Method::GET) => Ok(self.health_document().await),
-            ("/metrics", &Method::GET) => Ok(self.metrics().await),
-            ("/api/id/generate" | "/api/id/mint", &Method::POST) => {
-                self.generate(request, false).await
-            }
-            ("/api/id/generate/batch" | "/api/id/mint/batch", &Method::POST) => {
-                self.generate(request, true).await
-            }
-            ("/api/id/validate", &Method::POST) => self.validate_batch(request).await,
-            (path, &Method::GET) if path.starts_with("/api/id/validate/") => {
-                let caller = CallerHash(self.api_keys.authenticate(request.headers())?);
-                let id = crate::authority::percent_decode(&path["/api/id/validate/".len()..])?;
-                self.validate_one(&id, query, caller).await
-            }
-            (
-                "/health"
-                | "/ready"
-                | "/api/id/health"
-                | "/metrics"
-                | "/api/id/generate"
-                | "/api/id/mint"
-                | "/api/id/generate/batch"
-                | "/api/id/mint/batch"
-                | "/api/id/validate",
-                _,
-            ) => Err(ApiError::method_not_allowed()),
-            (path, _) if path.starts_with("/api/id/validate/") => {
-                Err(ApiError::method_not_allowed())
-            }
-            _ => Err(ApiError::not_found()),
+    /// The gateway's routes with the edge layers. Mount it in a server of your own, or serve it
+    /// with [`crate::server::serve`].
+    pub fn router(self: Arc<Self>) -> Router {
+        let routes = Router::new()
+            .route(
+                "/health",
+                get({
+                    let api = Arc::clone(&self);
+                    move || async move { api.health().await }
+                }),
+            )
+            .route(
+                "/ready",
+                get({
+                    let api = Arc::clone(&self);
+                    move || async move { api.ready().await }
+                }),
+            )
+            .route(
+                "/api/id/health",
+                get({
+                    let api = Arc::clone(&self);
+                    move || async move { api.health_document().await }
+                }),
+            )
+            .route(
+                "/metrics",
+                get({
+                    let api = Arc::clone(&self);
+                    move || async move { api.metrics().await }
+                }),
+            );
+        let mut routes = routes;
+        for (path, batch) in [
+            ("/api/id/generate", false),
+            ("/api/id/mint", false),
+            ("/api/id/generate/batch", true),
+            ("/api/id/mint/batch", true),
+        ] {
+            let api = Arc::clone(&self);
+            routes = routes.route(
+                path,
+                post(move |request: Request<Body>| async move {
+                    api.generate(request, batch).await.into_response()
+                }),
+            );
         }
+        let routes = routes
+            .route(
+                "/api/id/validate",
+                post({
+                    let api = Arc::clone(&self);
+                    move |request: Request<Body>| async move {
+                        api.validate_batch(request).await.into_response()
+                    }
+                }),
+            )
+            .route(
+                "/api/id/validate/{id}",
+                get({
+                    let api = Arc::clone(&self);
+                    move |request: Request<Body>| async move {
+                        api.validate_request(request).await.into_response()
+                    }
+                }),
+            );
+        crate::edge::layers(routes)
+    }
+
+    async fn validate_request(
+        &self,
+        request: Request<Body>,
+    ) -> Result<Response<Full<Bytes>>, ApiError> {
+        let caller = CallerHash(self.api_keys.authenticate(request.headers())?);
+        let uri = request.uri();
+        let (path, query) = (uri.path(), uri.query().unwrap_or(""));
+        // The raw segment, decoded here: an ID's own characters never split or shift a route.
+        let id = crate::authority::percent_decode(&path["/api/id/validate/".len()..])?;
+        self.validate_one(&id, query, caller).await
     }
 
     async fn generate(
         &self,
-        request: Request<Incoming>,
+        request: Request<Body>,
         batch: bool,
     ) -> Result<Response<Full<Bytes>>, ApiError> {
         let caller = CallerHash(self.api_keys.authenticate(request.headers())?);
@@ -236,7 +280,7 @@ impl<P: GatewayPorts> GatewayApi<P> {
 
     async fn validate_batch(
         &self,
-        request: Request<Incoming>,
+        request: Request<Body>,
     ) -> Result<Response<Full<Bytes>>, ApiError> {
         self.api_keys.authenticate(request.headers())?;
         let body = read_json_body(request, MAX_VALIDATE_BODY_BYTES).await?;
@@ -560,15 +604,6 @@ impl<P: GatewayPorts> GatewayApi<P> {
             http::HeaderValue::from_static("text/plain; version=0.0.4"),
         );
         response
-    }
-}
-
-impl<P: GatewayPorts> Handler for GatewayApi<P> {
-    async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<Full<Bytes>> {
-        match self.route(request).await {
-            Ok(response) => response,
-            Err(err) => err.into_response(),
-        }
     }
 }
 

@@ -1,8 +1,8 @@
-//! The server loop: accepts connections within named limits (in all, per client address),
-//! serves HTTP/1.1 with hyper with deadlines on headers, bodies and unread answers, isolates
-//! handler panics (a panic becomes a logged 500 JSON answer, never a dropped connection),
-//! answers HEAD like GET without the body, and shuts down gracefully: stop accepting, let
-//! requests in flight finish within a bound.
+//! The server loop: accepts connections within named limits (in all, per client address) and
+//! serves an axum `Router` on each with hyper's HTTP/1.1, with deadlines on headers, bodies and
+//! unread answers, and shuts down gracefully: stop accepting, let requests in flight finish
+//! within a bound. What happens inside a request (routing, panics, request ids, tracing) is the
+//! router's: see [`crate::edge`].
 //!
 //! A handler runs on its connection's task: if the client goes away mid-request, hyper drops
 //! the handler. Work that must finish regardless (a mint whose result an idempotency key will
@@ -12,17 +12,16 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::{Request, Response};
-use http_body_util::Full;
+use axum::Router;
+use http::Request;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tower::ServiceExt;
 
 use crate::connection::{ConnectionCount, WriteDeadline};
-use crate::error::ApiError;
 
 /// How long a client may take to send a request's headers.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -74,19 +73,11 @@ const TOO_MANY_CONNECTIONS: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\
 content-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: 94\r\n\r\n\
 {\"error\":{\"code\":\"too_many_connections\",\"message\":\"too many open connections; retry shortly\"}}";
 
-/// Answers requests. Implemented by each API.
-pub trait Handler: Send + Sync + 'static {
-    fn handle(
-        self: Arc<Self>,
-        request: Request<Incoming>,
-    ) -> impl Future<Output = Response<Full<Bytes>>> + Send;
-}
-
-/// Serves `handler` on `listener` until `shutdown` resolves, then drains connections for at
+/// Serves `router` on `listener` until `shutdown` resolves, then drains connections for at
 /// most `limits.shutdown_grace`.
-pub async fn serve<H: Handler>(
+pub async fn serve(
     listener: TcpListener,
-    handler: Arc<H>,
+    router: Router,
     shutdown: impl Future<Output = ()> + Send,
     limits: ServerLimits,
 ) {
@@ -116,14 +107,13 @@ pub async fn serve<H: Handler>(
                     continue;
                 };
                 let _ = stream.set_nodelay(true);
-                let handler = Arc::clone(&handler);
+                let router = router.clone();
                 let body_read = limits.body_read;
                 let service = service_fn(move |mut request: Request<Incoming>| {
-                    let handler = Arc::clone(&handler);
                     request
                         .extensions_mut()
                         .insert(BodyDeadline(tokio::time::Instant::now() + body_read));
-                    async move { Ok::<_, std::convert::Infallible>(isolated(handler, request).await) }
+                    router.clone().oneshot(request.map(axum::body::Body::new))
                 });
                 let io = TokioIo::new(WriteDeadline::new(stream, limits.write_stall));
                 let connection = hyper::server::conn::http1::Builder::new()
@@ -148,81 +138,6 @@ pub async fn serve<H: Handler>(
     tokio::select! {
         () = graceful.shutdown() => tracing::info!("all connections closed"),
         () = tokio::time::sleep(grace) => tracing::warn!(?grace, "shutdown grace ran out; closing the remaining connections"),
-    }
-}
-
-/// Runs the handler, catching a panic and answering it. No task per request: the handler is
-/// polled in place, inside `catch_unwind`.
-async fn isolated<H: Handler>(
-    handler: Arc<H>,
-    mut request: Request<Incoming>,
-) -> Response<Full<Bytes>> {
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let has_body = !hyper::body::Body::is_end_stream(request.body());
-    // HEAD is GET without the body: same status and headers, Content-Length included.
-    if method == http::Method::HEAD {
-        *request.method_mut() = http::Method::GET;
-    }
-    let handling = std::pin::pin!(handler.handle(request));
-    let mut response = match (CatchUnwind(handling)).await {
-        Ok(response) => response,
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            tracing::error!(%method, %path, panic = %message, "handler panicked");
-            ApiError::internal().into_response()
-        }
-    };
-    // Refused before its body was read: the rest of the body is still on the wire, so the
-    // connection cannot carry another request. Say so, and hyper closes it after the answer.
-    if has_body
-        && matches!(
-            response.status(),
-            http::StatusCode::UNAUTHORIZED
-                | http::StatusCode::REQUEST_TIMEOUT
-                | http::StatusCode::PAYLOAD_TOO_LARGE
-                | http::StatusCode::UNSUPPORTED_MEDIA_TYPE
-        )
-    {
-        response.headers_mut().insert(
-            http::header::CONNECTION,
-            http::HeaderValue::from_static("close"),
-        );
-    }
-    if method == http::Method::HEAD {
-        let length = hyper::body::Body::size_hint(response.body())
-            .exact()
-            .unwrap_or(0);
-        let (mut parts, _) = response.into_parts();
-        parts.headers.insert(
-            http::header::CONTENT_LENGTH,
-            http::HeaderValue::from(length),
-        );
-        return Response::from_parts(parts, Full::new(Bytes::new()));
-    }
-    response
-}
-
-/// A future that turns a panic while polling its inner future into an `Err`.
-struct CatchUnwind<'a, F>(std::pin::Pin<&'a mut F>);
-
-impl<F: Future> Future for CatchUnwind<'_, F> {
-    type Output = Result<F::Output, Box<dyn std::any::Any + Send>>;
-
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        let inner = self.0.as_mut();
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx))) {
-            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
-            Ok(std::task::Poll::Ready(output)) => std::task::Poll::Ready(Ok(output)),
-            Err(panic) => std::task::Poll::Ready(Err(panic)),
-        }
     }
 }
 

@@ -1,31 +1,37 @@
 //! The server loop on a real socket: a panicking handler answers 500 JSON on a connection that
 //! stays usable, and shutdown lets a request in flight finish.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use chittyid_http::server::{Handler, ServerLimits, serve};
-use http::{Request, Response};
-use http_body_util::Full;
-use hyper::body::Incoming;
+use axum::Router;
+use axum::routing::get;
+use chittyid_http::server::{ServerLimits, serve};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 
-struct Scripted;
-
-impl Handler for Scripted {
-    async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<Full<Bytes>> {
-        match request.uri().path() {
-            "/panic" => panic!("scripted panic"),
-            "/slow" => {
-                tokio::time::sleep(Duration::from_millis(300)).await;
-                Response::new(Full::new(Bytes::from_static(b"slow done")))
-            }
-            _ => Response::new(Full::new(Bytes::from_static(b"ok"))),
-        }
-    }
+/// A panicking route, a slow one and a plain one, with the edge layers every API has.
+fn scripted() -> Router {
+    chittyid_http::edge::layers(
+        Router::new()
+            .route(
+                "/panic",
+                get(|| async {
+                    if std::hint::black_box(true) {
+                        panic!("scripted panic");
+                    }
+                    "unreachable"
+                }),
+            )
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    "slow done"
+                }),
+            )
+            .route("/", get(|| async { "ok" })),
+    )
 }
 
 async fn start() -> (
@@ -38,7 +44,7 @@ async fn start() -> (
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(serve(
         listener,
-        Arc::new(Scripted),
+        scripted(),
         async move {
             let _ = stopped.await;
         },

@@ -1,0 +1,94 @@
+//! What every request of both servers goes through, as tower layers on the axum router: an
+//! `x-request-id` (kept when the client sent one, made otherwise, returned on the answer), a
+//! trace span with method, route, status and latency, panic isolation (a logged JSON 500, never
+//! a dropped connection), `Connection: close` when an answer leaves a request body unread, and
+//! JSON answers for unknown paths (404) and methods (405). axum answers HEAD wherever GET is
+//! routed.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Router;
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::Response;
+use http::{HeaderValue, StatusCode, header};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::trace::TraceLayer;
+
+use crate::error::ApiError;
+
+/// Request ids: a random per-process prefix and a counter (unique, cheap, not guessable across
+/// restarts).
+#[derive(Debug, Clone)]
+struct NextRequestId {
+    prefix: std::sync::Arc<str>,
+    counter: std::sync::Arc<AtomicU64>,
+}
+
+impl NextRequestId {
+    fn new() -> Self {
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+            ^ u64::from(std::process::id()).rotate_left(32);
+        Self {
+            prefix: format!("{seed:016x}").into(),
+            counter: std::sync::Arc::new(AtomicU64::new(0)),
+        }
+    }
+}
+
+impl MakeRequestId for NextRequestId {
+    fn make_request_id<B>(&mut self, _request: &http::Request<B>) -> Option<RequestId> {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        HeaderValue::from_str(&format!("{}-{n:x}", self.prefix))
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+/// Wraps an API's routes with the layers above.
+pub fn layers(router: Router) -> Router {
+    router
+        .fallback(|| async { ApiError::not_found() })
+        .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
+        .layer(axum::middleware::from_fn(close_when_body_left_unread))
+        .layer(CatchPanicLayer::custom(
+            |panic: Box<dyn std::any::Any + Send>| {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                tracing::error!(panic = %message, "handler panicked");
+                ApiError::internal().into_response()
+            },
+        ))
+        .layer(TraceLayer::new_for_http())
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(NextRequestId::new()))
+}
+
+/// An answer refused before its body was read: the rest of the body is still on the wire, so
+/// the connection cannot carry another request. Say so, and hyper closes it after the answer.
+async fn close_when_body_left_unread(request: Request, next: Next) -> Response {
+    let has_body = !http_body::Body::is_end_stream(request.body());
+    let mut response = next.run(request).await;
+    if has_body
+        && matches!(
+            response.status(),
+            StatusCode::UNAUTHORIZED
+                | StatusCode::REQUEST_TIMEOUT
+                | StatusCode::PAYLOAD_TOO_LARGE
+                | StatusCode::UNSUPPORTED_MEDIA_TYPE
+        )
+    {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}
