@@ -2,7 +2,8 @@
 # Sets up what the tests need and runs them. Works on a fresh Debian machine that has only the
 # Rust toolchain. Run as root: PostgreSQL and Redis are started, or installed from Debian's
 # packages and started, when 127.0.0.1:5432 / :6379 do not answer; the full-disk tests mount a
-# small tmpfs (util-linux `mount`, installed here if missing).
+# small tmpfs (util-linux `mount`, installed here if missing); the interop tests need Node.js
+# (Debian's nodejs, installed here if missing).
 #
 # DATABASE_URL and REDIS_URL default to those local servers; the PostgreSQL tests create a
 # database of their own for each test, the Redis tests use a key prefix of their own, and the
@@ -14,10 +15,14 @@ export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 bash scripts/services.sh
 
-if ! command -v mount >/dev/null 2>&1; then
+# The full-disk tests mount a tmpfs; the interop tests run a JavaScript client with Node.
+missing=()
+command -v mount >/dev/null 2>&1 || missing+=(mount)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then as_root=(); else as_root=(sudo); fi
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mount >/dev/null
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 cargo test --workspace --locked "$@"

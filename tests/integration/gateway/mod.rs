@@ -4,6 +4,7 @@ mod faults;
 mod generate;
 mod helpers;
 mod idempotency;
+mod interop;
 mod limits;
 mod shutdown;
 mod storage;

@@ -186,6 +186,7 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
                 "wellFormed": true,
                 "mintedHere": true,
                 "entity": record.entity_name,
+                "name": record.name,
                 "entityType": record.id.entity_type().letter().to_string(),
                 "mintedAt": rfc3339_millis(record.minted_at_unix_ms),
             }),

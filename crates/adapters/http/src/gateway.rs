@@ -176,7 +176,88 @@ impl<P: GatewayPorts> GatewayApi<P> {
                     }
                 }),
             );
-        crate::edge::layers(routes)
+        // The authority protocol too, so that a v2.2.0 client pointed at this gateway (as its
+        // CHITTYID_SERVICE_URL) works unchanged, with an API key as its bearer token.
+        let mut v1 = Router::new()
+            .route(
+                "/v1/health",
+                get({
+                    let api = Arc::clone(&self);
+                    move || async move { api.v1_health().await }
+                }),
+            )
+            .route(
+                "/v1/validate/{id}",
+                get({
+                    let api = Arc::clone(&self);
+                    move |request: Request<Body>| async move {
+                        api.v1_validate(request).await.into_response()
+                    }
+                }),
+            );
+        for (path, batch) in [("/v1/mint", false), ("/v1/mint/batch", true)] {
+            let api = Arc::clone(&self);
+            v1 = v1.route(
+                path,
+                post(move |request: Request<Body>| async move {
+                    api.generate(request, batch).await.into_response()
+                }),
+            );
+        }
+        crate::edge::layers(routes.merge(v1.clone()).nest("/api", v1))
+    }
+
+    /// `GET /v1/health` as the authority answers it: 200 while generates work, 503 when not.
+    async fn v1_health(&self) -> Response<Full<Bytes>> {
+        let readiness = self.service.readiness().await;
+        let status = if readiness.is_ready() {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        };
+        json_response(
+            status,
+            &json!({
+                "status": if readiness.is_ready() { "ok" } else { "unavailable" },
+                "service": "chittyid-gateway",
+                "version": env!("CARGO_PKG_VERSION"),
+                "idempotencyKeys": true,
+                "problems": readiness.problems,
+            }),
+        )
+    }
+
+    /// `GET /v1/validate/{id}` as the authority answers it (`valid` means minted), through the
+    /// verdict cache.
+    async fn v1_validate(&self, request: Request<Body>) -> Result<Response<Full<Bytes>>, ApiError> {
+        let caller = CallerHash(self.api_keys.authenticate(request.headers())?);
+        let path = request.uri().path();
+        let encoded = path.rsplit_once("/validate/").map_or("", |(_, id)| id);
+        let input = crate::authority::percent_decode(encoded)?;
+        let body = match ChittyId::parse(&input) {
+            Err(err) => json!({
+                "valid": false,
+                "chittyId": input,
+                "wellFormed": false,
+                "mintedHere": false,
+                "error": {"code": err.code(), "message": err.to_string()},
+            }),
+            Ok(id) => {
+                let verified = self
+                    .service
+                    .verify(&id, caller)
+                    .await
+                    .map_err(gateway_error)?;
+                json!({
+                    "valid": verified.minted_by_authority,
+                    "chittyId": id.as_str(),
+                    "wellFormed": true,
+                    "mintedHere": verified.minted_by_authority,
+                    "cached": verified.from_cache,
+                })
+            }
+        };
+        Ok(json_response(StatusCode::OK, &body))
     }
 
     async fn validate_request(
@@ -629,12 +710,19 @@ fn status_word(readiness: &Readiness) -> &'static str {
     }
 }
 
+/// One generated ID, with the fields of the authority's mint answer too (`version`,
+/// `timestamp`), so that a client of the authority protocol reads it unchanged.
 fn generated_json(generated: &GeneratedId) -> Value {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
     json!({
         "chittyId": generated.id.as_str(),
         "entity": generated.entity,
         "entityType": generated.id.entity_type().letter().to_string(),
         "did": generated.id.to_did(),
+        "version": format!("{:02}", generated.id.version().number()),
+        "timestamp": crate::time::rfc3339_millis(now_ms),
     })
 }
 

@@ -1,7 +1,7 @@
 //! The body of a mint request, shared by the authority's and the gateway's APIs: parsed,
 //! bounded, and turned into a checked [`MintRequest`] with a named error for every fault.
 
-use chittyid_app::authority::{Metadata, MetadataError, MintRequest};
+use chittyid_app::authority::{MAX_NAME_BYTES, Metadata, MetadataError, MintRequest};
 use chittyid_domain::{EntityName, Jurisdiction, Region, TrustLevel};
 use http::StatusCode;
 use serde::Deserialize;
@@ -22,6 +22,9 @@ pub const MAX_BATCH_BODY_BYTES: usize = MAX_BATCH_REQUESTS * MAX_MINT_BODY_BYTES
 struct MintBody {
     #[serde(default)]
     entity: Value,
+    /// The v2.2.0 client's documented field: a name for the entity.
+    #[serde(default)]
+    name: Option<String>,
     #[serde(default)]
     metadata: Option<Value>,
     #[serde(default)]
@@ -86,6 +89,18 @@ fn mint_request(body: MintBody) -> Result<MintRequest, ApiError> {
     }
     .map_err(|err| ApiError::bad_request(err.code(), err.to_string()))?;
     let mut request = MintRequest::new(entity);
+    if let Some(name) = &body.name
+        && name.len() > MAX_NAME_BYTES
+    {
+        return Err(ApiError::bad_request(
+            "invalid_name",
+            format!(
+                "name is {} bytes; the limit is {MAX_NAME_BYTES}",
+                name.len()
+            ),
+        ));
+    }
+    request.name = body.name.clone().filter(|name| !name.is_empty());
     request.metadata = match &body.metadata {
         None | Some(Value::Null) => None,
         Some(value) => Some(Metadata::try_new(value).map_err(|err| match err {

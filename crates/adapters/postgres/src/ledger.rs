@@ -251,7 +251,7 @@ async fn write_rows(
     for chunk in records.chunks(ROWS_PER_STATEMENT) {
         let mut insert = QueryBuilder::<Postgres>::new(
             "INSERT INTO minted_ids
-                 (chitty_id, entity_name, entity_type, metadata, caller_hash, minted_at_unix_ms) ",
+                 (chitty_id, entity_name, entity_type, metadata, caller_hash, minted_at_unix_ms, name) ",
         );
         insert.push_values(chunk, |mut row, record| {
             row.push_bind(record.id.as_str().to_owned())
@@ -259,7 +259,8 @@ async fn write_rows(
                 .push_bind(record.id.entity_type().letter().to_string())
                 .push_bind(record.metadata.clone())
                 .push_bind(record.caller.to_hex())
-                .push_bind(record.minted_at_unix_ms);
+                .push_bind(record.minted_at_unix_ms)
+                .push_bind(record.name.clone());
         });
         insert
             .build()
@@ -315,7 +316,7 @@ impl MintLedger for PgStore {
 
     async fn find(&self, id: &ChittyId) -> Result<Option<MintRecord>, LedgerError> {
         let row = sqlx::query(
-            "SELECT entity_name, metadata, caller_hash, minted_at_unix_ms
+            "SELECT entity_name, metadata, caller_hash, minted_at_unix_ms, name
              FROM minted_ids WHERE chitty_id = $1",
         )
         .bind(id.as_str())
@@ -329,6 +330,7 @@ impl MintLedger for PgStore {
         Ok(Some(MintRecord {
             id: *id,
             entity_name: row.try_get("entity_name").context("reading entity_name")?,
+            name: row.try_get("name").context("reading name")?,
             metadata: row.try_get("metadata").context("reading metadata")?,
             caller: CallerHash::from_hex(&caller_hex).with_context(|| {
                 format!("caller_hash {caller_hex:?} is not a SHA-256 hex digest")

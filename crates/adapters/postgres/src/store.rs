@@ -38,13 +38,22 @@ pub struct PgStore {
 }
 
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        "chittyid".into(),
-        MigrationType::Simple,
-        include_str!("../../../../migrations/postgres/0001_chittyid.sql").into_sql_str(),
-        false,
-    )])
+    Migrator::with_migrations(vec![
+        Migration::new(
+            1,
+            "chittyid".into(),
+            MigrationType::Simple,
+            include_str!("../../../../migrations/postgres/0001_chittyid.sql").into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            2,
+            "minted name".into(),
+            MigrationType::Simple,
+            include_str!("../../../../migrations/postgres/0002_minted_name.sql").into_sql_str(),
+            false,
+        ),
+    ])
 }
 
 impl PgStore {

@@ -56,6 +56,13 @@ fn migrator() -> Migrator {
             include_str!("../../../../migrations/sqlite/0004_idempotency_keys.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            5,
+            "minted name".into(),
+            MigrationType::Simple,
+            include_str!("../../../../migrations/sqlite/0005_minted_name.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

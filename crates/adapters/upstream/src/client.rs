@@ -270,6 +270,9 @@ fn classify_client_error(err: hyper_util::client::legacy::Error) -> AuthorityErr
 
 fn mint_body(request: &MintRequest) -> Value {
     let mut body = json!({"entity": request.entity.as_str()});
+    if let Some(name) = &request.name {
+        body["name"] = json!(name);
+    }
     if let Some(metadata) = &request.metadata {
         body["metadata"] = serde_json::from_str(metadata.as_json()).unwrap_or(Value::Null);
     }

@@ -93,6 +93,7 @@ fn record(id: ChittyId) -> MintRecord {
     MintRecord {
         id,
         entity_name: "PROP".to_owned(),
+        name: Some("Conformance Co.".to_owned()),
         metadata: Some(r#"{"source":"conformance"}"#.to_owned()),
         caller: CallerHash::of_token("conformance-token"),
         minted_at_unix_ms: 1_795_000_000_000,

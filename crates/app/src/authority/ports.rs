@@ -100,6 +100,8 @@ pub struct MintRecord {
     pub id: ChittyId,
     /// The entity name as the caller spelled it.
     pub entity_name: String,
+    /// The name the caller gave the entity, if any.
+    pub name: Option<String>,
     /// The caller's metadata, as JSON text.
     pub metadata: Option<String>,
     pub caller: CallerHash,

@@ -34,10 +34,16 @@ impl Metadata {
     }
 }
 
+/// The longest entity name (`name`) accepted, in bytes.
+pub const MAX_NAME_BYTES: usize = 256;
+
 /// What to mint. Unset region, jurisdiction and trust level take the authority's defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MintRequest {
     pub entity: EntityName,
+    /// The name the caller gives the entity (the v2.2.0 client's `name`), kept with the ID; at
+    /// most [`MAX_NAME_BYTES`].
+    pub name: Option<String>,
     pub metadata: Option<Metadata>,
     pub region: Option<Region>,
     pub jurisdiction: Option<Jurisdiction>,
@@ -48,6 +54,7 @@ impl MintRequest {
     pub fn new(entity: EntityName) -> Self {
         Self {
             entity,
+            name: None,
             metadata: None,
             region: None,
             jurisdiction: None,

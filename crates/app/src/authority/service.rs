@@ -50,6 +50,7 @@ pub fn request_hash(requests: &[MintRequest]) -> [u8; 32] {
             hash.update(bytes);
         };
         field(request.entity.as_str().as_bytes());
+        field(request.name.as_deref().unwrap_or("").as_bytes());
         field(
             request
                 .metadata
@@ -296,6 +297,7 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityService<S, L, C> {
             records.push(MintRecord {
                 id,
                 entity_name: request.entity.as_str().to_owned(),
+                name: request.name,
                 metadata: request.metadata.map(|m| m.as_json().to_owned()),
                 caller,
                 minted_at_unix_ms: now,
