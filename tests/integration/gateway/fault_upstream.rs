@@ -42,6 +42,8 @@ pub(crate) struct FaultUpstream {
     honour_keys: Arc<std::sync::atomic::AtomicBool>,
     /// IDs minted under each key.
     kept: Arc<Mutex<std::collections::HashMap<String, String>>>,
+    /// The `x-request-id` of every mint and validate call.
+    request_ids: Arc<Mutex<Vec<String>>>,
     /// Requests to anything but /health.
     calls: Arc<AtomicU64>,
     task: tokio::task::JoinHandle<()>,
@@ -74,6 +76,8 @@ impl FaultUpstream {
         let kept: Arc<Mutex<std::collections::HashMap<String, String>>> = Arc::default();
         let (task_mode, task_calls) = (Arc::clone(&mode), Arc::clone(&calls));
         let (task_honour, task_kept) = (Arc::clone(&honour_keys), Arc::clone(&kept));
+        let request_ids: Arc<Mutex<Vec<String>>> = Arc::default();
+        let task_request_ids = Arc::clone(&request_ids);
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
@@ -85,12 +89,22 @@ impl FaultUpstream {
                     Arc::clone(&sequence),
                 );
                 let (honour, kept) = (Arc::clone(&task_honour), Arc::clone(&task_kept));
+                let request_ids = Arc::clone(&task_request_ids);
                 tokio::spawn(async move {
                     let service = service_fn(move |request: Request<Incoming>| {
                         let (mode, calls, sequence) =
                             (Arc::clone(&mode), Arc::clone(&calls), Arc::clone(&sequence));
                         let (honour, kept) = (Arc::clone(&honour), Arc::clone(&kept));
+                        let request_ids = Arc::clone(&request_ids);
                         async move {
+                            if let Some(id) = request
+                                .headers()
+                                .get("x-request-id")
+                                .and_then(|v| v.to_str().ok())
+                                && !request.uri().path().ends_with("/health")
+                            {
+                                request_ids.lock().expect("ids").push(id.to_owned());
+                            }
                             let path = request.uri().path().to_owned();
                             let key = request
                                 .headers()
@@ -194,6 +208,7 @@ impl FaultUpstream {
             mode,
             honour_keys,
             kept,
+            request_ids,
             calls,
             task,
         }
@@ -207,6 +222,11 @@ impl FaultUpstream {
     /// The ID minted under `key`, if any.
     pub(crate) fn kept(&self, key: &str) -> Option<String> {
         self.kept.lock().expect("kept").get(key).cloned()
+    }
+
+    /// The request ids the calls carried (health checks aside).
+    pub(crate) fn request_ids(&self) -> Vec<String> {
+        self.request_ids.lock().expect("ids").clone()
     }
 
     /// Every key a mint was sent with.

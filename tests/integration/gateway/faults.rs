@@ -323,3 +323,56 @@ async fn a_wrong_authority_token_is_refused_at_start() {
     app.stop().await;
     authority.stop().await;
 }
+
+#[tokio::test]
+async fn the_request_id_goes_to_the_authority() {
+    let upstream = FaultUpstream::start(Mode::Healthy).await;
+    let app = gateway_for(upstream.base_url()).await;
+    let send =
+        |path: &'static str, id: &'static str, method: http::Method, key: Option<&'static str>| {
+            let client = app.client.clone();
+            async move {
+                let auth = format!("Bearer {}", super::helpers::API_KEY);
+                let mut headers = vec![
+                    ("authorization", auth.as_str()),
+                    ("content-type", "application/json"),
+                    ("x-request-id", id),
+                ];
+                if let Some(key) = key {
+                    headers.push(("idempotency-key", key));
+                }
+                let body = if method == http::Method::POST {
+                    r#"{"entity":"PEO"}"#
+                } else {
+                    ""
+                };
+                client.send_with_headers(method, path, &headers, body).await
+            }
+        };
+    let minted = send("/api/id/generate", "trace-plain", http::Method::POST, None).await;
+    assert_eq!(minted.status, 200);
+    assert_eq!(minted.headers["x-request-id"], "trace-plain");
+    let keyed = send(
+        "/api/id/generate",
+        "trace-keyed",
+        http::Method::POST,
+        Some("k-trace"),
+    )
+    .await;
+    assert_eq!(keyed.status, 200);
+    let id = minted.json()["chittyId"].as_str().expect("ID").to_owned();
+    let path: &'static str =
+        Box::leak(format!("/api/id/validate/{id}?verify=true").into_boxed_str());
+    assert_eq!(
+        send(path, "trace-verify", http::Method::GET, None)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        upstream.request_ids(),
+        ["trace-plain", "trace-keyed", "trace-verify"],
+        "mints (keyed ones in their own task too) and verifications carry the request id"
+    );
+    app.stop().await;
+}

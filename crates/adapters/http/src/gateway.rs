@@ -13,7 +13,7 @@ use bytes::Bytes;
 use chittyid_app::authority::CallerHash;
 use chittyid_app::gateway::{
     GatewayError, GatewayPorts, GatewayService, GeneratedId, HealthSnapshot, IdempotencyKey,
-    LATENCY_BUCKETS, Readiness,
+    LATENCY_BUCKETS, Readiness, with_request_id,
 };
 use chittyid_app::validation::ValidationReport;
 use chittyid_domain::{ChittyId, V2_2_0_ENTITY_NAMES, ValidationOptions};
@@ -243,11 +243,10 @@ impl<P: GatewayPorts> GatewayApi<P> {
                 "error": {"code": err.code(), "message": err.to_string()},
             }),
             Ok(id) => {
-                let verified = self
-                    .service
-                    .verify(&id, caller)
-                    .await
-                    .map_err(gateway_error)?;
+                let verified =
+                    with_request_id(request_id_of(&request), self.service.verify(&id, caller))
+                        .await
+                        .map_err(gateway_error)?;
                 json!({
                     "valid": verified.minted_by_authority,
                     "chittyId": id.as_str(),
@@ -265,11 +264,12 @@ impl<P: GatewayPorts> GatewayApi<P> {
         request: Request<Body>,
     ) -> Result<Response<Full<Bytes>>, ApiError> {
         let caller = CallerHash(self.api_keys.authenticate(request.headers())?);
+        let request_id = request_id_of(&request);
         let uri = request.uri();
         let (path, query) = (uri.path(), uri.query().unwrap_or(""));
         // The raw segment, decoded here: an ID's own characters never split or shift a route.
         let id = crate::authority::percent_decode(&path["/api/id/validate/".len()..])?;
-        self.validate_one(&id, query, caller).await
+        with_request_id(request_id, self.validate_one(&id, query, caller)).await
     }
 
     async fn generate(
@@ -278,6 +278,7 @@ impl<P: GatewayPorts> GatewayApi<P> {
         batch: bool,
     ) -> Result<Response<Full<Bytes>>, ApiError> {
         let caller = CallerHash(self.api_keys.authenticate(request.headers())?);
+        let request_id = request_id_of(&request);
         let key_header = request
             .headers()
             .get(IDEMPOTENCY_KEY)
@@ -310,11 +311,15 @@ impl<P: GatewayPorts> GatewayApi<P> {
             Some(key) => {
                 let service = Arc::clone(&self.service);
                 self.detached
-                    .spawn(async move { service.generate(requests, caller, Some(&key)).await })
+                    .spawn(with_request_id(request_id, async move {
+                        service.generate(requests, caller, Some(&key)).await
+                    }))
                     .await
                     .map_err(|_| ApiError::internal())?
             }
-            None => self.service.generate(requests, caller, None).await,
+            None => {
+                with_request_id(request_id, self.service.generate(requests, caller, None)).await
+            }
         }
         .map_err(gateway_error)?;
         let body = if batch {
@@ -708,6 +713,15 @@ fn status_word(readiness: &Readiness) -> &'static str {
     } else {
         "degraded"
     }
+}
+
+/// The `x-request-id` the edge set (or the client sent), to pass on to the authority.
+fn request_id_of(request: &Request<Body>) -> Option<String> {
+    request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// One generated ID, with the fields of the authority's mint answer too (`version`,

@@ -124,6 +124,9 @@ impl HttpAuthority {
         if let Some(key) = key {
             request = request.header("idempotency-key", key.as_str());
         }
+        if let Some(id) = chittyid_app::gateway::current_request_id() {
+            request = request.header("x-request-id", id);
+        }
         let body = match body {
             Some(json) => {
                 request = request.header(header::CONTENT_TYPE, "application/json");

@@ -3,6 +3,7 @@
 
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
+mod context;
 mod idempotency;
 mod in_process;
 mod metrics;
@@ -10,6 +11,7 @@ mod ports;
 mod service;
 
 pub use crate::clock::{Clock, ManualClock, SystemClock};
+pub use context::{current_request_id, with_request_id};
 pub use idempotency::{
     Claim, ClaimTerms, Decision, IdempotencyError, IdempotencyKey, IdempotencyKeyError,
     IdempotencyStore, InMemoryKeys, MAX_IDEMPOTENCY_KEY_BYTES, UpstreamKey, answer_from_json,
