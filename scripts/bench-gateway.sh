@@ -3,11 +3,15 @@
 #  1. GET /api/id/validate/{id} against a bare hyper "hello" server, at 64 connections;
 #  2. generate through the gateway to the authority over HTTP, against minting straight at the
 #     authority (the same authority process), at 16 connections;
-#  3. generate with the upstream black-holed and the breaker open: latency of the refusals.
+#  3. generate with the upstream black-holed and the breaker open: latency of the refusals;
+#  4. the floor for a hop: minting straight at the authority, through nginx doing nothing but
+#     proxy_pass (Debian nginx-light, one worker, keepalive to the authority), and through the
+#     gateway, with the hop's CPU time per request from /proc/<pid>/stat.
 # Prints one table per part. Requests per second and latency come from wrk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+command -v nginx >/dev/null || { apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null; }
 cargo build --release -p chittyid -p chittyid-http --example hello >/dev/null 2>&1
 cargo build --release -p chittyid >/dev/null 2>&1
 seconds=${CHITTYID_BENCH_SECONDS:-15}
@@ -93,3 +97,42 @@ for c in 1 8 64; do
 done
 curl -s "http://$dead_gateway/api/id/generate" -X POST -H "Authorization: Bearer $key" \
   -H 'Content-Type: application/json' -d '{"entity":"PEO"}'; echo
+
+echo
+echo "## a hop in front of the authority, 16 connections, ${seconds}s each: direct, nginx, gateway"
+cat > "$work/nginx.conf" <<NGINX
+worker_processes 1;
+daemon off;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  upstream authority { server $authority; keepalive 64; }
+  server {
+    listen 127.0.0.1:18784;
+    location / {
+      proxy_pass http://authority;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+NGINX
+nginx -c "$work/nginx.conf" -p "$work" & pids+=($!)
+wait_for "http://127.0.0.1:18784/v1/health"
+nginx_worker=$(pgrep -P "$(cat "$work/nginx.pid")" | head -n 1)
+gateway_pid=$(pgrep -f "chittyid serve --listen $gateway" | head -n 1)
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+echo "path | requests/s | p50 ms | p99 ms | errors | hop CPU µs per request"
+for target in "direct|http://$authority|$token|/v1/mint|" "nginx|http://127.0.0.1:18784|$token|/v1/mint|$nginx_worker" \
+              "gateway|http://$gateway|$key|/api/id/generate|$gateway_pid"; do
+  IFS='|' read -r label url bearer path pid <<<"$target"
+  before=$([ -n "$pid" ] && cpu "$pid" || echo 0)
+  out=$(run 16 scripts/bench/generate.lua "$url" "$bearer" "$path")
+  after=$([ -n "$pid" ] && cpu "$pid" || echo 0)
+  requests=$(( $(field requests_per_second "$out") * seconds ))
+  per_request=$(awk -v t=$(( after - before )) -v n="$requests" -v hz="$(getconf CLK_TCK)" 'BEGIN { if (n > 0 && t > 0) printf "%.0f", t / hz * 1e6 / n; else print "-" }')
+  printf '%s | %s | %s | %s | %s | %s\n' "$label" "$(field requests_per_second "$out")" "$(field p50_ms "$out")" \
+    "$(field p99_ms "$out")" "$(( $(field non_2xx "$out") + $(field errors "$out") ))" "$per_request"
+done

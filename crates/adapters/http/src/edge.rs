@@ -16,7 +16,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 use crate::error::ApiError;
 
@@ -67,7 +67,13 @@ pub fn layers(router: Router) -> Router {
                 ApiError::internal().into_response()
             },
         ))
-        .layer(TraceLayer::new_for_http())
+        // Error answers are logged where they are decided, once and at their own level; the
+        // span's failure event would log every 5xx again at ERROR (a breaker refusing
+        // thousands of calls a second would flood the log).
+        .layer(
+            TraceLayer::new_for_http()
+                .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)),
+        )
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(NextRequestId::new()))
 }
