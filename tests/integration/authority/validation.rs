@@ -74,3 +74,15 @@ async fn health_is_503_when_the_store_does_not_answer() {
     assert!(mint.headers.contains_key("retry-after"));
     authority.stop().await;
 }
+
+#[tokio::test]
+async fn the_openapi_document_is_served_and_is_the_committed_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let authority = spawn_authority(settings(dir.path())).await;
+    let served = authority.client.get("/openapi.json", None).await;
+    assert_eq!(served.status, 200);
+    assert_eq!(served.headers["content-type"], "application/json");
+    let committed = include_str!("../../../docs/openapi/authority.json");
+    assert_eq!(String::from_utf8_lossy(&served.body), committed.trim_end());
+    authority.stop().await;
+}

@@ -16,9 +16,11 @@ use chittyid_app::authority::{
 };
 use http::{Request, Response, StatusCode};
 use http_body_util::Full;
-use serde_json::{Value, json};
 
 use crate::body::read_json_body;
+use crate::contract::{
+    AuthorityHealth, BatchAnswer, ErrorDetail, MintAnswer, ValidateAnswer, authority_openapi_json,
+};
 use crate::error::{ApiError, json_response};
 use crate::mint_body::{MAX_BATCH_BODY_BYTES, MAX_MINT_BODY_BYTES, parse_batch, parse_mint};
 use crate::time::rfc3339_millis;
@@ -71,14 +73,14 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
         };
         json_response(
             status,
-            &json!({
-                "status": word,
-                "service": "chittyid-authority",
-                "version": env!("CARGO_PKG_VERSION"),
+            &AuthorityHealth {
+                status: word.to_owned(),
+                service: "chittyid-authority".to_owned(),
+                version: env!("CARGO_PKG_VERSION").to_owned(),
                 // Gateways read this to know that a mint repeated with its Idempotency-Key is
                 // answered with the first one's IDs, and so may be retried after a timeout.
-                "idempotencyKeys": true,
-            }),
+                idempotency_keys: true,
+            },
         )
     }
 
@@ -124,7 +126,7 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
             .service_mint(vec![request], caller, key.as_deref())
             .await?;
         let minted = minted.pop().expect("one request, one ID");
-        Ok(json_response(StatusCode::OK, &minted_json(&minted)))
+        Ok(json_response(StatusCode::OK, &minted_answer(&minted)))
     }
 
     async fn mint_batch(&self, request: Request<Body>) -> Result<Response<Full<Bytes>>, ApiError> {
@@ -133,12 +135,11 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
         let body = read_json_body(request, MAX_BATCH_BODY_BYTES).await?;
         let requests = parse_batch(&body)?;
         let minted = self.service_mint(requests, caller, key.as_deref()).await?;
-        let ids: Vec<&str> = minted.iter().map(|m| m.id.as_str()).collect();
-        let results: Vec<Value> = minted.iter().map(minted_json).collect();
-        Ok(json_response(
-            StatusCode::OK,
-            &json!({"chittyIds": ids, "results": results}),
-        ))
+        let answer = BatchAnswer {
+            chitty_ids: minted.iter().map(|m| m.id.as_str().to_owned()).collect(),
+            results: minted.iter().map(minted_answer).collect(),
+        };
+        Ok(json_response(StatusCode::OK, &answer))
     }
 
     async fn service_mint(
@@ -166,30 +167,45 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
     async fn validate(&self, input: &str) -> Result<Response<Full<Bytes>>, ApiError> {
         let verdict = self.service.validate(input).await.map_err(mint_error)?;
         let body = match verdict {
-            Verdict::Malformed(err) => json!({
-                "valid": false,
-                "chittyId": input,
-                "wellFormed": false,
-                "mintedHere": false,
-                "error": {"code": err.code(), "message": err.to_string()},
-            }),
-            Verdict::NotMintedHere(id) => json!({
-                "valid": false,
-                "chittyId": id.as_str(),
-                "wellFormed": true,
-                "mintedHere": false,
-                "error": {"code": "not_minted_here", "message": "well formed, but this authority never minted it"},
-            }),
-            Verdict::Minted(record) => json!({
-                "valid": true,
-                "chittyId": record.id.as_str(),
-                "wellFormed": true,
-                "mintedHere": true,
-                "entity": record.entity_name,
-                "name": record.name,
-                "entityType": record.id.entity_type().letter().to_string(),
-                "mintedAt": rfc3339_millis(record.minted_at_unix_ms),
-            }),
+            Verdict::Malformed(err) => ValidateAnswer {
+                valid: false,
+                chitty_id: input.to_owned(),
+                well_formed: false,
+                minted_here: false,
+                entity: None,
+                name: None,
+                entity_type: None,
+                minted_at: None,
+                error: Some(ErrorDetail {
+                    code: err.code().to_owned(),
+                    message: err.to_string(),
+                }),
+            },
+            Verdict::NotMintedHere(id) => ValidateAnswer {
+                valid: false,
+                chitty_id: id.as_str().to_owned(),
+                well_formed: true,
+                minted_here: false,
+                entity: None,
+                name: None,
+                entity_type: None,
+                minted_at: None,
+                error: Some(ErrorDetail {
+                    code: "not_minted_here".to_owned(),
+                    message: "well formed, but this authority never minted it".to_owned(),
+                }),
+            },
+            Verdict::Minted(record) => ValidateAnswer {
+                valid: true,
+                chitty_id: record.id.as_str().to_owned(),
+                well_formed: true,
+                minted_here: true,
+                entity: Some(record.entity_name),
+                name: record.name,
+                entity_type: Some(record.id.entity_type().letter().to_string()),
+                minted_at: Some(rfc3339_millis(record.minted_at_unix_ms)),
+                error: None,
+            },
         };
         Ok(json_response(StatusCode::OK, &body))
     }
@@ -242,7 +258,15 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
                     }
                 }),
             );
-        crate::edge::layers(v1.clone().nest("/api", v1))
+        let document = authority_openapi_json();
+        let openapi = Router::new().route(
+            "/openapi.json",
+            get(move || {
+                let document = document.clone();
+                async move { ([(http::header::CONTENT_TYPE, "application/json")], document) }
+            }),
+        );
+        crate::edge::layers(v1.clone().nest("/api", v1).merge(openapi))
     }
 
     /// Counts a refused mint (a 4xx) as what the refusal counter says.
@@ -269,14 +293,14 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
     }
 }
 
-fn minted_json(minted: &Minted) -> Value {
-    json!({
-        "chittyId": minted.id.as_str(),
-        "entity": minted.entity_name,
-        "entityType": minted.id.entity_type().letter().to_string(),
-        "timestamp": rfc3339_millis(minted.minted_at_unix_ms),
-        "version": format!("{:02}", minted.id.version().number()),
-    })
+fn minted_answer(minted: &Minted) -> MintAnswer {
+    MintAnswer {
+        chitty_id: minted.id.as_str().to_owned(),
+        entity: minted.entity_name.clone(),
+        entity_type: minted.id.entity_type().letter().to_string(),
+        timestamp: rfc3339_millis(minted.minted_at_unix_ms),
+        version: format!("{:02}", minted.id.version().number()),
+    }
 }
 
 /// The `Idempotency-Key` header of a mint: 1 to 255 visible ASCII characters, if present.

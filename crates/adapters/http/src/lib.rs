@@ -4,6 +4,7 @@
 pub mod authority;
 mod body;
 mod connection;
+pub mod contract;
 pub mod edge;
 mod error;
 pub mod gateway;
