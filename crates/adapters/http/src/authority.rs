@@ -19,7 +19,7 @@ use http_body_util::Full;
 
 use crate::body::read_json_body;
 use crate::contract::{
-    AuthorityHealth, BatchAnswer, ErrorDetail, MintAnswer, ValidateAnswer, authority_openapi_json,
+    AuthorityHealth, BatchAnswer, IdProblem, MintAnswer, ValidateAnswer, authority_openapi_json,
 };
 use crate::error::{ApiError, json_response};
 use crate::mint_body::{MAX_BATCH_BODY_BYTES, MAX_MINT_BODY_BYTES, parse_batch, parse_mint};
@@ -67,7 +67,7 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
         let (status, word) = match self.service.health().await {
             Ok(()) => (StatusCode::OK, "ok"),
             Err(err) => {
-                tracing::error!(error = ?err, "health check: the store does not answer");
+                tracing::error!(error = %format!("{err:#}"), "health check: the store does not answer");
                 (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
             }
         };
@@ -176,7 +176,7 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
                 name: None,
                 entity_type: None,
                 minted_at: None,
-                error: Some(ErrorDetail {
+                error: Some(IdProblem {
                     code: err.code().to_owned(),
                     message: err.to_string(),
                 }),
@@ -190,7 +190,7 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
                 name: None,
                 entity_type: None,
                 minted_at: None,
-                error: Some(ErrorDetail {
+                error: Some(IdProblem {
                     code: "not_minted_here".to_owned(),
                     message: "well formed, but this authority never minted it".to_owned(),
                 }),

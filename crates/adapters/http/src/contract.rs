@@ -47,7 +47,15 @@ pub struct ValidateAnswer {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub minted_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<ErrorDetail>,
+    pub error: Option<IdProblem>,
+}
+
+/// Why an ID is not valid: a parse error's code (`segment_count`, `checksum_mismatch`, ...,
+/// as `chittyid validate --json` gives them) or `not_minted_here`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IdProblem {
+    pub code: String,
+    pub message: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -115,7 +123,7 @@ pub enum ErrorCode {
 struct MintRequestSchema {
     /// An entity name of any vocabulary (`PEO`, `person`, `P`, ...).
     entity: String,
-    /// A name for the entity, kept with the ID (at most 256 bytes).
+    /// A name for the entity, kept with the ID (at most 256 characters).
     name: Option<String>,
     /// A JSON object, at most 10 KiB.
     metadata: Option<serde_json::Value>,
@@ -222,5 +230,51 @@ pub fn authority_openapi_json() -> String {
     let mut doc = AuthorityDoc::openapi();
     // The crate's version would make the committed document change with every release bump.
     doc.info.version = "1".to_owned();
-    doc.to_pretty_json().expect("the document serialises")
+    let mut value = serde_json::to_value(&doc).expect("the document serialises");
+    constrain(&mut value);
+    serde_json::to_string_pretty(&value).expect("the document serialises")
+}
+
+/// The limits the derive cannot say from the types, written from the same constants the
+/// handlers enforce: the entity vocabulary, the ISO 3166-1 codes, the ranges, the sizes. A
+/// request the document calls valid is one the authority accepts.
+fn constrain(doc: &mut serde_json::Value) {
+    use serde_json::json;
+    let mut entities: Vec<&str> = chittyid_domain::V2_2_0_ENTITY_NAMES.to_vec();
+    entities.extend(["P", "L", "T", "E", "A"]);
+    let mut jurisdictions: Vec<serde_json::Value> = chittyid_domain::ISO_3166_ALPHA3
+        .iter()
+        .map(|code| json!(code))
+        .collect();
+    jurisdictions.push(serde_json::Value::Null);
+    let request = &mut doc["components"]["schemas"]["MintRequest"]["properties"];
+    request["entity"] = json!({"type": "string", "enum": entities});
+    request["jurisdiction"] = json!({"type": ["string", "null"], "enum": jurisdictions});
+    request["region"] = json!({"type": ["integer", "null"], "minimum": 1, "maximum": 9});
+    request["trustLevel"] = json!({"type": ["integer", "null"], "minimum": 0, "maximum": 5});
+    request["name"] = json!({
+        "type": ["string", "null"],
+        "maxLength": chittyid_app::authority::MAX_NAME_CHARS
+    });
+    request["metadata"] = json!({
+        "type": ["object", "null"],
+        "description": "A JSON object of at most 10 KiB as JSON text"
+    });
+    // Unknown fields are refused, by name.
+    doc["components"]["schemas"]["MintRequest"]["additionalProperties"] = json!(false);
+    doc["components"]["schemas"]["BatchRequest"]["additionalProperties"] = json!(false);
+    let batch = &mut doc["components"]["schemas"]["BatchRequest"]["properties"]["requests"];
+    batch["minItems"] = json!(1);
+    batch["maxItems"] = json!(crate::mint_body::MAX_BATCH_REQUESTS);
+    for path in ["/v1/mint", "/v1/mint/batch"] {
+        if let Some(parameters) = doc["paths"][path]["post"]["parameters"].as_array_mut() {
+            for parameter in parameters {
+                if parameter["name"] == "Idempotency-Key" {
+                    parameter["schema"] = json!({
+                        "type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"
+                    });
+                }
+            }
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! The body of a mint request, shared by the authority's and the gateway's APIs: parsed,
 //! bounded, and turned into a checked [`MintRequest`] with a named error for every fault.
 
-use chittyid_app::authority::{MAX_NAME_BYTES, Metadata, MetadataError, MintRequest};
+use chittyid_app::authority::{MAX_NAME_CHARS, Metadata, MetadataError, MintRequest};
 use chittyid_domain::{EntityName, Jurisdiction, Region, TrustLevel};
 use http::StatusCode;
 use serde::Deserialize;
@@ -90,13 +90,13 @@ fn mint_request(body: MintBody) -> Result<MintRequest, ApiError> {
     .map_err(|err| ApiError::bad_request(err.code(), err.to_string()))?;
     let mut request = MintRequest::new(entity);
     if let Some(name) = &body.name
-        && name.len() > MAX_NAME_BYTES
+        && name.chars().count() > MAX_NAME_CHARS
     {
         return Err(ApiError::bad_request(
             "invalid_name",
             format!(
-                "name is {} bytes; the limit is {MAX_NAME_BYTES}",
-                name.len()
+                "name is {} characters; the limit is {MAX_NAME_CHARS}",
+                name.chars().count()
             ),
         ));
     }

@@ -235,8 +235,12 @@ async fn insert(
         Ok(()) => write_rows(&mut conn, records, keys, audits).await,
         Err(err) => Err(err),
     };
-    finish(conn, written).await.inspect_err(|_| {
-        stats.commit_failed.store(true, Ordering::Relaxed);
+    finish(conn, written).await.inspect_err(|err| {
+        // A key held by another mint is an answer, not a store that cannot commit: only other
+        // failures make health checks fail.
+        if err.downcast_ref::<KeyTaken>().is_none() {
+            stats.commit_failed.store(true, Ordering::Relaxed);
+        }
     })?;
     stats.commit_failed.store(false, Ordering::Relaxed);
     stats.transactions.fetch_add(1, Ordering::Relaxed);

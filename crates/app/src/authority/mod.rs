@@ -13,7 +13,7 @@ pub use ports::{
     CallerHash, CounterBlock, KeptMint, LedgerError, MintKey, MintLedger, MintRecord,
     SequenceStore, SequenceStoreError,
 };
-pub use request::{MAX_METADATA_BYTES, MAX_NAME_BYTES, Metadata, MetadataError, MintRequest};
+pub use request::{MAX_METADATA_BYTES, MAX_NAME_CHARS, Metadata, MetadataError, MintRequest};
 pub use service::{
     AuthorityConfig, AuthorityService, IDEMPOTENCY_KEY_TTL, MintError, Minted, Verdict,
     request_hash,

@@ -34,15 +34,15 @@ impl Metadata {
     }
 }
 
-/// The longest entity name (`name`) accepted, in bytes.
-pub const MAX_NAME_BYTES: usize = 256;
+/// The longest entity name (`name`) accepted, in characters.
+pub const MAX_NAME_CHARS: usize = 256;
 
 /// What to mint. Unset region, jurisdiction and trust level take the authority's defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MintRequest {
     pub entity: EntityName,
     /// The name the caller gives the entity (the v2.2.0 client's `name`), kept with the ID; at
-    /// most [`MAX_NAME_BYTES`].
+    /// most [`MAX_NAME_CHARS`] characters.
     pub name: Option<String>,
     pub metadata: Option<Metadata>,
     pub region: Option<Region>,
