@@ -3,7 +3,8 @@
 # Rust toolchain. Run as root: PostgreSQL and Redis are started, or installed from Debian's
 # packages and started, when 127.0.0.1:5432 / :6379 do not answer; the full-disk tests mount a
 # small tmpfs (util-linux `mount`, installed here if missing); the interop tests need Node.js
-# (Debian's nodejs, installed here if missing).
+# (Debian's nodejs, installed here if missing); the contract check needs schemathesis (PyPI,
+# installed by scripts/contract.sh if missing).
 #
 # DATABASE_URL and REDIS_URL default to those local servers; the PostgreSQL tests create a
 # database of their own for each test, the Redis tests use a key prefix of their own, and the
@@ -24,5 +25,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# The contract check runs the real binary against its own OpenAPI document (schemathesis).
+cargo build -p chittyid --locked
+bash scripts/contract.sh target/debug/chittyid
 
 cargo test --workspace --locked "$@"
