@@ -403,3 +403,25 @@ async fn a_repeated_key_leaves_the_store_healthy() {
     assert_eq!(authority.client.get("/v1/health", None).await.status, 200);
     authority.stop().await;
 }
+
+/// JSON Schema's `integer` (the OpenAPI document's type) includes `3.0`; schemathesis sends it.
+#[tokio::test]
+async fn whole_numbers_written_as_decimals_are_accepted_and_fractions_are_not() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let authority = spawn_authority(settings(dir.path())).await;
+    let minted = authority
+        .mint(&json!({"entity": "PEO", "region": 3.0, "trustLevel": 4.0}))
+        .await;
+    assert_eq!(minted.status, 200);
+    let id = ChittyId::parse(minted.json()["chittyId"].as_str().expect("ID")).expect("canonical");
+    assert_eq!(id.as_str()[3..4], *"3");
+    assert_eq!(id.as_str()[21..22], *"4");
+    let fraction = authority
+        .mint(&json!({"entity": "PEO", "region": 2.5}))
+        .await;
+    assert_eq!(
+        (fraction.status.as_u16(), fraction.error_code()),
+        (400, "invalid_region".into())
+    );
+    authority.stop().await;
+}

@@ -28,11 +28,11 @@ struct MintBody {
     #[serde(default)]
     metadata: Option<Value>,
     #[serde(default)]
-    region: Option<u8>,
+    region: Option<serde_json::Number>,
     #[serde(default)]
     jurisdiction: Option<String>,
     #[serde(default)]
-    trust_level: Option<u8>,
+    trust_level: Option<serde_json::Number>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -116,9 +116,11 @@ fn mint_request(body: MintBody) -> Result<MintRequest, ApiError> {
     };
     request.region = body
         .region
-        .map(Region::try_new)
+        .map(|n| {
+            small_integer(&n, "region").and_then(|d| Region::try_new(d).map_err(|e| e.to_string()))
+        })
         .transpose()
-        .map_err(|err| ApiError::bad_request("invalid_region", err.to_string()))?;
+        .map_err(|err| ApiError::bad_request("invalid_region", err))?;
     request.jurisdiction = body
         .jurisdiction
         .as_deref()
@@ -127,8 +129,25 @@ fn mint_request(body: MintBody) -> Result<MintRequest, ApiError> {
         .map_err(|err| ApiError::bad_request("invalid_jurisdiction", err.to_string()))?;
     request.trust_level = body
         .trust_level
-        .map(TrustLevel::try_new)
+        .map(|n| {
+            small_integer(&n, "trustLevel")
+                .and_then(|d| TrustLevel::try_new(d).map_err(|e| e.to_string()))
+        })
         .transpose()
-        .map_err(|err| ApiError::bad_request("invalid_trust_level", err.to_string()))?;
+        .map_err(|err| ApiError::bad_request("invalid_trust_level", err))?;
     Ok(request)
+}
+
+/// A JSON number that is a whole number from 0 to 255: `5` and `5.0` alike (JSON Schema's
+/// `integer`, which the OpenAPI document promises, includes both).
+fn small_integer(number: &serde_json::Number, field: &str) -> Result<u8, String> {
+    let whole = number.as_u64().or_else(|| {
+        number
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && (0.0..=255.0).contains(f))
+            .map(|f| f as u64)
+    });
+    whole
+        .and_then(|n| u8::try_from(n).ok())
+        .ok_or_else(|| format!("{field} {number} is not a whole number in range"))
 }
