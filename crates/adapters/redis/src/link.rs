@@ -40,6 +40,8 @@ pub struct RedisLink {
     /// When the last call failed (ms since `origin`); calls within `RETRY_AFTER_FAILURE` of it
     /// do not wait on Redis at all, so an outage costs requests nothing after the first.
     failed_at_ms: Arc<AtomicU64>,
+    /// Calls answered without waiting on Redis because it failed moments before.
+    skipped: Arc<AtomicU64>,
     origin: std::time::Instant,
 }
 
@@ -75,12 +77,18 @@ impl RedisLink {
             settings: Arc::new(settings),
             available: Arc::new(AtomicBool::new(false)),
             failed_at_ms: Arc::new(AtomicU64::new(u64::MAX)),
+            skipped: Arc::new(AtomicU64::new(0)),
             origin: std::time::Instant::now(),
         })
     }
 
     pub fn settings(&self) -> &RedisSettings {
         &self.settings
+    }
+
+    /// Calls that did not wait on Redis because it had failed less than half a second before.
+    pub fn skipped_calls(&self) -> u64 {
+        self.skipped.load(Ordering::Relaxed)
     }
 
     /// Whether the last call answered in time.
@@ -103,6 +111,7 @@ impl RedisLink {
         let failed_at = self.failed_at_ms.load(Ordering::Relaxed);
         let backoff = u64::try_from(RETRY_AFTER_FAILURE.as_millis()).unwrap_or(u64::MAX);
         if failed_at != u64::MAX && now_ms.saturating_sub(failed_at) < backoff {
+            self.skipped.fetch_add(1, Ordering::Relaxed);
             anyhow::bail!("Redis failed moments ago; not waiting on it");
         }
         let outcome = tokio::time::timeout(self.settings.timeout, work(self.manager.clone())).await;
