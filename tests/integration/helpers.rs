@@ -56,3 +56,26 @@ pub(crate) fn free_port() -> u16 {
         .expect("address")
         .port()
 }
+
+/// A child process killed (and reaped) when dropped.
+pub(crate) struct Running(pub(crate) std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Waits (10 s at most) until `path` answers 200, each try bounded, or panics naming it.
+pub(crate) async fn wait_for(client: &crate::http_client::HttpClient, path: &str) {
+    for _ in 0..200 {
+        let answered =
+            tokio::time::timeout(std::time::Duration::from_millis(200), client.try_get(path)).await;
+        if matches!(answered, Ok(Some(status)) if status == 200) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{path} never answered 200");
+}

@@ -1,34 +1,14 @@
 //! `chittyid serve` as a user runs it: the real process, its console, its config file.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::json;
 
 use crate::http_client::HttpClient;
 
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-use crate::helpers::free_port;
-
-async fn wait_for_health(client: &HttpClient) {
-    for _ in 0..100 {
-        let ok = tokio::time::timeout(Duration::from_millis(200), client.try_get("/health")).await;
-        if matches!(ok, Ok(Some(status)) if status == 200) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the gateway did not come up");
-}
+use crate::helpers::{Running, free_port, wait_for};
 
 #[tokio::test]
 async fn the_first_start_shows_a_dev_key_that_mints() {
@@ -67,7 +47,7 @@ async fn the_first_start_shows_a_dev_key_that_mints() {
     .expect("reader")
     .expect("a dev key on the console");
     let client = HttpClient::new(format!("127.0.0.1:{port}").parse().expect("address"));
-    wait_for_health(&client).await;
+    wait_for(&client, "/health").await;
     let answer = client
         .post_json("/api/id/generate", Some(&key), &json!({"entity": "PEO"}))
         .await;
@@ -108,7 +88,7 @@ async fn a_config_file_sets_what_flags_do_not() {
         .expect("starts");
     let _running = Running(child);
     let client = HttpClient::new(format!("127.0.0.1:{port}").parse().expect("address"));
-    wait_for_health(&client).await;
+    wait_for(&client, "/health").await;
     for expected in [200, 200, 429] {
         let answer = client
             .post_json(
@@ -188,7 +168,7 @@ async fn every_acknowledged_generate_has_its_audit_row_after_sigkill() {
         .expect("starts");
     let mut running = Running(child);
     let client = HttpClient::new(format!("127.0.0.1:{port}").parse().expect("address"));
-    wait_for_health(&client).await;
+    wait_for(&client, "/health").await;
     let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let workers: Vec<_> = (0..8)
         .map(|_| {
@@ -274,6 +254,6 @@ async fn listen_takes_a_bare_port_and_a_host_name() {
             .expect("starts");
         let _running = Running(child);
         let client = HttpClient::new(format!("127.0.0.1:{port}").parse().expect("address"));
-        wait_for_health(&client).await;
+        wait_for(&client, "/health").await;
     }
 }

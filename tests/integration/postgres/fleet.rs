@@ -1,35 +1,16 @@
 use std::collections::HashSet;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chittyid_postgres::testing::TestDatabase;
 use serde_json::{Value, json};
 
-use crate::helpers::free_port;
+use crate::helpers::{Running, free_port, wait_for};
 use crate::http_client::HttpClient;
 
 const TOKEN: &str = "fleet-token-with-enough-entropy";
 const API_KEY: &str = "fleet-api-key";
-
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn wait_for(client: &HttpClient, path: &str) {
-    for _ in 0..200 {
-        if matches!(client.try_get(path).await, Some(status) if status == 200) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{path} never answered 200");
-}
 
 /// `chittyid authority` on `database`, with its own (empty) data directory.
 async fn authority(database: &TestDatabase, data: &std::path::Path) -> (Running, HttpClient) {

@@ -1,23 +1,14 @@
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::helpers::free_port;
+use crate::helpers::{Running, free_port, wait_for};
 use crate::http_client::HttpClient;
 
 const TOKEN: &str = "redis-fleet-token-with-entropy";
 const API_KEY: &str = "redis-fleet-key";
-
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn redis_server(port: u16, dir: &Path) -> Running {
     let child = Command::new("redis-server")
@@ -39,16 +30,6 @@ fn redis_server(port: u16, dir: &Path) -> Running {
         std::thread::sleep(Duration::from_millis(20));
     }
     Running(child)
-}
-
-async fn wait_for(client: &HttpClient, path: &str) {
-    for _ in 0..200 {
-        if matches!(client.try_get(path).await, Some(status) if status == 200) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{path} never answered 200");
 }
 
 struct Fleet {
