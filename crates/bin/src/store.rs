@@ -4,14 +4,13 @@
 
 use std::path::Path;
 
-use anyhow::Context;
 use chittyid_app::authority::{
     CallerHash, CounterBlock, KeptMint, LedgerError, MintKey, MintLedger, MintRecord,
     SequenceStore, SequenceStoreError,
 };
 use chittyid_app::gateway::{
     AuditError, AuditEvent, AuditSink, Claim, ClaimTerms, GeneratedId, IdempotencyError,
-    IdempotencyKey, IdempotencyStore,
+    IdempotencyKey, IdempotencyStore, StoredAuditEvent,
 };
 use chittyid_domain::{ChittyId, SequenceSpace};
 use chittyid_postgres::{PgStore, PoolSettings};
@@ -31,17 +30,6 @@ macro_rules! each {
             Store::Postgres($store) => $call,
         }
     };
-}
-
-/// One audit event read back, from either backend.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditRow {
-    pub at_unix_ms: i64,
-    pub action: String,
-    pub caller_hash: String,
-    pub outcome: String,
-    pub ids: Vec<String>,
-    pub entity: Option<String>,
 }
 
 impl Store {
@@ -75,36 +63,8 @@ impl Store {
     }
 
     /// The most recent audit events, newest first.
-    pub async fn recent_audit_events(&self, limit: u32) -> anyhow::Result<Vec<AuditRow>> {
-        Ok(match self {
-            Self::Sqlite(store) => store
-                .recent_audit_events(limit)
-                .await?
-                .into_iter()
-                .map(|e| AuditRow {
-                    at_unix_ms: e.at_unix_ms,
-                    action: e.action,
-                    caller_hash: e.caller_hash,
-                    outcome: e.outcome,
-                    ids: e.ids,
-                    entity: e.entity,
-                })
-                .collect(),
-            Self::Postgres(store) => store
-                .recent_audit_events(limit)
-                .await
-                .context("reading audit events")?
-                .into_iter()
-                .map(|e| AuditRow {
-                    at_unix_ms: e.at_unix_ms,
-                    action: e.action,
-                    caller_hash: e.caller_hash,
-                    outcome: e.outcome,
-                    ids: e.ids,
-                    entity: e.entity,
-                })
-                .collect(),
-        })
+    pub async fn recent_audit_events(&self, limit: u32) -> anyhow::Result<Vec<StoredAuditEvent>> {
+        each!(self, store => store.recent_audit_events(limit).await)
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context;
 use chittyid_app::authority::{CallerHash, KeptMint, LedgerError, MintKey, MintLedger, MintRecord};
-use chittyid_app::gateway::{AuditError, AuditEvent, AuditSink};
+use chittyid_app::gateway::{AuditError, AuditEvent, AuditSink, StoredAuditEvent};
 use chittyid_domain::ChittyId;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 use tokio::sync::{mpsc, oneshot};
@@ -402,17 +402,6 @@ impl AuditSink for PgStore {
     async fn health(&self) -> Result<(), AuditError> {
         self.probe_write().await.map_err(AuditError::Unknown)
     }
-}
-
-/// One stored audit event, as operators read them back.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredAuditEvent {
-    pub at_unix_ms: i64,
-    pub action: String,
-    pub caller_hash: String,
-    pub outcome: String,
-    pub ids: Vec<String>,
-    pub entity: Option<String>,
 }
 
 impl PgStore {

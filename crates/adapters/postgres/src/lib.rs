@@ -10,5 +10,5 @@ mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use ledger::StoredAuditEvent;
+pub use chittyid_app::gateway::StoredAuditEvent;
 pub use store::{PgStore, PoolSettings};

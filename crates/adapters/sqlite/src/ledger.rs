@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use anyhow::Context;
 use chittyid_app::authority::{CallerHash, KeptMint, LedgerError, MintKey, MintLedger, MintRecord};
-use chittyid_app::gateway::{AuditError, AuditEvent, AuditSink};
+use chittyid_app::gateway::{AuditError, AuditEvent, AuditSink, StoredAuditEvent};
 use chittyid_domain::ChittyId;
 use sqlx::pool::PoolConnection;
 use sqlx::{Row, Sqlite, SqlitePool};
@@ -531,17 +531,6 @@ impl AuditSink for SqliteStore {
     async fn health(&self) -> Result<(), AuditError> {
         self.probe_write().await.map_err(AuditError::Unknown)
     }
-}
-
-/// One stored audit event, as operators read them back.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredAuditEvent {
-    pub at_unix_ms: i64,
-    pub action: String,
-    pub caller_hash: String,
-    pub outcome: String,
-    pub ids: Vec<String>,
-    pub entity: Option<String>,
 }
 
 impl SqliteStore {

@@ -6,5 +6,6 @@ mod keys;
 mod ledger;
 mod store;
 
-pub use ledger::{StoreStats, StoredAuditEvent};
+pub use chittyid_app::gateway::StoredAuditEvent;
+pub use ledger::StoreStats;
 pub use store::SqliteStore;

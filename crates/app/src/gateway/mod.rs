@@ -22,7 +22,7 @@ pub use metrics::{GatewayMetrics, LATENCY_BUCKETS, MetricsSnapshot};
 pub use ports::{
     Adapters, AuditError, AuditEvent, AuditSink, AuthorityError, CacheError, CacheReport,
     GatewayPorts, MintAuthority, RateDecision, RateLimitError, RateLimitStore, SharedCacheStats,
-    VerdictCache,
+    StoredAuditEvent, VerdictCache,
 };
 pub use service::{
     GatewayConfig, GatewayError, GatewayService, GeneratedId, HealthSnapshot, Readiness, Verified,

@@ -165,6 +165,17 @@ pub struct AuditEvent {
     pub entity: Option<String>,
 }
 
+/// One stored audit event, as operators read them back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAuditEvent {
+    pub at_unix_ms: i64,
+    pub action: String,
+    pub caller_hash: String,
+    pub outcome: String,
+    pub ids: Vec<String>,
+    pub entity: Option<String>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
     #[error("the audit log is unavailable")]
