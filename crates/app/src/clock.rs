@@ -33,10 +33,15 @@ impl Clock for SystemClock {
     }
 
     fn unix_ms(&self) -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        unix_now_ms()
     }
+}
+
+/// The machine's wall time in milliseconds since the Unix epoch (0 before it).
+pub fn unix_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// A clock that moves only when told: both readings advance together.

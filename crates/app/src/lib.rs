@@ -7,4 +7,4 @@ pub mod gateway;
 mod sync;
 pub mod validation;
 
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, SystemClock, unix_now_ms};

@@ -727,9 +727,7 @@ fn request_id_of(request: &Request<Body>) -> Option<String> {
 /// One generated ID, with the fields of the authority's mint answer too (`version`,
 /// `timestamp`), so that a client of the authority protocol reads it unchanged.
 fn generated_json(generated: &GeneratedId) -> Value {
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let now_ms = chittyid_app::unix_now_ms();
     json!({
         "chittyId": generated.id.as_str(),
         "entity": generated.entity,

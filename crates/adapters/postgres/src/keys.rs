@@ -13,10 +13,6 @@ use sqlx::Row;
 use crate::ledger::hex;
 use crate::store::PgStore;
 
-fn millis(duration: std::time::Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
-}
-
 async fn claim(
     store: &PgStore,
     caller: String,
@@ -24,7 +20,7 @@ async fn claim(
     terms: ClaimTerms,
 ) -> anyhow::Result<Claim> {
     let mut tx = store.pool.begin().await.context("starting a transaction")?;
-    let expires = terms.now_unix_ms.saturating_add(millis(terms.ttl));
+    let expires = terms.expires_at_unix_ms();
     let fingerprint = hex(key.fingerprint());
     let inserted = sqlx::query(
         "INSERT INTO gateway_keys

@@ -194,9 +194,7 @@ async fn insert(
     Ok(())
 }
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub(crate) use chittyid_app::authority::to_hex as hex;
 
 /// Many rows per statement: one round trip per table, whatever the group's size.
 async fn write_rows(

@@ -83,9 +83,7 @@ impl PgStore {
 
     /// Commits one small write; fails if the database cannot take one.
     pub async fn probe_write(&self) -> anyhow::Result<()> {
-        let now_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let now_ms = chittyid_app::unix_now_ms();
         sqlx::query(
             "INSERT INTO health_probe (id, at_unix_ms) VALUES (1, $1)
              ON CONFLICT (id) DO UPDATE SET at_unix_ms = excluded.at_unix_ms",

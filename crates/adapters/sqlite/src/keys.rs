@@ -15,10 +15,6 @@ use sqlx::{Row, Sqlite, SqlitePool};
 use crate::ledger::{begin, finish, from_hex_32, hex};
 use crate::store::SqliteStore;
 
-fn millis(duration: std::time::Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
-}
-
 /// Runs `work` in one transaction on the writer.
 async fn on_writer<T: Send + 'static>(
     store: &SqliteStore,
@@ -109,14 +105,14 @@ async fn claim_in(
     .bind(&key)
     .bind(hex(&fingerprint))
     .bind(terms.now_unix_ms)
-    .bind(terms.now_unix_ms.saturating_add(millis(terms.ttl)))
+    .bind(terms.expires_at_unix_ms())
     .execute(&mut **conn)
     .await
     .context("claiming an idempotency key")?;
     Ok(Claim::Proceed)
 }
 
-/// Changes a key still in flight: done with its answer, unknown, or gone.
+/// Changes a key still in flight: done with its answer (bound as `?3`), unknown, or gone.
 async fn settle(
     store: &SqliteStore,
     caller: CallerHash,
@@ -127,10 +123,11 @@ async fn settle(
     let (caller, key) = (caller.to_hex(), key.as_str().to_owned());
     on_writer(store, move |conn| {
         Box::pin(async move {
-            sqlx::query(statement)
-                .bind(caller)
-                .bind(key)
-                .bind(answer)
+            let mut query = sqlx::query(statement).bind(caller).bind(key);
+            if let Some(answer) = answer {
+                query = query.bind(answer);
+            }
+            query
                 .execute(&mut **conn)
                 .await
                 .context("settling an idempotency key")?;
@@ -183,7 +180,7 @@ impl IdempotencyStore for SqliteStore {
             caller,
             key,
             "DELETE FROM gateway_keys
-             WHERE caller_hash = ?1 AND key = ?2 AND state = 'in_flight' AND ?3 IS NULL",
+             WHERE caller_hash = ?1 AND key = ?2 AND state = 'in_flight'",
             None,
         )
         .await
@@ -199,7 +196,7 @@ impl IdempotencyStore for SqliteStore {
             caller,
             key,
             "UPDATE gateway_keys SET state = 'unknown'
-             WHERE caller_hash = ?1 AND key = ?2 AND state = 'in_flight' AND ?3 IS NULL",
+             WHERE caller_hash = ?1 AND key = ?2 AND state = 'in_flight'",
             None,
         )
         .await

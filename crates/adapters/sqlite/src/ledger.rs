@@ -410,9 +410,7 @@ async fn probe_rows(conn: &mut PoolConnection<Sqlite>, now_ms: i64) -> anyhow::R
     Ok(())
 }
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub(crate) use chittyid_app::authority::to_hex as hex;
 
 pub(crate) fn from_hex_32(text: &str) -> Option<[u8; 32]> {
     CallerHash::from_hex(text).map(|hash| hash.0)

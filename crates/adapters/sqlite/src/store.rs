@@ -107,9 +107,7 @@ impl SqliteStore {
     /// Commits one small write through the writer; fails if it cannot, or if the last commit
     /// of records failed and none succeeded since.
     pub async fn probe_write(&self) -> anyhow::Result<()> {
-        let now_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let now_ms = chittyid_app::unix_now_ms();
         self.writer
             .run(move |pool| Box::pin(async move { crate::ledger::probe(&pool, now_ms).await }))
             .await??;

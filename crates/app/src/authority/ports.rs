@@ -42,6 +42,11 @@ pub trait SequenceStore: Send + Sync + 'static {
     fn permutation_key(&self) -> impl Future<Output = Result<[u8; 32], SequenceStoreError>> + Send;
 }
 
+/// Lower-case hex of `bytes`: how hashes and keys are written in records.
+pub fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// SHA-256 of a caller's bearer token: what records keep instead of the token.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CallerHash(pub [u8; 32]);
@@ -52,7 +57,7 @@ impl CallerHash {
     }
 
     pub fn to_hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        to_hex(&self.0)
     }
 
     /// Reads a hash written by [`CallerHash::to_hex`] (64 hex digits, surrounding white space

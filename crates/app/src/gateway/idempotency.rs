@@ -14,7 +14,7 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 
 use super::service::GeneratedId;
-use crate::authority::CallerHash;
+use crate::authority::{CallerHash, to_hex};
 use crate::sync::lock;
 
 /// The longest key accepted, in bytes.
@@ -76,7 +76,7 @@ impl UpstreamKey {
         let mut hash = Sha256::new();
         hash.update(caller.0);
         hash.update(key.as_str().as_bytes());
-        Self(format!("gw-{}", hex(&hash.finalize()[..16])))
+        Self(format!("gw-{}", to_hex(&hash.finalize()[..16])))
     }
 
     /// A key for a request that came without one: random, used by its attempts only.
@@ -92,16 +92,12 @@ impl UpstreamKey {
             let digest = Sha256::digest(format!("{now}/{n}/{}", std::process::id()));
             bytes.copy_from_slice(&digest[..16]);
         }
-        Self(format!("gw-{}", hex(&bytes)))
+        Self(format!("gw-{}", to_hex(&bytes)))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What a request carrying a key may do.
@@ -132,6 +128,13 @@ pub struct ClaimTerms {
     /// Claim a key whose outcome is unknown again (`Proceed`): the authority honours mint keys,
     /// so asking it again with the same upstream key cannot mint twice.
     pub take_over_unknown: bool,
+}
+
+impl ClaimTerms {
+    /// When a key claimed on these terms expires.
+    pub fn expires_at_unix_ms(&self) -> i64 {
+        self.now_unix_ms.saturating_add(millis(self.ttl))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -320,7 +323,7 @@ impl IdempotencyStore for InMemoryKeys {
             state: State::InFlight,
             answer: Vec::new(),
             claimed_at_unix_ms: now,
-            expires_at_unix_ms: now.saturating_add(millis(terms.ttl)),
+            expires_at_unix_ms: terms.expires_at_unix_ms(),
         };
         match keys.entries.get_mut(&id) {
             Some(entry) if entry.expires_at_unix_ms > terms.now_unix_ms => {
