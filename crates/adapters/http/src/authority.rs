@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use bytes::Bytes;
@@ -216,57 +217,51 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
     /// normalisation sends clients given a bare host), with the edge layers. Mount it in a server
     /// of your own, or serve it with [`crate::server::serve`].
     pub fn router(self: Arc<Self>) -> Router {
+        type Api<S, L, C> = State<Arc<AuthorityApi<S, L, C>>>;
         let v1 = Router::new()
             .route(
                 "/v1/health",
-                get({
-                    let api = Arc::clone(&self);
-                    move || async move { api.health().await }
-                }),
+                get(|State(api): Api<S, L, C>| async move { api.health().await }),
             )
             .route(
                 "/v1/metrics",
-                get({
-                    let api = Arc::clone(&self);
-                    move || async move { api.metrics() }
-                }),
+                get(|State(api): Api<S, L, C>| async move { api.metrics() }),
             )
             .route(
                 "/v1/mint",
-                post({
-                    let api = Arc::clone(&self);
-                    move |request: Request<Body>| async move {
+                post(
+                    |State(api): Api<S, L, C>, request: Request<Body>| async move {
                         api.counted(api.mint(request).await)
-                    }
-                }),
+                    },
+                ),
             )
             .route(
                 "/v1/mint/batch",
-                post({
-                    let api = Arc::clone(&self);
-                    move |request: Request<Body>| async move {
+                post(
+                    |State(api): Api<S, L, C>, request: Request<Body>| async move {
                         api.counted(api.mint_batch(request).await)
-                    }
-                }),
+                    },
+                ),
             )
             .route(
                 "/v1/validate/{id}",
-                get({
-                    let api = Arc::clone(&self);
-                    move |request: Request<Body>| async move {
+                get(
+                    |State(api): Api<S, L, C>, request: Request<Body>| async move {
                         api.validate_request(request).await.into_response()
-                    }
+                    },
+                ),
+            );
+        // Generated once; each answer shares the bytes.
+        let document = Bytes::from(authority_openapi_json());
+        let openapi =
+            Router::new().route(
+                "/openapi.json",
+                get(move || async move {
+                    ([(http::header::CONTENT_TYPE, "application/json")], document)
                 }),
             );
-        let document = authority_openapi_json();
-        let openapi = Router::new().route(
-            "/openapi.json",
-            get(move || {
-                let document = document.clone();
-                async move { ([(http::header::CONTENT_TYPE, "application/json")], document) }
-            }),
-        );
-        crate::edge::layers(v1.clone().nest("/api", v1).merge(openapi))
+        let routes = v1.clone().nest("/api", v1).merge(openapi);
+        crate::edge::layers(routes.with_state(self))
     }
 
     /// Counts a refused mint (a 4xx) as what the refusal counter says.

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use bytes::Bytes;
@@ -113,67 +114,34 @@ impl<P: GatewayPorts> GatewayApi<P> {
     /// The gateway's routes with the edge layers. Mount it in a server of your own, or serve it
     /// with [`crate::server::serve`].
     pub fn router(self: Arc<Self>) -> Router {
-        let routes = Router::new()
+        type Api<P> = State<Arc<GatewayApi<P>>>;
+        let mut routes = Router::new()
             .route(
                 "/health",
-                get({
-                    let api = Arc::clone(&self);
-                    move || async move { api.health().await }
-                }),
+                get(|State(api): Api<P>| async move { api.health().await }),
             )
             .route(
                 "/ready",
-                get({
-                    let api = Arc::clone(&self);
-                    move || async move { api.ready().await }
-                }),
+                get(|State(api): Api<P>| async move { api.ready().await }),
             )
             .route(
                 "/api/id/health",
-                get({
-                    let api = Arc::clone(&self);
-                    move || async move { api.health_document().await }
-                }),
+                get(|State(api): Api<P>| async move { api.health_document().await }),
             )
             .route(
                 "/metrics",
-                get({
-                    let api = Arc::clone(&self);
-                    move || async move { api.metrics().await }
-                }),
-            );
-        let mut routes = routes;
-        for (path, batch) in [
-            ("/api/id/generate", false),
-            ("/api/id/mint", false),
-            ("/api/id/generate/batch", true),
-            ("/api/id/mint/batch", true),
-        ] {
-            let api = Arc::clone(&self);
-            routes = routes.route(
-                path,
-                post(move |request: Request<Body>| async move {
-                    api.generate(request, batch).await.into_response()
-                }),
-            );
-        }
-        let routes = routes
+                get(|State(api): Api<P>| async move { api.metrics().await }),
+            )
             .route(
                 "/api/id/validate",
-                post({
-                    let api = Arc::clone(&self);
-                    move |request: Request<Body>| async move {
-                        api.validate_batch(request).await.into_response()
-                    }
+                post(|State(api): Api<P>, request: Request<Body>| async move {
+                    api.validate_batch(request).await.into_response()
                 }),
             )
             .route(
                 "/api/id/validate/{id}",
-                get({
-                    let api = Arc::clone(&self);
-                    move |request: Request<Body>| async move {
-                        api.validate_request(request).await.into_response()
-                    }
+                get(|State(api): Api<P>, request: Request<Body>| async move {
+                    api.validate_request(request).await.into_response()
                 }),
             );
         // The authority protocol too, so that a v2.2.0 client pointed at this gateway (as its
@@ -181,30 +149,34 @@ impl<P: GatewayPorts> GatewayApi<P> {
         let mut v1 = Router::new()
             .route(
                 "/v1/health",
-                get({
-                    let api = Arc::clone(&self);
-                    move || async move { api.v1_health().await }
-                }),
+                get(|State(api): Api<P>| async move { api.v1_health().await }),
             )
             .route(
                 "/v1/validate/{id}",
-                get({
-                    let api = Arc::clone(&self);
-                    move |request: Request<Body>| async move {
-                        api.v1_validate(request).await.into_response()
-                    }
+                get(|State(api): Api<P>, request: Request<Body>| async move {
+                    api.v1_validate(request).await.into_response()
                 }),
             );
-        for (path, batch) in [("/v1/mint", false), ("/v1/mint/batch", true)] {
-            let api = Arc::clone(&self);
-            v1 = v1.route(
-                path,
-                post(move |request: Request<Body>| async move {
+        let generate = |batch: bool| {
+            post(
+                move |State(api): Api<P>, request: Request<Body>| async move {
                     api.generate(request, batch).await.into_response()
-                }),
-            );
+                },
+            )
+        };
+        for (path, batch) in [
+            ("/api/id/generate", false),
+            ("/api/id/mint", false),
+            ("/api/id/generate/batch", true),
+            ("/api/id/mint/batch", true),
+        ] {
+            routes = routes.route(path, generate(batch));
         }
-        crate::edge::layers(routes.merge(v1.clone()).nest("/api", v1))
+        for (path, batch) in [("/v1/mint", false), ("/v1/mint/batch", true)] {
+            v1 = v1.route(path, generate(batch));
+        }
+        let routes = routes.merge(v1.clone()).nest("/api", v1);
+        crate::edge::layers(routes.with_state(self))
     }
 
     /// `GET /v1/health` as the authority answers it: 200 while generates work, 503 when not.
@@ -412,8 +384,8 @@ impl<P: GatewayPorts> GatewayApi<P> {
     /// Liveness: 200 while the process serves; `status` is `degraded`, with the reasons,
     /// whenever a generate would fail.
     async fn health(&self) -> Response<Full<Bytes>> {
-        let readiness = self.service.readiness().await;
         let health = self.service.health().await;
+        let readiness = self.service.readiness_of(&health).await;
         json_response(
             StatusCode::OK,
             &json!({
@@ -443,8 +415,8 @@ impl<P: GatewayPorts> GatewayApi<P> {
     }
 
     async fn health_document(&self) -> Response<Full<Bytes>> {
-        let readiness = self.service.readiness().await;
         let health = self.service.health().await;
+        let readiness = self.service.readiness_of(&health).await;
         let stats = health.connection_stats;
         let counters = health.breaker_counters;
         let cache = health.cache.local;

@@ -17,6 +17,11 @@ impl<P: GatewayPorts> GatewayService<P> {
     /// reach, an audit store that cannot write.
     pub async fn readiness(&self) -> Readiness {
         let health = self.health().await;
+        self.readiness_of(&health).await
+    }
+
+    /// Readiness from a snapshot already taken (a health answer needs both).
+    pub async fn readiness_of(&self, health: &HealthSnapshot) -> Readiness {
         let mut problems = Vec::new();
         if matches!(
             health.breaker,
