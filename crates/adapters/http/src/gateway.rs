@@ -27,6 +27,7 @@ use crate::body::{parse_json, read_json_body};
 use crate::error::{ApiError, json_response};
 use crate::mint_body::{MAX_BATCH_BODY_BYTES, MAX_MINT_BODY_BYTES, parse_batch, parse_mint};
 use crate::tokens::TokenSet;
+use tokio_util::task::TaskTracker;
 
 /// Most IDs in one `POST /api/id/validate`.
 pub const MAX_VALIDATE_BATCH: usize = 1_000;
@@ -38,44 +39,9 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 pub struct GatewayApi<P: GatewayPorts> {
     service: Arc<GatewayService<P>>,
     api_keys: TokenSet,
-    detached: Arc<Detached>,
-}
-
-/// Keyed generates run in tasks of their own, so that a client going away does not cancel a
-/// mint whose result its key must replay. Counted, so that shutdown can wait for them.
-#[derive(Debug, Default)]
-struct Detached {
-    running: std::sync::atomic::AtomicUsize,
-    idle: tokio::sync::Notify,
-}
-
-impl Detached {
-    fn spawn<T: Send + 'static>(
-        self: &Arc<Self>,
-        work: impl std::future::Future<Output = T> + Send + 'static,
-    ) -> tokio::task::JoinHandle<T> {
-        use std::sync::atomic::Ordering;
-        self.running.fetch_add(1, Ordering::SeqCst);
-        let this = Arc::clone(self);
-        tokio::spawn(async move {
-            let result = work.await;
-            if this.running.fetch_sub(1, Ordering::SeqCst) == 1 {
-                this.idle.notify_waiters();
-            }
-            result
-        })
-    }
-
-    async fn wait_idle(&self) {
-        use std::sync::atomic::Ordering;
-        loop {
-            let idle = self.idle.notified();
-            if self.running.load(Ordering::SeqCst) == 0 {
-                return;
-            }
-            idle.await;
-        }
-    }
+    /// Keyed generates run in tasks of their own, so that a client going away does not cancel
+    /// a mint whose result its key must replay; tracked, so that shutdown can wait for them.
+    detached: TaskTracker,
 }
 
 impl<P: GatewayPorts> std::fmt::Debug for GatewayApi<P> {
@@ -99,14 +65,16 @@ impl<P: GatewayPorts> GatewayApi<P> {
         Self {
             service,
             api_keys,
-            detached: Arc::default(),
+            detached: TaskTracker::new(),
         }
     }
 
     /// Waits, at most `limit`, for keyed generates still running after their clients left;
-    /// true if none is left. Shutdown calls this before the final flush.
+    /// true if none is left. Shutdown calls this (once the server has stopped taking requests)
+    /// before the final flush.
     pub async fn wait_for_detached(&self, limit: Duration) -> bool {
-        tokio::time::timeout(limit, self.detached.wait_idle())
+        self.detached.close();
+        tokio::time::timeout(limit, self.detached.wait())
             .await
             .is_ok()
     }
