@@ -155,3 +155,14 @@ async fn health_answers_without_a_key_in_the_spec_shape() {
     assert!(!metrics.contains(API_KEY));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_openapi_document_is_served_and_is_the_committed_one() {
+    let app = spawn_app().await;
+    let served = app.client.get("/openapi.json", None).await;
+    assert_eq!(served.status, 200);
+    assert_eq!(served.headers["content-type"], "application/json");
+    let committed = include_str!("../../../docs/openapi/gateway.json");
+    assert_eq!(String::from_utf8_lossy(&served.body), committed.trim_end());
+    app.stop().await;
+}

@@ -55,7 +55,12 @@ impl ApiError {
     }
 
     pub fn into_response(self) -> Response<Full<Bytes>> {
-        let body = serde_json::json!({"error": {"code": self.code, "message": self.message}});
+        let body = crate::contract::ErrorBody {
+            error: crate::contract::ErrorDetail {
+                code: &self.code,
+                message: &self.message,
+            },
+        };
         let mut response = json_response(self.status, &body);
         if self.status == StatusCode::UNAUTHORIZED {
             response

@@ -13,17 +13,21 @@ use axum::routing::{get, post};
 use bytes::Bytes;
 use chittyid_app::authority::CallerHash;
 use chittyid_app::gateway::{
-    GatewayError, GatewayPorts, GatewayService, GeneratedId, HealthSnapshot, IdempotencyKey,
-    LATENCY_BUCKETS, Readiness, with_request_id,
+    GatewayError, GatewayPorts, GatewayService, IdempotencyKey, LATENCY_BUCKETS, with_request_id,
 };
 use chittyid_app::validation::ValidationReport;
-use chittyid_domain::{ChittyId, V2_2_0_ENTITY_NAMES, ValidationOptions};
+use chittyid_domain::{ChittyId, ValidationOptions};
 use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::body::{parse_json, read_json_body};
+use crate::contract::{
+    AuthorityVerdict, BatchResult, GatewayHealth, GatewayV1Health, GatewayV1Validate,
+    GenerateAnswer, GenerateBatchAnswer, HealthDocument, IdProblem, NotAString, ReadyAnswer,
+    ValidateBatchAnswer, VerifiedReport,
+};
 use crate::error::{ApiError, json_response};
 use crate::mint_body::{MAX_BATCH_BODY_BYTES, MAX_MINT_BODY_BYTES, parse_batch, parse_mint};
 use crate::tokens::TokenSet;
@@ -143,7 +147,16 @@ impl<P: GatewayPorts> GatewayApi<P> {
         for (path, batch) in [("/v1/mint", false), ("/v1/mint/batch", true)] {
             v1 = v1.route(path, generate(batch));
         }
-        let routes = routes.merge(v1.clone()).nest("/api", v1);
+        // Generated once; each answer shares the bytes.
+        let document = Bytes::from(crate::contract::gateway_openapi_json());
+        let openapi =
+            Router::new().route(
+                "/openapi.json",
+                get(move || async move {
+                    ([(http::header::CONTENT_TYPE, "application/json")], document)
+                }),
+            );
+        let routes = routes.merge(v1.clone()).nest("/api", v1).merge(openapi);
         crate::edge::layers(routes.with_state(self))
     }
 
@@ -155,16 +168,18 @@ impl<P: GatewayPorts> GatewayApi<P> {
         } else {
             StatusCode::SERVICE_UNAVAILABLE
         };
-        json_response(
-            status,
-            &json!({
-                "status": if readiness.is_ready() { "ok" } else { "unavailable" },
-                "service": "chittyid-gateway",
-                "version": env!("CARGO_PKG_VERSION"),
-                "idempotencyKeys": true,
-                "problems": readiness.problems,
-            }),
-        )
+        let answer = GatewayV1Health {
+            status: if readiness.is_ready() {
+                "ok"
+            } else {
+                "unavailable"
+            },
+            service: "chittyid-gateway",
+            version: env!("CARGO_PKG_VERSION"),
+            idempotency_keys: true,
+            problems: readiness.problems,
+        };
+        json_response(status, &answer)
     }
 
     /// `GET /v1/validate/{id}` as the authority answers it (`valid` means minted), through the
@@ -174,29 +189,34 @@ impl<P: GatewayPorts> GatewayApi<P> {
         let path = request.uri().path();
         let encoded = path.rsplit_once("/validate/").map_or("", |(_, id)| id);
         let input = crate::authority::percent_decode(encoded)?;
-        let body = match ChittyId::parse(&input) {
-            Err(err) => json!({
-                "valid": false,
-                "chittyId": input,
-                "wellFormed": false,
-                "mintedHere": false,
-                "error": {"code": err.code(), "message": err.to_string()},
-            }),
+        let answer = match ChittyId::parse(&input) {
+            Err(err) => GatewayV1Validate {
+                valid: false,
+                chitty_id: input,
+                well_formed: false,
+                minted_here: false,
+                cached: None,
+                error: Some(IdProblem {
+                    code: err.code().to_owned(),
+                    message: err.to_string(),
+                }),
+            },
             Ok(id) => {
                 let verified =
                     with_request_id(request_id_of(&request), self.service.verify(&id, caller))
                         .await
                         .map_err(gateway_error)?;
-                json!({
-                    "valid": verified.minted_by_authority,
-                    "chittyId": id.as_str(),
-                    "wellFormed": true,
-                    "mintedHere": verified.minted_by_authority,
-                    "cached": verified.from_cache,
-                })
+                GatewayV1Validate {
+                    valid: verified.minted_by_authority,
+                    chitty_id: id.as_str().to_owned(),
+                    well_formed: true,
+                    minted_here: verified.minted_by_authority,
+                    cached: Some(verified.from_cache),
+                    error: None,
+                }
             }
         };
-        Ok(json_response(StatusCode::OK, &body))
+        Ok(json_response(StatusCode::OK, &answer))
     }
 
     async fn validate_request(
@@ -262,15 +282,20 @@ impl<P: GatewayPorts> GatewayApi<P> {
             }
         }
         .map_err(gateway_error)?;
-        let body = if batch {
-            json!({
-                "chittyIds": generated.iter().map(|g| g.id.as_str()).collect::<Vec<_>>(),
-                "results": generated.iter().map(generated_json).collect::<Vec<_>>(),
-            })
+        let now_ms = chittyid_app::unix_now_ms();
+        let mut results: Vec<GenerateAnswer> = generated
+            .iter()
+            .map(|generated| GenerateAnswer::of(generated, now_ms))
+            .collect();
+        Ok(if batch {
+            let answer = GenerateBatchAnswer {
+                chitty_ids: results.iter().map(|r| r.chitty_id.clone()).collect(),
+                results,
+            };
+            json_response(StatusCode::OK, &answer)
         } else {
-            generated_json(&generated[0])
-        };
-        Ok(json_response(StatusCode::OK, &body))
+            json_response(StatusCode::OK, &results.swap_remove(0))
+        })
     }
 
     async fn validate_one(
@@ -288,20 +313,24 @@ impl<P: GatewayPorts> GatewayApi<P> {
         if !verify {
             return Ok(json_response(StatusCode::OK, &report));
         }
-        let mut body = serde_json::to_value(&report).map_err(|_| ApiError::internal())?;
-        body["authority"] = match ChittyId::parse(input) {
+        let authority = match ChittyId::parse(input) {
             Ok(id) => {
                 let verified = self
                     .service
                     .verify(&id, caller)
                     .await
                     .map_err(gateway_error)?;
-                body["valid"] = json!(verified.minted_by_authority);
-                json!({"minted": verified.minted_by_authority, "cached": verified.from_cache})
+                Some(AuthorityVerdict {
+                    minted: verified.minted_by_authority,
+                    cached: verified.from_cache,
+                })
             }
-            Err(_) => Value::Null,
+            Err(_) => None,
         };
-        Ok(json_response(StatusCode::OK, &body))
+        Ok(json_response(
+            StatusCode::OK,
+            &VerifiedReport { report, authority },
+        ))
     }
 
     async fn validate_batch(
@@ -324,28 +353,27 @@ impl<P: GatewayPorts> GatewayApi<P> {
         let options = ValidationOptions {
             accept_legacy: batch.legacy,
         };
-        let results: Vec<Value> = batch
+        let results: Vec<BatchResult<'_>> = batch
             .ids
             .iter()
             .map(|value| match value {
-                Value::String(input) => serde_json::to_value(ValidationReport::new(input, options))
-                    .unwrap_or(Value::Null),
-                other => json!({
-                    "input": other,
-                    "valid": false,
-                    "format": "unknown",
-                    "error": {"code": "not_a_string", "segment": null, "position": null,
-                              "message": "a ChittyID is a string"},
-                    "suggestion": null,
-                    "components": null,
-                }),
+                Value::String(input) => BatchResult::Report(ValidationReport::new(input, options)),
+                other => BatchResult::NotAString(NotAString(other)),
             })
             .collect();
         self.service.metrics().record_validations(results.len());
-        let valid = results.iter().filter(|r| r["valid"] == true).count();
+        let valid = results
+            .iter()
+            .filter(|r| matches!(r, BatchResult::Report(report) if report.is_valid()))
+            .count();
+        let invalid = results.len() - valid;
         Ok(json_response(
             StatusCode::OK,
-            &json!({"results": results, "valid": valid, "invalid": results.len() - valid}),
+            &ValidateBatchAnswer {
+                results,
+                valid,
+                invalid,
+            },
         ))
     }
 
@@ -354,18 +382,7 @@ impl<P: GatewayPorts> GatewayApi<P> {
     async fn health(&self) -> Response<Full<Bytes>> {
         let health = self.service.health().await;
         let readiness = self.service.readiness_of(&health).await;
-        json_response(
-            StatusCode::OK,
-            &json!({
-                "status": status_word(&readiness),
-                "problems": readiness.problems,
-                "service": "chittyid-gateway",
-                "version": env!("CARGO_PKG_VERSION"),
-                "connection": health.connection.name(),
-                "circuitBreaker": health.breaker.name(),
-                "components": components(&health),
-            }),
-        )
+        json_response(StatusCode::OK, &GatewayHealth::of(&health, readiness))
     }
 
     /// Readiness, for load balancers: 503 whenever a generate would fail.
@@ -376,75 +393,17 @@ impl<P: GatewayPorts> GatewayApi<P> {
         } else {
             StatusCode::SERVICE_UNAVAILABLE
         };
-        json_response(
-            status,
-            &json!({"ready": readiness.is_ready(), "problems": readiness.problems}),
-        )
+        let answer = ReadyAnswer {
+            ready: readiness.is_ready(),
+            problems: readiness.problems,
+        };
+        json_response(status, &answer)
     }
 
     async fn health_document(&self) -> Response<Full<Bytes>> {
         let health = self.service.health().await;
         let readiness = self.service.readiness_of(&health).await;
-        let stats = health.connection_stats;
-        let counters = health.breaker_counters;
-        let cache = health.cache.local;
-        let shared = health.cache.shared;
-        json_response(
-            StatusCode::OK,
-            &json!({
-                "service": "chittyid-service",
-                "status": status_word(&readiness),
-                "problems": readiness.problems,
-                "connection": {
-                    "state": health.connection.name(),
-                    "isHealthy": health.connection == chittyid_domain::resilience::ConnectionState::Connected,
-                    "uptime": stats.uptime.as_secs_f64(),
-                    "reconnectAttempts": stats.reconnect_attempts,
-                    "stats": {
-                        "totalConnections": stats.total_connections,
-                        "totalReconnections": stats.total_reconnections,
-                        "totalFailures": stats.total_failures,
-                        "totalHealthChecks": stats.total_health_checks,
-                        "successfulHealthChecks": stats.successful_health_checks,
-                        "failedHealthChecks": stats.failed_health_checks,
-                        "healthCheckSuccessRate": format!("{:.2}%", stats.health_check_success_rate * 100.0),
-                        "reconnectAttempts": stats.reconnect_attempts,
-                        "uptime": stats.uptime.as_secs_f64(),
-                    },
-                },
-                "resilience": {
-                    "enabled": true,
-                    "circuitBreaker": {
-                        "state": health.breaker.name(),
-                        "calls": counters.calls,
-                        "successes": counters.successes,
-                        "failures": counters.failures,
-                        "rejections": counters.rejections,
-                        "stateChanges": counters.state_changes,
-                    },
-                    "cache": {
-                        "hits": cache.hits,
-                        "misses": cache.misses,
-                        "evictions": cache.evictions,
-                        "sets": cache.sets,
-                        "size": cache.size,
-                        "maxSize": cache.max_size,
-                        "ttlMs": cache.ttl_ms,
-                        "hitRate": cache.hit_rate(),
-                        "shared": shared.map(|s| json!({
-                            "hits": s.hits,
-                            "misses": s.misses,
-                            "errors": s.errors,
-                            "available": s.available,
-                        })),
-                    },
-                    "components": components(&health),
-                },
-                "format": "VV-G-LLL-SSSS-T-YM-C-X",
-                "entityTypes": V2_2_0_ENTITY_NAMES,
-                "mode": "pipeline-only",
-            }),
-        )
+        json_response(StatusCode::OK, &HealthDocument::of(&health, readiness))
     }
 
     async fn metrics(&self) -> Response<Full<Bytes>> {
@@ -633,28 +592,6 @@ impl<P: GatewayPorts> GatewayApi<P> {
     }
 }
 
-/// The state of the shared pieces: `ok`, `degraded` (a shared store does not answer and this
-/// gateway works on its own), or `local` (nothing shared is configured).
-fn components(health: &HealthSnapshot) -> Value {
-    let word = |shared: Option<bool>| match shared {
-        None => "local",
-        Some(true) => "ok",
-        Some(false) => "degraded",
-    };
-    json!({
-        "cache": word(health.cache.shared.map(|s| s.available)),
-        "rateLimit": word(health.rate_limit_shared),
-    })
-}
-
-fn status_word(readiness: &Readiness) -> &'static str {
-    if readiness.is_ready() {
-        "ok"
-    } else {
-        "degraded"
-    }
-}
-
 /// The `x-request-id` the edge set (or the client sent), to pass on to the authority.
 fn request_id_of(request: &Request<Body>) -> Option<String> {
     request
@@ -662,20 +599,6 @@ fn request_id_of(request: &Request<Body>) -> Option<String> {
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
-}
-
-/// One generated ID, with the fields of the authority's mint answer too (`version`,
-/// `timestamp`), so that a client of the authority protocol reads it unchanged.
-fn generated_json(generated: &GeneratedId) -> Value {
-    let now_ms = chittyid_app::unix_now_ms();
-    json!({
-        "chittyId": generated.id.as_str(),
-        "entity": generated.entity,
-        "entityType": generated.id.entity_type().letter().to_string(),
-        "did": generated.id.to_did(),
-        "version": format!("{:02}", generated.id.version().number()),
-        "timestamp": crate::time::rfc3339_millis(now_ms),
-    })
 }
 
 fn query_flag(query: &str, name: &str) -> bool {

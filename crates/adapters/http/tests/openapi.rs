@@ -2,64 +2,241 @@
 //! the README promises. Regenerate with `CHITTYID_WRITE_OPENAPI=1 cargo test -p chittyid-http
 //! --test openapi`.
 
+use serde_json::{Value, json};
+
 const AUTHORITY: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../../docs/openapi/authority.json"
 );
+const GATEWAY: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../docs/openapi/gateway.json"
+);
 const README: &str = include_str!("../../../../README.md");
 
-#[test]
-fn the_committed_authority_document_is_what_the_code_generates() {
-    let generated = chittyid_http::contract::authority_openapi_json();
+/// Writes the document when asked to, then checks the committed one is what the code makes.
+fn check_committed(path: &str, generated: &str) {
     if std::env::var_os("CHITTYID_WRITE_OPENAPI").is_some() {
-        std::fs::write(AUTHORITY, format!("{generated}\n")).expect("write");
+        std::fs::write(path, format!("{generated}\n")).expect("write");
     }
-    let committed = std::fs::read_to_string(AUTHORITY).unwrap_or_else(|err| {
-        panic!("{AUTHORITY}: {err}; generate it with CHITTYID_WRITE_OPENAPI=1 cargo test -p chittyid-http --test openapi")
+    let committed = std::fs::read_to_string(path).unwrap_or_else(|err| {
+        panic!("{path}: {err}; generate it with CHITTYID_WRITE_OPENAPI=1 cargo test -p chittyid-http --test openapi")
     });
     assert_eq!(
         committed.trim_end(),
         generated,
-        "docs/openapi/authority.json is stale: regenerate it with CHITTYID_WRITE_OPENAPI=1 \
-         cargo test -p chittyid-http --test openapi"
+        "{path} is stale: regenerate it with CHITTYID_WRITE_OPENAPI=1 cargo test -p \
+         chittyid-http --test openapi"
     );
-    let document: serde_json::Value = serde_json::from_str(&generated).expect("JSON");
+    let document: serde_json::Value = serde_json::from_str(generated).expect("JSON");
     assert_eq!(document["openapi"], "3.1.0");
 }
 
 #[test]
-fn every_error_code_the_readme_lists_for_the_authority_is_in_its_document() {
-    let document: serde_json::Value =
-        serde_json::from_str(&chittyid_http::contract::authority_openapi_json()).expect("JSON");
-    let codes: Vec<&str> = document["components"]["schemas"]["ErrorCode"]["enum"]
-        .as_array()
-        .expect("an enum of codes")
-        .iter()
-        .filter_map(serde_json::Value::as_str)
-        .collect();
+fn the_committed_authority_document_is_what_the_code_generates() {
+    check_committed(
+        AUTHORITY,
+        &chittyid_http::contract::authority_openapi_json(),
+    );
+}
+
+#[test]
+fn the_committed_gateway_document_is_what_the_code_generates() {
+    check_committed(GATEWAY, &chittyid_http::contract::gateway_openapi_json());
+}
+
+/// The codes in a README section's paragraph, written as `snake_case` words in backquotes.
+fn codes_listed(section: &str, paragraph: &str) -> Vec<&'static str> {
     let section = README
-        .split("## The authority")
+        .split(section)
         .nth(1)
         .and_then(|rest| rest.split("\n## ").next())
-        .expect("the authority section");
-    let limits = section
-        .split("- **Limits**")
+        .unwrap_or_else(|| panic!("README has no {section} section"));
+    let text = section
+        .split(paragraph)
         .nth(1)
         .and_then(|rest| rest.split("\n- **").next())
-        .expect("its Limits paragraph");
-    let listed: Vec<&str> = limits
-        .split('`')
+        .unwrap_or_else(|| panic!("{section} has no {paragraph} paragraph"));
+    text.split('`')
         .skip(1)
         .step_by(2)
         .filter(|word| {
             word.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') && word.contains('_')
         })
-        .collect();
+        .collect()
+}
+
+fn document_codes(document: &str) -> Vec<String> {
+    let document: serde_json::Value = serde_json::from_str(document).expect("JSON");
+    document["components"]["schemas"]["ErrorCode"]["enum"]
+        .as_array()
+        .expect("an enum of codes")
+        .iter()
+        .filter_map(|code| code.as_str().map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn every_error_code_the_readme_lists_for_the_gateway_is_in_its_document() {
+    let codes = document_codes(&chittyid_http::contract::gateway_openapi_json());
+    let mut listed = codes_listed("## The gateway", "- **Errors**");
+    listed.extend(codes_listed("## The gateway", "- **Limits**"));
+    listed.extend(codes_listed("## The gateway", "- **Idempotency**"));
     assert!(listed.len() >= 10, "{listed:?}");
     for code in listed {
         assert!(
-            codes.contains(&code),
+            codes.iter().any(|c| c == code),
+            "{code} is in the README's gateway section but not in the gateway's document"
+        );
+    }
+}
+
+#[test]
+fn every_error_code_the_readme_lists_for_the_authority_is_in_its_document() {
+    let codes = document_codes(&chittyid_http::contract::authority_openapi_json());
+    let listed = codes_listed("## The authority", "- **Limits**");
+    assert!(listed.len() >= 10, "{listed:?}");
+    for code in listed {
+        assert!(
+            codes.iter().any(|c| c == code),
             "{code} is in the README but not in the document"
         );
     }
+}
+
+/// Checks `value` against `schema` as far as the documents use JSON Schema: `$ref`, `oneOf`,
+/// `type` (one or a list), `properties` with `required` and `additionalProperties: false`,
+/// `items`, `enum`. Returns where it first differs.
+fn conforms(value: &Value, schema: &Value, document: &Value, at: &str) -> Result<(), String> {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.rsplit('/').next().expect("a name");
+        return conforms(
+            value,
+            &document["components"]["schemas"][name],
+            document,
+            at,
+        );
+    }
+    if let Some(branches) = schema["oneOf"].as_array() {
+        return branches
+            .iter()
+            .find(|branch| conforms(value, branch, document, at).is_ok())
+            .map(|_| ())
+            .ok_or_else(|| format!("{at}: {value} matches no branch of {schema}"));
+    }
+    let type_matches = |name: &str| match name {
+        "null" => value.is_null(),
+        "boolean" => value.is_boolean(),
+        "integer" => value.is_u64() || value.is_i64(),
+        "number" => value.is_number(),
+        "string" => value.is_string(),
+        "array" => value.is_array(),
+        "object" => value.is_object(),
+        _ => false,
+    };
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(name) => vec![name.as_str()],
+        Value::Array(names) => names.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    if !types.is_empty() && !types.iter().any(|name| type_matches(name)) {
+        return Err(format!("{at}: {value} is not {types:?}"));
+    }
+    if let Some(allowed) = schema["enum"].as_array()
+        && !allowed.contains(value)
+    {
+        return Err(format!("{at}: {value} is not one of the enum"));
+    }
+    if let (Some(object), Some(properties)) = (value.as_object(), schema["properties"].as_object())
+    {
+        for (key, field) in object {
+            match properties.get(key) {
+                Some(property) => conforms(field, property, document, &format!("{at}.{key}"))?,
+                None if schema["additionalProperties"] == false => {
+                    return Err(format!("{at}: `{key}` is not in the document"));
+                }
+                None => {}
+            }
+        }
+        for required in schema["required"].as_array().into_iter().flatten() {
+            let name = required.as_str().expect("a name");
+            if !object.contains_key(name) {
+                return Err(format!("{at}: required `{name}` is missing"));
+            }
+        }
+    }
+    if let (Some(items), Some(schema)) = (value.as_array(), schema.get("items")) {
+        for (index, item) in items.iter().enumerate() {
+            conforms(item, schema, document, &format!("{at}[{index}]"))?;
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn validation_reports_of_every_kind_match_the_gateway_document() {
+    use chittyid_app::validation::ValidationReport;
+    use chittyid_domain::ValidationOptions;
+    use chittyid_http::contract::{
+        AuthorityVerdict, BatchResult, NotAString, ValidateBatchAnswer, VerifiedReport,
+    };
+    let document: Value =
+        serde_json::from_str(&chittyid_http::contract::gateway_openapi_json()).expect("JSON");
+    let report_schema = json!({"$ref": "#/components/schemas/ValidationReport"});
+    let legacy = ValidationOptions {
+        accept_legacy: true,
+    };
+    let inputs = [
+        "03-1-USA-0001-P-2602-0-85",
+        "03-1-USA-0001-P-251-3-79",
+        "03-1-USA-O001-P-2602-0-85",
+        "03-1-USA-0001-P-2602-0-84",
+        "chitty_1234567890_abc123",
+        "CT-A-CHI-1234-I-24-A-0",
+        "",
+        "\u{1F600}",
+    ];
+    for input in inputs {
+        for options in [ValidationOptions::default(), legacy] {
+            let report = ValidationReport::new(input, options);
+            let value = serde_json::to_value(&report).expect("serialises");
+            if let Err(fault) = conforms(&value, &report_schema, &document, input) {
+                panic!("{fault}");
+            }
+            for authority in [
+                None,
+                Some(AuthorityVerdict {
+                    minted: true,
+                    cached: false,
+                }),
+            ] {
+                let verified = VerifiedReport {
+                    report: report.clone(),
+                    authority,
+                };
+                let value = serde_json::to_value(&verified).expect("serialises");
+                if let Err(fault) = conforms(&value, &report_schema, &document, input) {
+                    panic!("{fault}");
+                }
+            }
+        }
+    }
+    let number = json!(42);
+    let batch = ValidateBatchAnswer {
+        results: vec![
+            BatchResult::Report(ValidationReport::new(inputs[0], legacy)),
+            BatchResult::NotAString(NotAString(&number)),
+        ],
+        valid: 1,
+        invalid: 1,
+    };
+    let value = serde_json::to_value(&batch).expect("serialises");
+    let batch_schema = json!({"$ref": "#/components/schemas/ValidateBatchAnswer"});
+    if let Err(fault) = conforms(&value, &batch_schema, &document, "batch") {
+        panic!("{fault}");
+    }
+    // The checker itself refuses what it should.
+    let extra = json!({"input": "x", "valid": false, "format": "unknown", "error": null,
+                       "suggestion": null, "components": null, "surprise": 1});
+    assert!(conforms(&extra, &report_schema, &document, "extra").is_err());
 }
