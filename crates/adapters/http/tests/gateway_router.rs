@@ -1,0 +1,260 @@
+//! The gateway's router against an in-memory service (no socket, no database): what a team
+//! that mounts `GatewayApi::router()` in its own server, or swaps the adapters, gets. Every
+//! answer is held against the gateway's OpenAPI document.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+use axum::body::Body;
+use chittyid_app::authority::MintRequest;
+use chittyid_app::gateway::{
+    Adapters, AuthorityError, GatewayConfig, GatewayPorts, GatewayService, InMemoryKeys,
+    InProcessCache, InProcessRateLimits, LogAudit, MintAuthority, SystemClock, UpstreamKey,
+};
+use chittyid_domain::resilience::ResilienceConfig;
+use chittyid_domain::{
+    ChittyId, EntityType, Jurisdiction, Region, Sequence, SequenceSpace, TrustLevel, Version,
+    YearMonth,
+};
+use chittyid_http::TokenSet;
+use chittyid_http::gateway::GatewayApi;
+use http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+#[path = "support/schema.rs"]
+mod schema;
+
+const KEY: &str = "router-test-key";
+
+/// An authority in memory: mints people in one space, or is down.
+#[derive(Clone, Default)]
+struct MemoryAuthority {
+    next: Arc<AtomicU32>,
+    down: Arc<AtomicBool>,
+}
+
+impl MintAuthority for MemoryAuthority {
+    async fn mint(
+        &self,
+        request: &MintRequest,
+        key: &UpstreamKey,
+    ) -> Result<ChittyId, AuthorityError> {
+        Ok(self.mint_batch(std::slice::from_ref(request), key).await?[0])
+    }
+
+    async fn mint_batch(
+        &self,
+        requests: &[MintRequest],
+        _key: &UpstreamKey,
+    ) -> Result<Vec<ChittyId>, AuthorityError> {
+        if self.down.load(Ordering::SeqCst) {
+            return Err(AuthorityError::ConnectionRefused);
+        }
+        let space = SequenceSpace {
+            version: Version::CURRENT,
+            region: Region::NorthAmerica,
+            jurisdiction: Jurisdiction::try_new("USA").expect("valid"),
+            entity_type: EntityType::Person,
+            year_month: YearMonth::try_new(2026, 11).expect("valid"),
+            trust_level: TrustLevel::L0,
+        };
+        Ok(requests
+            .iter()
+            .map(|_| {
+                let counter = self.next.fetch_add(1, Ordering::SeqCst);
+                space.id(Sequence::try_new(counter).expect("in range"))
+            })
+            .collect())
+    }
+
+    fn honours_mint_keys(&self) -> bool {
+        false
+    }
+
+    async fn verify(&self, id: &ChittyId) -> Result<bool, AuthorityError> {
+        Ok(id.sequence().value() < 10)
+    }
+
+    async fn health(&self) -> Result<(), AuthorityError> {
+        Ok(())
+    }
+}
+
+struct InMemory;
+
+impl GatewayPorts for InMemory {
+    type Authority = MemoryAuthority;
+    type Cache = InProcessCache;
+    type Audit = LogAudit;
+    type Clock = SystemClock;
+    type Keys = InMemoryKeys;
+    type RateLimits = InProcessRateLimits;
+}
+
+fn router(authority: &MemoryAuthority, rate_limit: Option<u32>) -> axum::Router {
+    let resilience = ResilienceConfig::recommended();
+    let mut config = GatewayConfig::new(resilience, 7);
+    config.rate_limit_per_minute = rate_limit;
+    let adapters = Adapters::<InMemory> {
+        authority: authority.clone(),
+        cache: InProcessCache::new(resilience.cache),
+        audit: LogAudit,
+        clock: SystemClock::default(),
+        keys: InMemoryKeys::new(),
+        rate_limits: InProcessRateLimits::new(100),
+    };
+    let service = Arc::new(GatewayService::try_new(adapters, config).expect("valid config"));
+    Arc::new(GatewayApi::new(service, TokenSet::new([KEY]))).router()
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: http::HeaderMap,
+    body: Value,
+}
+
+async fn call(router: &axum::Router, method: &str, path: &str, body: Option<Value>) -> Answer {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("authorization", format!("Bearer {KEY}"));
+    let body = match body {
+        Some(body) => {
+            request = request.header("content-type", "application/json");
+            Body::from(body.to_string())
+        }
+        None => Body::empty(),
+    };
+    let response = router
+        .clone()
+        .oneshot(request.body(body).expect("a request"))
+        .await
+        .expect("the router answers");
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.expect("a body").to_bytes();
+    Answer {
+        status: parts.status,
+        headers: parts.headers,
+        body: serde_json::from_slice(&bytes).expect("a JSON body"),
+    }
+}
+
+/// Holds the answer against the response the document gives for its path, method and status.
+fn matches_document(answer: &Answer, method: &str, path: &str) {
+    let document: Value =
+        serde_json::from_str(&chittyid_http::contract::gateway_openapi_json()).expect("JSON");
+    let schema = &document["paths"][path][method]["responses"][answer.status.as_str()]["content"]["application/json"]
+        ["schema"];
+    assert!(
+        !schema.is_null(),
+        "{method} {path} {} is not in the document",
+        answer.status
+    );
+    if let Err(fault) = schema::conforms(&answer.body, schema, &document, path) {
+        panic!("{method} {path}: {fault}");
+    }
+}
+
+#[tokio::test]
+async fn generate_answers_the_documented_shape() {
+    let router = router(&MemoryAuthority::default(), None);
+    let one = call(
+        &router,
+        "POST",
+        "/api/id/generate",
+        Some(json!({"entity": "PEO"})),
+    )
+    .await;
+    assert_eq!(one.status, 200, "{}", one.body);
+    assert_eq!(one.body["entityType"], "P");
+    matches_document(&one, "post", "/api/id/generate");
+    let batch = json!({"requests": [{"entity": "PEO"}, {"entity": "person", "name": "Ada"}]});
+    let two = call(&router, "POST", "/api/id/generate/batch", Some(batch)).await;
+    assert_eq!(two.status, 200, "{}", two.body);
+    assert_eq!(two.body["chittyIds"].as_array().map(Vec::len), Some(2));
+    matches_document(&two, "post", "/api/id/generate/batch");
+}
+
+#[tokio::test]
+async fn an_authority_that_is_down_is_a_documented_503_with_retry_after() {
+    let authority = MemoryAuthority::default();
+    authority.down.store(true, Ordering::SeqCst);
+    let router = router(&authority, None);
+    let answer = call(&router, "POST", "/v1/mint", Some(json!({"entity": "PEO"}))).await;
+    assert_eq!(answer.status, 503, "{}", answer.body);
+    assert_eq!(answer.body["error"]["code"], "upstream_unavailable");
+    assert!(answer.headers.contains_key("retry-after"));
+    matches_document(&answer, "post", "/v1/mint");
+}
+
+#[tokio::test]
+async fn the_rate_limit_is_a_documented_429() {
+    let router = router(&MemoryAuthority::default(), Some(2));
+    let batch = json!({"requests": [{"entity": "PEO"}, {"entity": "PEO"}]});
+    let first = call(&router, "POST", "/api/id/generate/batch", Some(batch)).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    let refused = call(
+        &router,
+        "POST",
+        "/api/id/generate",
+        Some(json!({"entity": "PEO"})),
+    )
+    .await;
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    assert_eq!(refused.body["error"]["code"], "rate_limited");
+    matches_document(&refused, "post", "/api/id/generate");
+}
+
+#[tokio::test]
+async fn verification_goes_through_the_cache_and_answers_as_documented() {
+    let router = router(&MemoryAuthority::default(), None);
+    let minted = call(
+        &router,
+        "POST",
+        "/api/id/generate",
+        Some(json!({"entity": "PEO"})),
+    )
+    .await;
+    let id = minted.body["chittyId"].as_str().expect("an ID").to_owned();
+    let path = format!("/v1/validate/{id}");
+    let first = call(&router, "GET", &path, None).await;
+    let second = call(&router, "GET", &path, None).await;
+    assert_eq!(
+        (&first.body["valid"], &first.body["cached"]),
+        (&json!(true), &json!(false))
+    );
+    assert_eq!(second.body["cached"], true);
+    matches_document(&second, "get", "/v1/validate/{id}");
+    let report = call(
+        &router,
+        "GET",
+        &format!("/api/id/validate/{id}?verify=true"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        report.body["authority"],
+        json!({"minted": true, "cached": true})
+    );
+    matches_document(&report, "get", "/api/id/validate/{id}");
+    let malformed = call(&router, "GET", "/v1/validate/not-an-id", None).await;
+    assert_eq!(malformed.body["wellFormed"], false);
+    matches_document(&malformed, "get", "/v1/validate/{id}");
+}
+
+#[tokio::test]
+async fn health_answers_are_documented() {
+    let router = router(&MemoryAuthority::default(), None);
+    for (path, documented) in [
+        ("/health", "/health"),
+        ("/ready", "/ready"),
+        ("/api/id/health", "/api/id/health"),
+        ("/v1/health", "/v1/health"),
+        ("/api/v1/health", "/v1/health"),
+    ] {
+        let answer = call(&router, "GET", path, None).await;
+        matches_document(&answer, "get", documented);
+    }
+}
