@@ -45,7 +45,7 @@ for target in "authority $authority_port $token" "gateway $gateway_port $key"; d
   echo "contract: schemathesis against the $name's /openapi.json"
   schemathesis run "http://127.0.0.1:$port/openapi.json" \
     -H "Authorization: Bearer $secret" --checks "$checks" \
-    --max-examples 50 --seed 20261126 --no-color >"$work/$name.log" 2>&1 || status=1
-  tail -n 15 "$work/$name.log"
+    --max-examples 50 --seed 20261126 --no-color >"$work/$name.log" 2>&1 && ok=1 || ok=0
+  if [ "$ok" = 1 ]; then tail -n 15 "$work/$name.log"; else cat "$work/$name.log"; status=1; fi
 done
 exit $status

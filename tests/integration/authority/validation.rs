@@ -35,6 +35,15 @@ async fn validate_says_whether_this_authority_minted_the_id() {
 
     let encoded = authority.validate(&id.replace('-', "%2D")).await.json();
     assert_eq!(encoded["valid"], true, "percent-encoded IDs are decoded");
+
+    // A slash a client left unencoded is part of the input, not another route's path.
+    let slashed = authority.validate("03-1-USA/0001").await;
+    assert_eq!(slashed.status, 200);
+    let slashed = slashed.json();
+    assert_eq!(
+        (slashed["chittyId"].clone(), slashed["wellFormed"].clone()),
+        (json!("03-1-USA/0001"), json!(false))
+    );
     authority.stop().await;
 }
 

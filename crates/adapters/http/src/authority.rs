@@ -244,7 +244,7 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
                 ),
             )
             .route(
-                "/v1/validate/{id}",
+                "/v1/validate/{*id}",
                 get(
                     |State(api): Api<S, L, C>, request: Request<Body>| async move {
                         api.validate_request(request).await.into_response()
@@ -282,7 +282,7 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
         // The raw segment, decoded here: an ID's own characters never split or shift a route.
         let path = request.uri().path();
         let encoded = path
-            .rsplit_once("/validate/")
+            .split_once("/validate/")
             .map_or("", |(_, segment)| segment);
         self.validate(&percent_decode(encoded)?).await
     }

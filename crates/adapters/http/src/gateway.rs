@@ -111,7 +111,7 @@ impl<P: GatewayPorts> GatewayApi<P> {
                 }),
             )
             .route(
-                "/api/id/validate/{id}",
+                "/api/id/validate/{*id}",
                 get(|State(api): Api<P>, request: Request<Body>| async move {
                     api.validate_request(request).await.into_response()
                 }),
@@ -124,7 +124,7 @@ impl<P: GatewayPorts> GatewayApi<P> {
                 get(|State(api): Api<P>| async move { api.v1_health().await }),
             )
             .route(
-                "/v1/validate/{id}",
+                "/v1/validate/{*id}",
                 get(|State(api): Api<P>, request: Request<Body>| async move {
                     api.v1_validate(request).await.into_response()
                 }),
@@ -187,7 +187,7 @@ impl<P: GatewayPorts> GatewayApi<P> {
     async fn v1_validate(&self, request: Request<Body>) -> Result<Response<Full<Bytes>>, ApiError> {
         let caller = CallerHash(self.api_keys.authenticate(request.headers())?);
         let path = request.uri().path();
-        let encoded = path.rsplit_once("/validate/").map_or("", |(_, id)| id);
+        let encoded = path.split_once("/validate/").map_or("", |(_, id)| id);
         let input = crate::authority::percent_decode(encoded)?;
         let answer = match ChittyId::parse(&input) {
             Err(err) => GatewayV1Validate {

@@ -258,3 +258,19 @@ async fn health_answers_are_documented() {
         matches_document(&answer, "get", documented);
     }
 }
+
+#[tokio::test]
+async fn a_slash_left_unencoded_is_part_of_the_input() {
+    let router = router(&MemoryAuthority::default(), None);
+    let report = call(&router, "GET", "/api/id/validate/03-1-USA/0001", None).await;
+    assert_eq!(report.status, 200, "{}", report.body);
+    assert_eq!(
+        (&report.body["input"], &report.body["valid"]),
+        (&json!("03-1-USA/0001"), &json!(false))
+    );
+    matches_document(&report, "get", "/api/id/validate/{id}");
+    let v1 = call(&router, "GET", "/api/v1/validate/a/b", None).await;
+    assert_eq!(v1.status, 200, "{}", v1.body);
+    assert_eq!(v1.body["chittyId"], "a/b");
+    matches_document(&v1, "get", "/v1/validate/{id}");
+}
