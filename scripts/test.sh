@@ -3,7 +3,8 @@
 # Rust toolchain. Run as root: PostgreSQL and Redis are started, or installed from Debian's
 # packages and started, when 127.0.0.1:5432 / :6379 do not answer; the full-disk tests mount a
 # small tmpfs (util-linux `mount`, installed here if missing); the interop tests need Node.js
-# (Debian's nodejs, installed here if missing); the contract check needs schemathesis (PyPI,
+# (Debian's nodejs, installed here if missing); the metrics and alert-rule tests need promtool
+# (Debian's prometheus, installed here if missing); the contract check needs schemathesis (PyPI,
 # installed by scripts/contract.sh if missing).
 #
 # DATABASE_URL and REDIS_URL default to those local servers; the PostgreSQL tests create a
@@ -16,14 +17,16 @@ export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 bash scripts/services.sh
 
-# The full-disk tests mount a tmpfs; the interop tests run a JavaScript client with Node.
+# The full-disk tests mount a tmpfs; the interop tests run a JavaScript client with Node; the
+# operations tests check metrics and alert rules with promtool.
 missing=()
 command -v mount >/dev/null 2>&1 || missing+=(mount)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then as_root=(); else as_root=(sudo); fi
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # The contract check runs the real binary against its own OpenAPI document (schemathesis).

@@ -6,5 +6,6 @@ mod cli;
 mod gateway;
 mod helpers;
 mod http_client;
+mod operations;
 mod postgres;
 mod redis;

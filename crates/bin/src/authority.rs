@@ -11,6 +11,7 @@ use chittyid_app::authority::{AuthorityConfig, AuthorityService, SystemClock};
 use chittyid_domain::{Jurisdiction, Region, TrustLevel};
 use chittyid_http::TokenSet;
 use chittyid_http::authority::AuthorityApi;
+use chittyid_http::metrics::StoreWrites;
 use chittyid_http::server;
 use tokio::net::TcpListener;
 
@@ -127,28 +128,12 @@ impl AuthorityApplication {
         let api = Arc::new(AuthorityApi::new(
             Arc::new(service),
             TokenSet::new(tokens.iter().map(String::as_str)),
-            Box::new(move |text: &mut String| {
+            Box::new(move || {
                 let (transactions, records, blocks) = metrics_store.write_counts();
-                for (name, help, value) in [
-                    (
-                        "chittyid_authority_store_transactions_total",
-                        "Ledger transactions committed.",
-                        transactions,
-                    ),
-                    (
-                        "chittyid_authority_store_records_total",
-                        "Minted IDs recorded.",
-                        records,
-                    ),
-                    (
-                        "chittyid_authority_sequence_blocks_total",
-                        "Sequence blocks reserved.",
-                        blocks,
-                    ),
-                ] {
-                    text.push_str(&format!(
-                        "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n"
-                    ));
+                StoreWrites {
+                    transactions,
+                    records,
+                    blocks,
                 }
             }),
         ));

@@ -2,7 +2,7 @@ mod connections;
 mod fault_upstream;
 mod faults;
 mod generate;
-mod helpers;
+pub(crate) mod helpers;
 mod idempotency;
 mod interop;
 mod limits;

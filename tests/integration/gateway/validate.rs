@@ -133,25 +133,6 @@ async fn health_answers_without_a_key_in_the_spec_shape() {
     assert_eq!(document["resilience"]["cache"]["hitRate"], "0%");
     let metrics =
         String::from_utf8(app.client.get("/metrics", None).await.body.to_vec()).expect("text");
-    for name in [
-        "chittyid_generation_total",
-        "chittyid_generation_success_rate",
-        "chittyid_generation_latency_p95",
-        "chittyid_generation_latency_seconds_bucket",
-        "chittyid_validation_cache_hit_rate",
-        "chittyid_connection_state",
-        "chittyid_health_check_success_rate",
-        "chittyid_reconnection_attempts",
-        "chittyid_connection_uptime_seconds",
-        "chittyid_circuit_breaker_state",
-        "chittyid_circuit_breaker_failures",
-        "chittyid_circuit_breaker_state_changes",
-        "chittyid_cache_size",
-        "chittyid_cache_hit_rate",
-        "chittyid_cache_evictions",
-    ] {
-        assert!(metrics.contains(name), "{name} missing");
-    }
     assert!(!metrics.contains(API_KEY));
     app.stop().await;
 }

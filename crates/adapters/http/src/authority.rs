@@ -3,7 +3,7 @@
 //! `GET /v1/metrics`.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use axum::Router;
 use axum::body::Body;
@@ -23,20 +23,18 @@ use crate::contract::{
     AuthorityHealth, BatchAnswer, IdProblem, MintAnswer, ValidateAnswer, authority_openapi_json,
 };
 use crate::error::{ApiError, json_response};
+use crate::metrics::{
+    AuthorityCollector, Metrics, MetricsBuilder, MintCounters, StoreWritesSource,
+};
 use crate::mint_body::{MAX_BATCH_BODY_BYTES, MAX_MINT_BODY_BYTES, parse_batch, parse_mint};
 use crate::time::rfc3339_millis;
 use crate::tokens::TokenSet;
 
-/// Writes extra Prometheus lines (the store's counters) into `/v1/metrics`.
-pub type MetricsSource = Box<dyn Fn(&mut String) + Send + Sync>;
-
 pub struct AuthorityApi<S, L, C> {
     service: Arc<AuthorityService<S, L, C>>,
     tokens: TokenSet,
-    extra_metrics: MetricsSource,
-    mints: AtomicU64,
-    refused: AtomicU64,
-    failed: AtomicU64,
+    counters: Arc<MintCounters>,
+    metrics: Metrics,
 }
 
 impl<S, L, C> std::fmt::Debug for AuthorityApi<S, L, C> {
@@ -51,15 +49,20 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
     pub fn new(
         service: Arc<AuthorityService<S, L, C>>,
         tokens: TokenSet,
-        extra_metrics: MetricsSource,
+        store_writes: StoreWritesSource,
     ) -> Self {
+        let counters = Arc::new(MintCounters::default());
+        let metrics = MetricsBuilder::new()
+            .collector(AuthorityCollector {
+                mints: Arc::clone(&counters),
+                store: store_writes,
+            })
+            .build();
         Self {
             service,
             tokens,
-            extra_metrics,
-            mints: AtomicU64::new(0),
-            refused: AtomicU64::new(0),
-            failed: AtomicU64::new(0),
+            counters,
+            metrics,
         }
     }
 
@@ -83,39 +86,6 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
                 idempotency_keys: true,
             },
         )
-    }
-
-    fn metrics(&self) -> Response<Full<Bytes>> {
-        let mut text = String::new();
-        for (name, help, value) in [
-            (
-                "chittyid_authority_mints_total",
-                "IDs minted and recorded.",
-                &self.mints,
-            ),
-            (
-                "chittyid_authority_mints_refused_total",
-                "Mint requests refused for bad input or auth.",
-                &self.refused,
-            ),
-            (
-                "chittyid_authority_mints_failed_total",
-                "Mint requests that failed in the authority.",
-                &self.failed,
-            ),
-        ] {
-            text.push_str(&format!(
-                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}\n",
-                value.load(Ordering::Relaxed)
-            ));
-        }
-        (self.extra_metrics)(&mut text);
-        let mut response = Response::new(Full::new(Bytes::from(text)));
-        response.headers_mut().insert(
-            http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static("text/plain; version=0.0.4"),
-        );
-        response
     }
 
     async fn mint(&self, request: Request<Body>) -> Result<Response<Full<Bytes>>, ApiError> {
@@ -152,13 +122,13 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
         match self.service.mint_batch(requests, caller, key).await {
             Ok(minted) => {
                 let fresh = minted.iter().filter(|m| !m.replayed).count() as u64;
-                self.mints.fetch_add(fresh, Ordering::Relaxed);
+                self.counters.minted.fetch_add(fresh, Ordering::Relaxed);
                 Ok(minted)
             }
             Err(err) => {
                 let err = mint_error(err);
                 if err.status.is_server_error() {
-                    self.failed.fetch_add(1, Ordering::Relaxed);
+                    self.counters.failed.fetch_add(1, Ordering::Relaxed);
                 }
                 Err(err)
             }
@@ -225,7 +195,11 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
             )
             .route(
                 "/v1/metrics",
-                get(|State(api): Api<S, L, C>| async move { api.metrics() }),
+                get(
+                    |State(api): Api<S, L, C>, request: Request<Body>| async move {
+                        api.metrics.answer(request.headers())
+                    },
+                ),
             )
             .route(
                 "/v1/mint",
@@ -261,7 +235,8 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
                 }),
             );
         let routes = v1.clone().nest("/api", v1).merge(openapi);
-        crate::edge::layers(routes.with_state(self))
+        let http_metrics = self.metrics.http().clone();
+        crate::edge::layers(routes.with_state(self), http_metrics)
     }
 
     /// Counts a refused mint (a 4xx) as what the refusal counter says.
@@ -269,7 +244,7 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
         if let Err(err) = &answer
             && err.status.is_client_error()
         {
-            self.refused.fetch_add(1, Ordering::Relaxed);
+            self.counters.refused.fetch_add(1, Ordering::Relaxed);
         }
         answer.into_response()
     }

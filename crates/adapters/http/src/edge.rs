@@ -19,6 +19,7 @@ use tower_http::request_id::{
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 use crate::error::ApiError;
+use crate::metrics::HttpMetrics;
 
 /// Request ids: a random per-process prefix and a counter (unique, cheap, not guessable across
 /// restarts).
@@ -50,11 +51,16 @@ impl MakeRequestId for NextRequestId {
     }
 }
 
-/// Wraps an API's routes with the layers above.
-pub fn layers(router: Router) -> Router {
+/// Wraps an API's routes with the layers above, and counts every answer in `metrics`.
+pub fn layers(router: Router, metrics: HttpMetrics) -> Router {
     router
         .fallback(|| async { ApiError::not_found() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
+        // Inside the routing, so that each answer is counted under its route template.
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            crate::metrics::record_request,
+        ))
         .layer(axum::middleware::from_fn(close_when_body_left_unread))
         .layer(CatchPanicLayer::custom(
             |panic: Box<dyn std::any::Any + Send>| {

@@ -1,7 +1,6 @@
 //! The gateway's HTTP API: generate (one and batch), validate (one, with `?verify=true`, and
 //! batch), health (`/health` and the v2.2.0 health document), and Prometheus metrics.
 
-use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,7 +12,7 @@ use axum::routing::{get, post};
 use bytes::Bytes;
 use chittyid_app::authority::CallerHash;
 use chittyid_app::gateway::{
-    GatewayError, GatewayPorts, GatewayService, IdempotencyKey, LATENCY_BUCKETS, with_request_id,
+    GatewayError, GatewayPorts, GatewayService, IdempotencyKey, with_request_id,
 };
 use chittyid_app::validation::ValidationReport;
 use chittyid_domain::{ChittyId, ValidationOptions};
@@ -29,6 +28,7 @@ use crate::contract::{
     ValidateBatchAnswer, VerifiedReport,
 };
 use crate::error::{ApiError, json_response};
+use crate::metrics::{GatewayCollector, GatewayState, Metrics, MetricsBuilder};
 use crate::mint_body::{MAX_BATCH_BODY_BYTES, MAX_MINT_BODY_BYTES, parse_batch, parse_mint};
 use crate::tokens::TokenSet;
 use tokio_util::task::TaskTracker;
@@ -46,6 +46,8 @@ pub struct GatewayApi<P: GatewayPorts> {
     /// Keyed generates run in tasks of their own, so that a client going away does not cancel
     /// a mint whose result its key must replay; tracked, so that shutdown can wait for them.
     detached: TaskTracker,
+    metrics: Metrics,
+    collector: GatewayCollector,
 }
 
 impl<P: GatewayPorts> std::fmt::Debug for GatewayApi<P> {
@@ -66,10 +68,14 @@ struct ValidateBatch {
 
 impl<P: GatewayPorts> GatewayApi<P> {
     pub fn new(service: Arc<GatewayService<P>>, api_keys: TokenSet) -> Self {
+        let collector = GatewayCollector::default();
+        let metrics = MetricsBuilder::new().collector(collector.clone()).build();
         Self {
             service,
             api_keys,
             detached: TaskTracker::new(),
+            metrics,
+            collector,
         }
     }
 
@@ -102,7 +108,9 @@ impl<P: GatewayPorts> GatewayApi<P> {
             )
             .route(
                 "/metrics",
-                get(|State(api): Api<P>| async move { api.metrics().await }),
+                get(|State(api): Api<P>, request: Request<Body>| async move {
+                    api.metrics(request).await
+                }),
             )
             .route(
                 "/api/id/validate",
@@ -157,7 +165,8 @@ impl<P: GatewayPorts> GatewayApi<P> {
                 }),
             );
         let routes = routes.merge(v1.clone()).nest("/api", v1).merge(openapi);
-        crate::edge::layers(routes.with_state(self))
+        let http_metrics = self.metrics.http().clone();
+        crate::edge::layers(routes.with_state(self), http_metrics)
     }
 
     /// `GET /v1/health` as the authority answers it: 200 while generates work, 503 when not.
@@ -406,189 +415,16 @@ impl<P: GatewayPorts> GatewayApi<P> {
         json_response(StatusCode::OK, &HealthDocument::of(&health, readiness))
     }
 
-    async fn metrics(&self) -> Response<Full<Bytes>> {
+    /// Prometheus: the registry, with the service's state read now.
+    async fn metrics(&self, request: Request<Body>) -> Response<Full<Bytes>> {
         let health = self.service.health().await;
-        let snapshot = self.service.metrics().snapshot();
-        let mut text = String::new();
-        let mut metric = |name: &str, kind: &str, help: &str, value: f64| {
-            let _ = write!(
-                text,
-                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"
-            );
-        };
-        metric(
-            "chittyid_generation_total",
-            "counter",
-            "Generate requests served.",
-            snapshot.generation_requests as f64,
-        );
-        metric(
-            "chittyid_generation_failures_total",
-            "counter",
-            "Generate requests that failed.",
-            snapshot.generation_failures as f64,
-        );
-        metric(
-            "chittyid_ids_generated_total",
-            "counter",
-            "IDs generated.",
-            snapshot.ids_generated as f64,
-        );
-        metric(
-            "chittyid_generation_success_rate",
-            "gauge",
-            "Successful over all generate requests.",
-            snapshot.generation_success_rate(),
-        );
-        metric(
-            "chittyid_generation_latency_p95",
-            "gauge",
-            "Upper bound of the latency bucket holding the 95th percentile, seconds.",
-            snapshot.latency_p95_seconds(),
-        );
-        metric(
-            "chittyid_validations_total",
-            "counter",
-            "IDs validated.",
-            snapshot.validations as f64,
-        );
-        metric(
-            "chittyid_connection_state",
-            "gauge",
-            "0 disconnected, 1 connecting, 2 connected, 3 reconnecting, 4 failed.",
-            f64::from(health.connection.gauge()),
-        );
-        metric(
-            "chittyid_health_check_success_rate",
-            "gauge",
-            "Successful over all health checks of the authority.",
-            health.connection_stats.health_check_success_rate,
-        );
-        metric(
-            "chittyid_reconnection_attempts",
-            "gauge",
-            "Reconnect attempts since the last success.",
-            f64::from(health.connection_stats.reconnect_attempts),
-        );
-        metric(
-            "chittyid_connection_uptime_seconds",
-            "gauge",
-            "Time connected to the authority.",
-            health.connection_stats.uptime.as_secs_f64(),
-        );
-        metric(
-            "chittyid_circuit_breaker_state",
-            "gauge",
-            "0 closed, 1 half-open, 2 open.",
-            f64::from(health.breaker.gauge()),
-        );
-        metric(
-            "chittyid_circuit_breaker_failures",
-            "counter",
-            "Failures recorded by the breaker.",
-            health.breaker_counters.failures as f64,
-        );
-        metric(
-            "chittyid_circuit_breaker_rejections_total",
-            "counter",
-            "Calls refused by the breaker.",
-            health.breaker_counters.rejections as f64,
-        );
-        metric(
-            "chittyid_circuit_breaker_state_changes",
-            "counter",
-            "Breaker state changes.",
-            health.breaker_counters.state_changes as f64,
-        );
-        metric(
-            "chittyid_cache_size",
-            "gauge",
-            "Entries in the verdict cache.",
-            health.cache.local.size as f64,
-        );
-        metric(
-            "chittyid_cache_hit_rate",
-            "gauge",
-            "Hits over lookups of the in-process verdict cache.",
-            health.cache.local.hit_ratio(),
-        );
-        metric(
-            "chittyid_validation_cache_hit_rate",
-            "gauge",
-            "Hits over lookups of the in-process verdict cache.",
-            health.cache.local.hit_ratio(),
-        );
-        metric(
-            "chittyid_cache_evictions",
-            "counter",
-            "Entries evicted from the in-process verdict cache.",
-            health.cache.local.evictions as f64,
-        );
-        if let Some(shared) = health.cache.shared {
-            metric(
-                "chittyid_cache_shared_hits",
-                "counter",
-                "Verdicts answered by the shared (Redis) cache level.",
-                shared.hits as f64,
-            );
-            metric(
-                "chittyid_cache_shared_misses",
-                "counter",
-                "Lookups the shared cache level could not answer.",
-                shared.misses as f64,
-            );
-            metric(
-                "chittyid_cache_shared_errors",
-                "counter",
-                "Shared cache calls that failed or ran out of time.",
-                shared.errors as f64,
-            );
-            metric(
-                "chittyid_cache_shared_available",
-                "gauge",
-                "1 while the shared cache answers.",
-                f64::from(u8::from(shared.available)),
-            );
-        }
-        if let Some(available) = health.rate_limit_shared {
-            metric(
-                "chittyid_rate_limit_shared_available",
-                "gauge",
-                "1 while the shared rate-limit store answers.",
-                f64::from(u8::from(available)),
-            );
-        }
-        let _ = writeln!(
-            text,
-            "# HELP chittyid_generation_latency_seconds Generate request latency.\n# TYPE chittyid_generation_latency_seconds histogram"
-        );
-        for (bound, count) in LATENCY_BUCKETS.iter().zip(snapshot.latency_cumulative) {
-            let _ = writeln!(
-                text,
-                "chittyid_generation_latency_seconds_bucket{{le=\"{bound}\"}} {count}"
-            );
-        }
-        let _ = writeln!(
-            text,
-            "chittyid_generation_latency_seconds_bucket{{le=\"+Inf\"}} {}",
-            snapshot.latency_count
-        );
-        let _ = writeln!(
-            text,
-            "chittyid_generation_latency_seconds_sum {}",
-            snapshot.latency_sum_seconds
-        );
-        let _ = writeln!(
-            text,
-            "chittyid_generation_latency_seconds_count {}",
-            snapshot.latency_count
-        );
-        let mut response = Response::new(Full::new(Bytes::from(text)));
-        response.headers_mut().insert(
-            http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static("text/plain; version=0.0.4"),
-        );
-        response
+        let readiness = self.service.readiness_of(&health).await;
+        self.collector.update(GatewayState {
+            health,
+            readiness,
+            counters: self.service.metrics().snapshot(),
+        });
+        self.metrics.answer(request.headers())
     }
 }
 

@@ -8,6 +8,7 @@ pub mod contract;
 pub mod edge;
 mod error;
 pub mod gateway;
+pub mod metrics;
 mod mint_body;
 pub mod server;
 mod time;

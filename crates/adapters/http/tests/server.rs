@@ -31,6 +31,10 @@ fn scripted() -> Router {
                 }),
             )
             .route("/", get(|| async { "ok" })),
+        chittyid_http::metrics::MetricsBuilder::new()
+            .build()
+            .http()
+            .clone(),
     )
 }
 

@@ -1,5 +1,7 @@
-//! The gateway's own counters: generation totals and a latency histogram (from which p95 is
-//! computed). Lock-free; read by the `/metrics` endpoint.
+//! The gateway's own counters: generate requests and their outcomes, latency histograms of
+//! generates and audit records, refusals by the rate limit, validations. Lock-free; read at
+//! scrape time by the HTTP adapter, which writes them as Prometheus metrics (the app crate
+//! keeps no exporter, so teams may read these into any metrics system).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -9,73 +11,135 @@ pub const LATENCY_BUCKETS: [f64; 12] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
 ];
 
+/// A latency histogram over [`LATENCY_BUCKETS`].
 #[derive(Debug, Default)]
-pub struct GatewayMetrics {
-    generation_requests: AtomicU64,
-    generation_successes: AtomicU64,
-    generation_failures: AtomicU64,
-    ids_generated: AtomicU64,
-    latency_buckets: [AtomicU64; LATENCY_BUCKETS.len()],
-    latency_count: AtomicU64,
-    latency_sum_micros: AtomicU64,
-    validations: AtomicU64,
+pub struct LatencyHistogram {
+    buckets: [AtomicU64; LATENCY_BUCKETS.len()],
+    count: AtomicU64,
+    sum_micros: AtomicU64,
 }
 
-/// A consistent-enough copy of the counters.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct MetricsSnapshot {
-    pub generation_requests: u64,
-    pub generation_successes: u64,
-    pub generation_failures: u64,
-    pub ids_generated: u64,
-    /// Cumulative counts per bucket of [`LATENCY_BUCKETS`].
-    pub latency_cumulative: [u64; LATENCY_BUCKETS.len()],
-    pub latency_count: u64,
-    pub latency_sum_seconds: f64,
-    pub validations: u64,
+/// A copy of a histogram.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct HistogramSnapshot {
+    /// Observations at or under each bound of [`LATENCY_BUCKETS`].
+    pub cumulative: [u64; LATENCY_BUCKETS.len()],
+    /// All observations, including those over the last bound.
+    pub count: u64,
+    pub sum_seconds: f64,
 }
 
-impl MetricsSnapshot {
-    /// Successful generate requests over all, 0 to 1; 1 before the first.
-    pub fn generation_success_rate(&self) -> f64 {
-        if self.generation_requests == 0 {
-            1.0
-        } else {
-            self.generation_successes as f64 / self.generation_requests as f64
+impl LatencyHistogram {
+    pub fn record(&self, elapsed: Duration) {
+        let seconds = elapsed.as_secs_f64();
+        if let Some(bucket) = LATENCY_BUCKETS.iter().position(|bound| seconds <= *bound) {
+            self.buckets[bucket].fetch_add(1, Ordering::Relaxed);
         }
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.sum_micros.fetch_add(
+            u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
     }
 
-    /// The upper bound of the bucket holding the 95th percentile, in seconds.
-    pub fn latency_p95_seconds(&self) -> f64 {
-        if self.latency_count == 0 {
+    pub fn snapshot(&self) -> HistogramSnapshot {
+        let mut cumulative = [0u64; LATENCY_BUCKETS.len()];
+        let mut running = 0;
+        for (slot, bucket) in cumulative.iter_mut().zip(&self.buckets) {
+            running += bucket.load(Ordering::Relaxed);
+            *slot = running;
+        }
+        HistogramSnapshot {
+            cumulative,
+            count: self.count.load(Ordering::Relaxed),
+            sum_seconds: self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6,
+        }
+    }
+}
+
+impl HistogramSnapshot {
+    /// The upper bound of the bucket holding the 95th percentile, in seconds; infinite when it
+    /// is over the last bound, zero with no observations. For a status display: dashboards
+    /// compute quantiles from the histogram over a window.
+    pub fn p95_seconds(&self) -> f64 {
+        if self.count == 0 {
             return 0.0;
         }
-        let rank = (self.latency_count as f64 * 0.95).ceil() as u64;
-        self.latency_cumulative
+        let rank = (self.count as f64 * 0.95).ceil() as u64;
+        self.cumulative
             .iter()
             .position(|count| *count >= rank)
             .map_or(f64::INFINITY, |bucket| LATENCY_BUCKETS[bucket])
     }
 }
 
+#[derive(Debug, Default)]
+pub struct GatewayMetrics {
+    generation_successes: AtomicU64,
+    generation_failures: AtomicU64,
+    ids_generated: AtomicU64,
+    generation_latency: LatencyHistogram,
+    rate_limit_refusals: AtomicU64,
+    audit_records: AtomicU64,
+    audit_failures: AtomicU64,
+    audit_latency: LatencyHistogram,
+    validations: AtomicU64,
+}
+
+/// A consistent-enough copy of the counters.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct MetricsSnapshot {
+    pub generation_successes: u64,
+    pub generation_failures: u64,
+    pub ids_generated: u64,
+    pub generation_latency: HistogramSnapshot,
+    pub rate_limit_refusals: u64,
+    /// Audit events committed.
+    pub audit_records: u64,
+    /// Audit events that could not be stored (their requests failed).
+    pub audit_failures: u64,
+    /// Time to store an audit event, committed or not.
+    pub audit_latency: HistogramSnapshot,
+    pub validations: u64,
+}
+
+impl MetricsSnapshot {
+    pub fn generation_requests(&self) -> u64 {
+        self.generation_successes + self.generation_failures
+    }
+
+    /// Successful generate requests over all, 0 to 1; 1 before the first.
+    pub fn generation_success_rate(&self) -> f64 {
+        match self.generation_requests() {
+            0 => 1.0,
+            all => self.generation_successes as f64 / all as f64,
+        }
+    }
+}
+
 impl GatewayMetrics {
     pub fn record_generation(&self, ids: usize, success: bool, elapsed: Duration) {
-        self.generation_requests.fetch_add(1, Ordering::Relaxed);
         if success {
             self.generation_successes.fetch_add(1, Ordering::Relaxed);
             self.ids_generated.fetch_add(ids as u64, Ordering::Relaxed);
         } else {
             self.generation_failures.fetch_add(1, Ordering::Relaxed);
         }
-        let seconds = elapsed.as_secs_f64();
-        if let Some(bucket) = LATENCY_BUCKETS.iter().position(|bound| seconds <= *bound) {
-            self.latency_buckets[bucket].fetch_add(1, Ordering::Relaxed);
-        }
-        self.latency_count.fetch_add(1, Ordering::Relaxed);
-        self.latency_sum_micros.fetch_add(
-            u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
-            Ordering::Relaxed,
-        );
+        self.generation_latency.record(elapsed);
+    }
+
+    pub fn record_rate_limit_refusal(&self) {
+        self.rate_limit_refusals.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn record_audit(&self, committed: bool, elapsed: Duration) {
+        let counter = if committed {
+            &self.audit_records
+        } else {
+            &self.audit_failures
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        self.audit_latency.record(elapsed);
     }
 
     pub fn record_validations(&self, count: usize) {
@@ -83,20 +147,15 @@ impl GatewayMetrics {
     }
 
     pub fn snapshot(&self) -> MetricsSnapshot {
-        let mut cumulative = [0u64; LATENCY_BUCKETS.len()];
-        let mut running = 0;
-        for (slot, bucket) in cumulative.iter_mut().zip(&self.latency_buckets) {
-            running += bucket.load(Ordering::Relaxed);
-            *slot = running;
-        }
         MetricsSnapshot {
-            generation_requests: self.generation_requests.load(Ordering::Relaxed),
             generation_successes: self.generation_successes.load(Ordering::Relaxed),
             generation_failures: self.generation_failures.load(Ordering::Relaxed),
             ids_generated: self.ids_generated.load(Ordering::Relaxed),
-            latency_cumulative: cumulative,
-            latency_count: self.latency_count.load(Ordering::Relaxed),
-            latency_sum_seconds: self.latency_sum_micros.load(Ordering::Relaxed) as f64 / 1e6,
+            generation_latency: self.generation_latency.snapshot(),
+            rate_limit_refusals: self.rate_limit_refusals.load(Ordering::Relaxed),
+            audit_records: self.audit_records.load(Ordering::Relaxed),
+            audit_failures: self.audit_failures.load(Ordering::Relaxed),
+            audit_latency: self.audit_latency.snapshot(),
             validations: self.validations.load(Ordering::Relaxed),
         }
     }
@@ -116,10 +175,31 @@ mod tests {
             metrics.record_generation(1, false, Duration::from_millis(700));
         }
         let snapshot = metrics.snapshot();
-        assert_eq!(snapshot.latency_p95_seconds(), 0.005);
+        assert_eq!(snapshot.generation_latency.p95_seconds(), 0.005);
         assert_eq!(snapshot.generation_success_rate(), 0.95);
-        assert_eq!(snapshot.latency_cumulative.last(), Some(&100));
+        assert_eq!(snapshot.generation_latency.cumulative.last(), Some(&100));
         metrics.record_generation(1, true, Duration::from_millis(900));
-        assert_eq!(metrics.snapshot().latency_p95_seconds(), 1.0);
+        assert_eq!(metrics.snapshot().generation_latency.p95_seconds(), 1.0);
+        metrics.record_generation(1, true, Duration::from_secs(60));
+        let over = metrics.snapshot().generation_latency;
+        assert_eq!((over.count, over.cumulative.last()), (102, Some(&101)));
+    }
+
+    #[test]
+    fn audit_records_and_refusals_are_counted_apart() {
+        let metrics = GatewayMetrics::default();
+        metrics.record_audit(true, Duration::from_micros(300));
+        metrics.record_audit(false, Duration::from_millis(20));
+        metrics.record_rate_limit_refusal();
+        let snapshot = metrics.snapshot();
+        assert_eq!(
+            (
+                snapshot.audit_records,
+                snapshot.audit_failures,
+                snapshot.audit_latency.count,
+                snapshot.rate_limit_refusals
+            ),
+            (1, 1, 2, 1)
+        );
     }
 }

@@ -18,7 +18,9 @@ pub use idempotency::{
     answer_to_json, decide,
 };
 pub use in_process::{InProcessAuthority, InProcessCache, InProcessRateLimits, LogAudit};
-pub use metrics::{GatewayMetrics, LATENCY_BUCKETS, MetricsSnapshot};
+pub use metrics::{
+    GatewayMetrics, HistogramSnapshot, LATENCY_BUCKETS, LatencyHistogram, MetricsSnapshot,
+};
 pub use ports::{
     Adapters, AuditError, AuditEvent, AuditSink, AuthorityError, CacheError, CacheReport,
     GatewayPorts, MintAuthority, RateDecision, RateLimitError, RateLimitStore, SharedCacheStats,

@@ -150,6 +150,7 @@ impl<P: GatewayPorts> GatewayService<P> {
         {
             Ok(RateDecision::Allowed) => Ok(()),
             Ok(RateDecision::Limited { retry_after }) => {
+                self.metrics.record_rate_limit_refusal();
                 Err(GatewayError::RateLimited { retry_after, limit })
             }
             // A limit that cannot be checked does not stop minting: the authority's own limits

@@ -266,7 +266,11 @@ impl<P: GatewayPorts> GatewayService<P> {
     }
 
     async fn record_audit(&self, event: AuditEvent) -> Result<(), GatewayError> {
-        self.audit.record(event).await.map_err(|err| {
+        let started = self.clock.monotonic();
+        let stored = self.audit.record(event).await;
+        let elapsed = self.clock.monotonic().saturating_since(started);
+        self.metrics.record_audit(stored.is_ok(), elapsed);
+        stored.map_err(|err| {
             tracing::error!(error = %err, "an audit event could not be stored; the request fails");
             GatewayError::AuditUnavailable
         })

@@ -1,0 +1,84 @@
+//! The authority's series: mints by outcome, and the store's writes.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::DescriptorEncoder;
+
+use super::collect::{Result, counter};
+
+/// What the store has written since the process started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreWrites {
+    pub transactions: u64,
+    pub records: u64,
+    pub blocks: u64,
+}
+
+/// Reads the store's write counts at scrape time.
+pub type StoreWritesSource = Box<dyn Fn() -> StoreWrites + Send + Sync>;
+
+/// Counted by the handlers.
+#[derive(Debug, Default)]
+pub struct MintCounters {
+    pub minted: AtomicU64,
+    pub refused: AtomicU64,
+    pub failed: AtomicU64,
+}
+
+pub struct AuthorityCollector {
+    pub(crate) mints: Arc<MintCounters>,
+    pub(crate) store: StoreWritesSource,
+}
+
+impl std::fmt::Debug for AuthorityCollector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthorityCollector")
+            .field("mints", &self.mints)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Collector for AuthorityCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result {
+        let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        counter(
+            &mut encoder,
+            "chittyid_authority_mints",
+            "IDs minted and recorded.",
+            read(&self.mints.minted),
+        )?;
+        counter(
+            &mut encoder,
+            "chittyid_authority_mints_refused",
+            "Mint requests refused for bad input or auth.",
+            read(&self.mints.refused),
+        )?;
+        counter(
+            &mut encoder,
+            "chittyid_authority_mints_failed",
+            "Mint requests that failed in the authority.",
+            read(&self.mints.failed),
+        )?;
+        let writes = (self.store)();
+        counter(
+            &mut encoder,
+            "chittyid_authority_store_transactions",
+            "Ledger transactions committed.",
+            writes.transactions,
+        )?;
+        counter(
+            &mut encoder,
+            "chittyid_authority_store_records",
+            "Minted IDs recorded.",
+            writes.records,
+        )?;
+        counter(
+            &mut encoder,
+            "chittyid_authority_sequence_blocks",
+            "Sequence blocks reserved.",
+            writes.blocks,
+        )
+    }
+}

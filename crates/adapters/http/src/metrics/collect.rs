@@ -1,0 +1,119 @@
+//! Writing a value the service already keeps (a counter of the breaker, the size of the cache)
+//! as a metric at scrape time, so nothing is counted twice; and the process's own series.
+
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric, NoLabelSet};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::registry::{Registry, Unit};
+
+/// Labels of one sample: `[("level", "local")]`.
+pub type Labels<'a> = &'a [(&'a str, &'a str)];
+
+pub(crate) type Result = std::result::Result<(), std::fmt::Error>;
+
+/// A counter family: one sample per label set.
+pub fn counters(
+    encoder: &mut DescriptorEncoder<'_>,
+    name: &str,
+    help: &str,
+    samples: &[(Labels<'_>, u64)],
+) -> Result {
+    let mut family = encoder.encode_descriptor(name, help, None, MetricType::Counter)?;
+    for (labels, value) in samples {
+        ConstCounter::new(*value).encode(family.encode_family(labels)?)?;
+    }
+    Ok(())
+}
+
+/// One counter with no labels.
+pub fn counter(encoder: &mut DescriptorEncoder<'_>, name: &str, help: &str, value: u64) -> Result {
+    let metric = encoder.encode_descriptor(name, help, None, MetricType::Counter)?;
+    ConstCounter::new(value).encode(metric)
+}
+
+/// A gauge family: one sample per label set.
+pub fn gauges(
+    encoder: &mut DescriptorEncoder<'_>,
+    name: &str,
+    help: &str,
+    unit: Option<&Unit>,
+    samples: &[(Labels<'_>, f64)],
+) -> Result {
+    let mut family = encoder.encode_descriptor(name, help, unit, MetricType::Gauge)?;
+    for (labels, value) in samples {
+        ConstGauge::new(*value).encode(family.encode_family(labels)?)?;
+    }
+    Ok(())
+}
+
+/// One gauge with no labels.
+pub fn gauge(
+    encoder: &mut DescriptorEncoder<'_>,
+    name: &str,
+    help: &str,
+    unit: Option<&Unit>,
+    value: f64,
+) -> Result {
+    let metric = encoder.encode_descriptor(name, help, unit, MetricType::Gauge)?;
+    ConstGauge::new(value).encode(metric)
+}
+
+/// A histogram in seconds from cumulative bucket counts (`bounds[i]` holds `cumulative[i]`
+/// observations at or under it; `count` is all of them).
+pub fn histogram_seconds(
+    encoder: &mut DescriptorEncoder<'_>,
+    name: &str,
+    help: &str,
+    bounds: &[f64],
+    cumulative: &[u64],
+    count: u64,
+    sum: f64,
+) -> Result {
+    let mut metric =
+        encoder.encode_descriptor(name, help, Some(&Unit::Seconds), MetricType::Histogram)?;
+    // The encoder takes per-bucket counts and accumulates them itself.
+    let mut buckets = Vec::with_capacity(bounds.len() + 1);
+    let mut below = 0;
+    for (bound, running) in bounds.iter().zip(cumulative) {
+        buckets.push((*bound, running.saturating_sub(below)));
+        below = *running;
+    }
+    buckets.push((f64::MAX, count.saturating_sub(below)));
+    metric.encode_histogram::<NoLabelSet>(sum, count, &buckets, None)
+}
+
+/// The process: when it started and what version it runs.
+#[derive(Debug)]
+struct Process {
+    started_unix_seconds: f64,
+}
+
+impl Collector for Process {
+    fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result {
+        gauge(
+            &mut encoder,
+            "chittyid_process_start_time",
+            "When this process started, Unix time.",
+            Some(&Unit::Seconds),
+            self.started_unix_seconds,
+        )?;
+        gauges(
+            &mut encoder,
+            "chittyid_build_info",
+            "Always 1; the version in a label.",
+            None,
+            &[(&[("version", env!("CARGO_PKG_VERSION"))], 1.0)],
+        )
+    }
+}
+
+pub(super) fn register_process(registry: &mut Registry) {
+    let started_unix_seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    registry.register_collector(Box::new(Process {
+        started_unix_seconds,
+    }));
+}

@@ -1,0 +1,314 @@
+//! The gateway's series, read from the service at scrape time: generate outcomes and latency,
+//! the verdict cache per level, the connection to the authority, the breaker, rate-limit
+//! refusals, audit commits, the shared stores, readiness.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use chittyid_app::gateway::{HealthSnapshot, LATENCY_BUCKETS, MetricsSnapshot, Readiness};
+use chittyid_domain::resilience::{BreakerState, ConnectionState};
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::DescriptorEncoder;
+use prometheus_client::registry::Unit;
+
+use super::collect::{Result, counter, counters, gauge, gauges, histogram_seconds};
+
+const CONNECTION_STATES: [ConnectionState; 5] = [
+    ConnectionState::Disconnected,
+    ConnectionState::Connecting,
+    ConnectionState::Connected,
+    ConnectionState::Reconnecting,
+    ConnectionState::Failed,
+];
+
+const BREAKER_STATES: [BreakerState; 5] = [
+    BreakerState::Closed,
+    BreakerState::HalfOpen,
+    BreakerState::Open,
+    BreakerState::ForcedOpen,
+    BreakerState::Disabled,
+];
+
+/// What one scrape shows.
+#[derive(Debug, Clone)]
+pub struct GatewayState {
+    pub health: HealthSnapshot,
+    pub readiness: Readiness,
+    pub counters: MetricsSnapshot,
+}
+
+/// Holds the state the scrape handler read last (the service's health is asynchronous; a
+/// collector is not), and writes it.
+#[derive(Debug, Clone, Default)]
+pub struct GatewayCollector {
+    state: Arc<Mutex<Option<GatewayState>>>,
+}
+
+impl GatewayCollector {
+    pub fn update(&self, state: GatewayState) {
+        *self.state.lock().unwrap_or_else(PoisonError::into_inner) = Some(state);
+    }
+}
+
+impl Collector for GatewayCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result {
+        let state = self
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let Some(state) = state else { return Ok(()) };
+        generation(&mut encoder, &state.counters)?;
+        cache(&mut encoder, &state.health)?;
+        connection(&mut encoder, &state.health)?;
+        breaker(&mut encoder, &state.health)?;
+        audit(&mut encoder, &state.counters)?;
+        gauge(
+            &mut encoder,
+            "chittyid_ready",
+            "1 when a generate would work now (what /ready answers 200 for), else 0.",
+            None,
+            f64::from(u8::from(state.readiness.is_ready())),
+        )
+    }
+}
+
+fn generation(encoder: &mut DescriptorEncoder<'_>, counters: &MetricsSnapshot) -> Result {
+    super::collect::counters(
+        encoder,
+        "chittyid_generation_requests",
+        "Generate requests answered, by outcome (success or failure).",
+        &[
+            (&[("outcome", "success")], counters.generation_successes),
+            (&[("outcome", "failure")], counters.generation_failures),
+        ],
+    )?;
+    counter(
+        encoder,
+        "chittyid_generated_ids",
+        "IDs generated.",
+        counters.ids_generated,
+    )?;
+    let latency = &counters.generation_latency;
+    histogram_seconds(
+        encoder,
+        "chittyid_generation_duration",
+        "Time to answer a generate request, refused ones included.",
+        &LATENCY_BUCKETS,
+        &latency.cumulative,
+        latency.count,
+        latency.sum_seconds,
+    )?;
+    counter(
+        encoder,
+        "chittyid_rate_limit_refusals",
+        "Generate requests refused by the rate limit.",
+        counters.rate_limit_refusals,
+    )?;
+    counter(
+        encoder,
+        "chittyid_validations",
+        "IDs validated locally.",
+        counters.validations,
+    )
+}
+
+fn cache(encoder: &mut DescriptorEncoder<'_>, health: &HealthSnapshot) -> Result {
+    let local = health.cache.local;
+    let shared = health.cache.shared;
+    let mut hits = vec![(&[("level", "local")][..], local.hits)];
+    let mut misses = vec![(&[("level", "local")][..], local.misses)];
+    if let Some(shared) = shared {
+        hits.push((&[("level", "shared")][..], shared.hits));
+        misses.push((&[("level", "shared")][..], shared.misses));
+    }
+    counters(
+        encoder,
+        "chittyid_cache_hits",
+        "Verdict lookups answered, by cache level.",
+        &hits,
+    )?;
+    counters(
+        encoder,
+        "chittyid_cache_misses",
+        "Verdict lookups a cache level could not answer.",
+        &misses,
+    )?;
+    counters(
+        encoder,
+        "chittyid_cache_evictions",
+        "Entries evicted from the in-process level to make room.",
+        &[(&[("level", "local")], local.evictions)],
+    )?;
+    counters(
+        encoder,
+        "chittyid_cache_expirations",
+        "Entries of the in-process level found expired.",
+        &[(&[("level", "local")], local.expirations)],
+    )?;
+    gauges(
+        encoder,
+        "chittyid_cache_entries",
+        "Entries held by the in-process level.",
+        None,
+        &[(&[("level", "local")], local.size as f64)],
+    )?;
+    gauges(
+        encoder,
+        "chittyid_cache_capacity_entries",
+        "Entries the in-process level holds at most.",
+        None,
+        &[(&[("level", "local")], local.max_size as f64)],
+    )?;
+    if let Some(shared) = shared {
+        counters(
+            encoder,
+            "chittyid_cache_errors",
+            "Shared-level calls that failed or ran out of time (answered without it).",
+            &[(&[("level", "shared")], shared.errors)],
+        )?;
+    }
+    let mut stores: Vec<(&[(&str, &str)], f64)> = Vec::new();
+    if let Some(shared) = shared {
+        stores.push((&[("store", "cache")], f64::from(u8::from(shared.available))));
+    }
+    if let Some(available) = health.rate_limit_shared {
+        stores.push((&[("store", "rate_limit")], f64::from(u8::from(available))));
+    }
+    if stores.is_empty() {
+        return Ok(());
+    }
+    gauges(
+        encoder,
+        "chittyid_shared_store_up",
+        "1 while a shared (Redis) store answers, 0 while this gateway works without it.",
+        None,
+        &stores,
+    )
+}
+
+fn connection(encoder: &mut DescriptorEncoder<'_>, health: &HealthSnapshot) -> Result {
+    let stats = health.connection_stats;
+    let states: Vec<(&[(&str, &str)], f64)> = CONNECTION_STATES
+        .iter()
+        .map(|state| {
+            let labels: &[(&str, &str)] = match state {
+                ConnectionState::Disconnected => &[("state", "DISCONNECTED")],
+                ConnectionState::Connecting => &[("state", "CONNECTING")],
+                ConnectionState::Connected => &[("state", "CONNECTED")],
+                ConnectionState::Reconnecting => &[("state", "RECONNECTING")],
+                ConnectionState::Failed => &[("state", "FAILED")],
+            };
+            (labels, f64::from(u8::from(*state == health.connection)))
+        })
+        .collect();
+    gauges(
+        encoder,
+        "chittyid_connection_state",
+        "The connection to the authority: 1 for the state it is in, 0 for the others.",
+        None,
+        &states,
+    )?;
+    gauge(
+        encoder,
+        "chittyid_connection_uptime",
+        "Time connected to the authority since the connection was made; 0 when not connected.",
+        Some(&Unit::Seconds),
+        stats.uptime.as_secs_f64(),
+    )?;
+    counter(
+        encoder,
+        "chittyid_connections",
+        "Connections made to the authority.",
+        stats.total_connections,
+    )?;
+    counter(
+        encoder,
+        "chittyid_reconnections",
+        "Connections to the authority made again after it was lost.",
+        stats.total_reconnections,
+    )?;
+    counter(
+        encoder,
+        "chittyid_connection_failures",
+        "Attempts to connect to the authority that failed.",
+        stats.total_failures,
+    )?;
+    gauge(
+        encoder,
+        "chittyid_reconnect_attempts",
+        "Reconnect attempts since the last success.",
+        None,
+        f64::from(stats.reconnect_attempts),
+    )?;
+    counters(
+        encoder,
+        "chittyid_health_checks",
+        "Health checks of the authority, by outcome.",
+        &[
+            (&[("outcome", "success")], stats.successful_health_checks),
+            (&[("outcome", "failure")], stats.failed_health_checks),
+        ],
+    )
+}
+
+fn breaker(encoder: &mut DescriptorEncoder<'_>, health: &HealthSnapshot) -> Result {
+    let states: Vec<(&[(&str, &str)], f64)> = BREAKER_STATES
+        .iter()
+        .map(|state| {
+            let labels: &[(&str, &str)] = match state {
+                BreakerState::Closed => &[("state", "CLOSED")],
+                BreakerState::HalfOpen => &[("state", "HALF_OPEN")],
+                BreakerState::Open => &[("state", "OPEN")],
+                BreakerState::ForcedOpen => &[("state", "FORCED_OPEN")],
+                BreakerState::Disabled => &[("state", "DISABLED")],
+            };
+            (labels, f64::from(u8::from(*state == health.breaker)))
+        })
+        .collect();
+    gauges(
+        encoder,
+        "chittyid_circuit_breaker_state",
+        "The breaker in front of the authority: 1 for the state it is in, 0 for the others.",
+        None,
+        &states,
+    )?;
+    let calls = health.breaker_counters;
+    counters(
+        encoder,
+        "chittyid_circuit_breaker_calls",
+        "Calls through the breaker by outcome: success, failure, or rejected (refused while open).",
+        &[
+            (&[("outcome", "success")], calls.successes),
+            (&[("outcome", "failure")], calls.failures),
+            (&[("outcome", "rejected")], calls.rejections),
+        ],
+    )?;
+    counter(
+        encoder,
+        "chittyid_circuit_breaker_state_changes",
+        "Times the breaker changed state.",
+        calls.state_changes,
+    )
+}
+
+fn audit(encoder: &mut DescriptorEncoder<'_>, counters: &MetricsSnapshot) -> Result {
+    super::collect::counters(
+        encoder,
+        "chittyid_audit_records",
+        "Audit events, by outcome: committed, or failed (the request failed with it).",
+        &[
+            (&[("outcome", "committed")], counters.audit_records),
+            (&[("outcome", "failed")], counters.audit_failures),
+        ],
+    )?;
+    let latency = &counters.audit_latency;
+    histogram_seconds(
+        encoder,
+        "chittyid_audit_record_duration",
+        "Time from handing an audit event to the store until it is committed (or fails).",
+        &LATENCY_BUCKETS,
+        &latency.cumulative,
+        latency.count,
+        latency.sum_seconds,
+    )
+}

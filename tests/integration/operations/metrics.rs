@@ -1,0 +1,176 @@
+//! Both servers' `/metrics` after real traffic: `promtool check metrics` passes, names follow
+//! the conventions (counters `_total`, durations histograms in seconds, no series twice, no
+//! gauge that can print `inf`), the dashboard's series exist with the values the traffic made,
+//! and OpenMetrics is served to a scraper that asks for it.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use serde_json::json;
+
+use crate::authority::helpers::{TOKEN, settings as authority_settings, spawn_authority};
+use crate::gateway::helpers::{API_KEY, remote, settings, spawn_app_with};
+
+/// A gateway in front of a real authority, after a generate, a verification (twice: once
+/// asked, once from the cache), a refused key and an unknown path.
+async fn scrapes_after_traffic() -> (String, String, String) {
+    let authority_dir = tempfile::tempdir().expect("temp dir");
+    let authority = spawn_authority(authority_settings(authority_dir.path())).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("http://{}", authority.address());
+    let app = spawn_app_with(remote(settings(&dir), url, TOKEN), dir).await;
+    let id = app.generate_id("PEO").await;
+    for _ in 0..2 {
+        assert_eq!(app.validate(&id, "?verify=true").await.status, 200);
+    }
+    let refused = app
+        .client
+        .post_json(
+            "/api/id/generate",
+            Some("wrong-key"),
+            &json!({"entity": "PEO"}),
+        )
+        .await;
+    assert_eq!(refused.status, 401);
+    assert_eq!(app.client.get("/no/such/path", None).await.status, 404);
+    let gateway = text(&app.client.get("/metrics", None).await);
+    let authority_text = text(&authority.client.get("/v1/metrics", None).await);
+    let openmetrics = app
+        .client
+        .send_with_headers(
+            http::Method::GET,
+            "/metrics",
+            &[("accept", "application/openmetrics-text; version=1.0.0")],
+            bytes::Bytes::new(),
+        )
+        .await;
+    assert_eq!(
+        openmetrics.headers["content-type"],
+        "application/openmetrics-text; version=1.0.0; charset=utf-8"
+    );
+    let openmetrics = text(&openmetrics);
+    app.stop().await;
+    authority.stop().await;
+    (gateway, authority_text, openmetrics)
+}
+
+fn text(answer: &crate::http_client::Answer) -> String {
+    assert_eq!(answer.status, 200);
+    String::from_utf8(answer.body.to_vec()).expect("UTF-8")
+}
+
+/// `promtool check metrics` on `text`; fails saying how to get promtool when it is missing.
+fn promtool_check(text: &str, server: &str) {
+    let child = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = child.unwrap_or_else(|err| {
+        panic!(
+            "promtool could not be run ({err}): install Debian's `prometheus` package \
+             (apt-get install prometheus), as scripts/test.sh does"
+        )
+    });
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(text.as_bytes())
+        .expect("promtool reads");
+    let output = child.wait_with_output().expect("promtool runs");
+    assert!(
+        output.status.success(),
+        "promtool check metrics refused the {server}'s metrics:\n{}{}\n--- the metrics:\n{text}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Each family's name and type, from the `# TYPE` lines; fails on a family declared twice.
+fn families(text: &str) -> HashMap<String, String> {
+    let mut families = HashMap::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let (name, kind) = rest.split_once(' ').expect("name and type");
+            let earlier = families.insert(name.to_owned(), kind.to_owned());
+            assert!(earlier.is_none(), "{name} is declared twice");
+        }
+    }
+    families
+}
+
+/// The value of the sample written exactly as `series` (name and labels).
+fn value(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("no sample {series} in\n{text}"))
+        .parse()
+        .expect("a number")
+}
+
+#[tokio::test]
+async fn both_servers_metrics_pass_promtool_and_follow_the_conventions() {
+    let (gateway, authority, openmetrics) = scrapes_after_traffic().await;
+    promtool_check(&gateway, "gateway");
+    promtool_check(&authority, "authority");
+    for (server, text) in [("gateway", &gateway), ("authority", &authority)] {
+        for (name, kind) in families(text) {
+            assert!(name.starts_with("chittyid_"), "{server}: {name}");
+            match kind.as_str() {
+                "counter" => assert!(name.ends_with("_total"), "{server}: {name}"),
+                "histogram" => assert!(name.ends_with("_seconds"), "{server}: {name}"),
+                "gauge" => assert!(!name.ends_with("_total"), "{server}: {name}"),
+                other => panic!("{server}: {name} is a {other}"),
+            }
+        }
+        assert!(!text.to_lowercase().contains("inf\n"), "{server}: {text}");
+        assert!(!text.contains(API_KEY) && !text.contains(TOKEN), "{server}");
+    }
+    for (series, expected) in [
+        (
+            "chittyid_generation_requests_total{outcome=\"success\"}",
+            1.0,
+        ),
+        ("chittyid_generated_ids_total", 1.0),
+        ("chittyid_generation_duration_seconds_count", 1.0),
+        ("chittyid_cache_misses_total{level=\"local\"}", 1.0),
+        ("chittyid_cache_hits_total{level=\"local\"}", 1.0),
+        ("chittyid_cache_entries{level=\"local\"}", 1.0),
+        ("chittyid_connection_state{state=\"CONNECTED\"}", 1.0),
+        ("chittyid_connection_state{state=\"FAILED\"}", 0.0),
+        ("chittyid_circuit_breaker_state{state=\"CLOSED\"}", 1.0),
+        ("chittyid_circuit_breaker_state{state=\"OPEN\"}", 0.0),
+        ("chittyid_ready", 1.0),
+        (
+            "chittyid_http_requests_total{method=\"POST\",route=\"/api/id/generate\",status=\"401\"}",
+            1.0,
+        ),
+        (
+            "chittyid_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"}",
+            1.0,
+        ),
+    ] {
+        assert_eq!(value(&gateway, series), expected, "{series}");
+    }
+    // Every event is committed before its answer: the generate and the two verifications.
+    assert!(
+        value(
+            &gateway,
+            "chittyid_audit_records_total{outcome=\"committed\"}"
+        ) >= 3.0
+    );
+    assert_eq!(value(&authority, "chittyid_authority_mints_total"), 1.0);
+    assert_eq!(
+        value(
+            &authority,
+            "chittyid_http_requests_total{method=\"POST\",route=\"/api/v1/mint\",status=\"200\"}"
+        ),
+        1.0
+    );
+    // The same registry in OpenMetrics: counters declared without the suffix, and an end.
+    assert!(openmetrics.contains("# TYPE chittyid_generation_requests counter"));
+    assert!(openmetrics.trim_end().ends_with("# EOF"));
+}

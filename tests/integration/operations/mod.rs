@@ -1,0 +1,3 @@
+//! What operators watch: the metrics both servers export, checked with the tools operators use.
+
+mod metrics;
