@@ -12,14 +12,26 @@ use serde_json::json;
 use crate::authority::helpers::{TOKEN, settings as authority_settings, spawn_authority};
 use crate::gateway::helpers::{API_KEY, remote, settings, spawn_app_with};
 
-/// A gateway in front of a real authority, after a generate, a verification (twice: once
-/// asked, once from the cache), a refused key and an unknown path.
+/// A gateway in front of a real authority, with the shared cache and rate limit on Redis
+/// (`REDIS_URL`, a prefix of its own), after a generate, a verification (twice: once asked,
+/// once from the cache), a refused key and an unknown path.
 async fn scrapes_after_traffic() -> (String, String, String) {
     let authority_dir = tempfile::tempdir().expect("temp dir");
     let authority = spawn_authority(authority_settings(authority_dir.path())).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("http://{}", authority.address());
-    let app = spawn_app_with(remote(settings(&dir), url, TOKEN), dir).await;
+    let mut gateway = remote(settings(&dir), url, TOKEN);
+    let redis_url = std::env::var("REDIS_URL").unwrap_or_else(|_| {
+        panic!(
+            "REDIS_URL is not set: this test needs a Redis server. Run `bash scripts/test.sh` \
+             (it starts or installs one and sets REDIS_URL), or set REDIS_URL=redis://host:port"
+        )
+    });
+    let mut redis = chittyid_redis::RedisSettings::new(redis_url);
+    redis.prefix = format!("chittyid-metrics-test-{}", std::process::id());
+    gateway.redis = Some(redis);
+    gateway.gateway.rate_limit_per_minute = Some(1_000);
+    let app = spawn_app_with(gateway, dir).await;
     let id = app.generate_id("PEO").await;
     for _ in 0..2 {
         assert_eq!(app.validate(&id, "?verify=true").await.status, 200);
@@ -144,6 +156,8 @@ async fn both_servers_metrics_pass_promtool_and_follow_the_conventions() {
         ("chittyid_circuit_breaker_state{state=\"CLOSED\"}", 1.0),
         ("chittyid_circuit_breaker_state{state=\"OPEN\"}", 0.0),
         ("chittyid_ready", 1.0),
+        ("chittyid_shared_store_up{store=\"cache\"}", 1.0),
+        ("chittyid_shared_store_up{store=\"rate_limit\"}", 1.0),
         (
             "chittyid_http_requests_total{method=\"POST\",route=\"/api/id/generate\",status=\"401\"}",
             1.0,
@@ -173,4 +187,70 @@ async fn both_servers_metrics_pass_promtool_and_follow_the_conventions() {
     // The same registry in OpenMetrics: counters declared without the suffix, and an end.
     assert!(openmetrics.contains("# TYPE chittyid_generation_requests counter"));
     assert!(openmetrics.trim_end().ends_with("# EOF"));
+}
+
+/// Every sample name in a scrape (histograms give their `_bucket`, `_sum` and `_count`).
+fn sample_names(text: &str) -> std::collections::BTreeSet<String> {
+    text.lines()
+        .filter(|line| !line.starts_with('#') && !line.is_empty())
+        .map(|line| {
+            line.split(['{', ' '])
+                .next()
+                .expect("a sample has a name")
+                .to_owned()
+        })
+        .collect()
+}
+
+/// The `chittyid_…` names in a text of PromQL expressions.
+fn names_in(text: &str) -> std::collections::BTreeSet<String> {
+    let mut names = std::collections::BTreeSet::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("chittyid_") {
+        let name: String = rest[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+            .collect();
+        rest = &rest[start + name.len()..];
+        names.insert(name);
+    }
+    names
+}
+
+#[tokio::test]
+async fn the_dashboard_and_the_alerts_name_only_series_the_servers_export() {
+    let (gateway, authority, _) = scrapes_after_traffic().await;
+    let exported: std::collections::BTreeSet<String> = sample_names(&gateway)
+        .union(&sample_names(&authority))
+        .cloned()
+        .collect();
+    let dashboard: serde_json::Value =
+        serde_json::from_str(include_str!("../../../deploy/grafana/chittyid.json"))
+            .expect("the dashboard is JSON");
+    let mut expressions = String::new();
+    for panel in dashboard["panels"].as_array().expect("panels") {
+        for target in panel["targets"].as_array().into_iter().flatten() {
+            expressions.push_str(target["expr"].as_str().expect("an expression"));
+            expressions.push('\n');
+        }
+    }
+    let alerts = include_str!("../../../deploy/prometheus/alerts.yml");
+    for (file, text) in [
+        ("the dashboard", expressions.as_str()),
+        ("alerts.yml", alerts),
+    ] {
+        let named = names_in(text);
+        assert!(named.len() >= 10, "{file}: {named:?}");
+        let missing: Vec<&String> = named.difference(&exported).collect();
+        assert!(
+            missing.is_empty(),
+            "{file} names series the servers do not export: {missing:?}"
+        );
+    }
+    // The dashboard covers what the alerts watch.
+    let unwatched: Vec<String> = names_in(alerts)
+        .difference(&names_in(&expressions))
+        .cloned()
+        .collect();
+    assert!(unwatched.is_empty(), "no panel shows {unwatched:?}");
 }

@@ -1,3 +1,4 @@
 //! What operators watch: the metrics both servers export, checked with the tools operators use.
 
+mod alerts;
 mod metrics;
