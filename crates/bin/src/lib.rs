@@ -4,5 +4,6 @@
 pub mod authority;
 pub mod data_dir;
 pub mod gateway;
+pub mod loadtest;
 pub mod store;
 pub mod telemetry;

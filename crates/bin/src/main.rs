@@ -27,6 +27,10 @@ enum Command {
     Serve(cli::serve::ServeArgs),
     /// Run the reference ChittyID authority (the protocol in docs/format.md) on the embedded store.
     Authority(cli::authority::AuthorityArgs),
+    /// Load one or more gateways with generate or validate requests and report successes,
+    /// errors by code, latency percentiles and throughput. Exit status: 0 when the thresholds
+    /// held, 1 when not, 2 on a usage error.
+    Loadtest(cli::loadtest::LoadTestArgs),
 }
 
 fn main() -> ExitCode {
@@ -36,5 +40,6 @@ fn main() -> ExitCode {
         Command::Inspect(args) => cli::inspect::run(&args),
         Command::Serve(args) => cli::serve::run(&args),
         Command::Authority(args) => cli::authority::run(&args),
+        Command::Loadtest(args) => cli::loadtest::run(&args),
     }
 }

@@ -1,4 +1,5 @@
 mod authority;
 mod inspect;
+mod loadtest;
 mod serve;
 mod validate;

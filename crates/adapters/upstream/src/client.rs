@@ -32,13 +32,35 @@ pub enum UpstreamConfigError {
     InvalidCa(String),
 }
 
+/// A pooled HTTP/1 client for `http` and `https` URLs.
+pub type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// The pooled HTTP/1 client the authority client uses, for `http` and `https` URLs (public web
+/// roots, plus `extra_roots_pem`): for other callers of chittyid servers, such as the load test.
+pub fn http_client(extra_roots_pem: Option<&[u8]>) -> Result<HttpClient, UpstreamConfigError> {
+    let mut http = HttpConnector::new();
+    // Requests are small and latency matters: no Nagle delay on the upstream connections.
+    http.set_nodelay(true);
+    http.enforce_http(false);
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls_config(extra_roots_pem)?)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    // Idle connections are dropped before a server's own idle cut-off (10 s for the reference
+    // authority), so a request is never sent on one the server is closing.
+    Ok(Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+        .build(connector))
+}
+
 /// A canonical ID the health check asks about, to see that the token is accepted.
 const PROBE_ID: &str = "03-1-USA-0001-P-2602-0-85";
 
 /// The authority at a base URL, with a bearer token. Connections are pooled.
 #[derive(Clone)]
 pub struct HttpAuthority {
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: HttpClient,
     base: String,
     authorization: HeaderValue,
     /// Learned from the authority's health answer (`"idempotencyKeys": true`).
@@ -81,20 +103,7 @@ impl HttpAuthority {
         let mut authorization = HeaderValue::from_str(&format!("Bearer {token}"))
             .map_err(|_| UpstreamConfigError::MissingToken)?;
         authorization.set_sensitive(true);
-        let mut http = HttpConnector::new();
-        // Requests are small and latency matters: no Nagle delay on the upstream connections.
-        http.set_nodelay(true);
-        http.enforce_http(false);
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls_config(extra_roots_pem)?)
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
-        // Idle connections are dropped before a server's own idle cut-off (10 s for the
-        // reference authority), so a mint is never sent on one the server is closing.
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-            .build(connector);
+        let client = http_client(extra_roots_pem)?;
         Ok(Self {
             client,
             base,

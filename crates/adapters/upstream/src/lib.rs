@@ -6,4 +6,4 @@ mod base_url;
 mod client;
 
 pub use base_url::{DEFAULT_BASE_URL, normalize_base_url};
-pub use client::{HttpAuthority, UpstreamConfigError};
+pub use client::{HttpAuthority, HttpClient, UpstreamConfigError, http_client};
