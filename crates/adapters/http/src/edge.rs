@@ -62,6 +62,7 @@ pub fn layers(router: Router, metrics: HttpMetrics) -> Router {
             crate::metrics::record_request,
         ))
         .layer(axum::middleware::from_fn(close_when_body_left_unread))
+        .layer(axum::middleware::from_fn(remember_request_line))
         .layer(CatchPanicLayer::custom(
             |panic: Box<dyn std::any::Any + Send>| {
                 let message = panic
@@ -78,10 +79,68 @@ pub fn layers(router: Router, metrics: HttpMetrics) -> Router {
         // thousands of calls a second would flood the log).
         .layer(
             TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(access_log)
                 .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)),
         )
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(NextRequestId::new()))
+}
+
+/// The span every line logged for a request carries: the request id (set by the layer outside
+/// this one, so always present). Only the id: a span's fields are formatted when it is made,
+/// for every request, and each one costs (method and path are in the access log's own line).
+fn request_span<B>(request: &http::Request<B>) -> tracing::Span {
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    tracing::info_span!("request", request_id)
+}
+
+/// The access log: one line per answer, target `chittyid::access` (off unless the filter
+/// enables it), inside the request's span. Its method and path are kept from the request by
+/// `remember_request_line`, at no cost when the access log is off.
+fn access_log<B>(
+    response: &http::Response<B>,
+    latency: std::time::Duration,
+    _span: &tracing::Span,
+) {
+    if !tracing::enabled!(target: "chittyid::access", tracing::Level::INFO) {
+        return;
+    }
+    let line = response.extensions().get::<RequestLine>();
+    tracing::info!(
+        target: "chittyid::access",
+        method = line.map_or("", |l| l.method.as_str()),
+        path = line.map_or("", |l| l.path.as_str()),
+        status = response.status().as_u16(),
+        latency_ms = latency.as_secs_f64() * 1000.0,
+        "answered"
+    );
+}
+
+/// The method and path of the request an answer is for, for the access log.
+#[derive(Debug, Clone)]
+struct RequestLine {
+    method: http::Method,
+    path: String,
+}
+
+/// Copies the request's method and path onto its answer when the access log is on.
+async fn remember_request_line(request: Request, next: Next) -> Response {
+    if !tracing::enabled!(target: "chittyid::access", tracing::Level::INFO) {
+        return next.run(request).await;
+    }
+    let line = RequestLine {
+        method: request.method().clone(),
+        path: request.uri().path().to_owned(),
+    };
+    let mut response = next.run(request).await;
+    response.extensions_mut().insert(line);
+    response
 }
 
 /// An answer refused before its body was read: the rest of the body is still on the wire, so

@@ -13,6 +13,8 @@ use super::trouble;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct AuthorityArgs {
+    #[command(flatten)]
+    log: super::LogArgs,
     /// Address to listen on: PORT, HOST:PORT or [IPv6]:PORT.
     #[arg(long, env = "CHITTYID_LISTEN", default_value = DEFAULT_LISTEN, value_parser = super::parse_listen)]
     listen: SocketAddr,
@@ -86,7 +88,7 @@ pub(crate) fn run(args: &AuthorityArgs) -> ExitCode {
         Ok(settings) => settings,
         Err(err) => return trouble(format_args!("authority: {err:#}")),
     };
-    super::run_server("authority", async {
+    super::run_server("authority", &args.log, async {
         let app = AuthorityApplication::build(settings).await?;
         if let Some((token, path)) = &app.created_token {
             // Shown once, on the console, never through the log. A closed stdout is ignored:

@@ -87,13 +87,32 @@ pub(crate) async fn shutdown_signal() {
     tracing::info!("shutdown requested");
 }
 
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(crate) enum LogFormatArg {
+    Text,
+    Json,
+}
+
+/// How a server logs.
+#[derive(Debug, clap::Args)]
+pub(crate) struct LogArgs {
+    /// Log lines as readable `text` or as `json` (one object per line, with the request's
+    /// method, path and id). `RUST_LOG` filters them (default `info`; add
+    /// `chittyid::access=info` for a line per answer).
+    #[arg(long, env = "CHITTYID_LOG_FORMAT", value_enum, default_value_t = LogFormatArg::Text)]
+    log_format: LogFormatArg,
+}
+
 /// Starts logging and a runtime, runs `serve` on it, and turns a failure into exit status 2
 /// with `name:` before the message.
-pub(crate) fn run_server<F>(name: &str, serve: F) -> ExitCode
+pub(crate) fn run_server<F>(name: &str, log: &LogArgs, serve: F) -> ExitCode
 where
     F: std::future::Future<Output = anyhow::Result<()>>,
 {
-    chittyid::telemetry::init();
+    chittyid::telemetry::init(match log.log_format {
+        LogFormatArg::Text => chittyid::telemetry::LogFormat::Text,
+        LogFormatArg::Json => chittyid::telemetry::LogFormat::Json,
+    });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

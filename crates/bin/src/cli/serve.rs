@@ -44,6 +44,8 @@ impl ConfigFile {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct ServeArgs {
+    #[command(flatten)]
+    log: super::LogArgs,
     /// A JSON configuration file (keys: listen, dataDir, serviceUrl, apiKeysFile, rateLimit,
     /// resilience); flags and environment variables take precedence.
     #[arg(long, env = "CHITTYID_CONFIG")]
@@ -160,7 +162,7 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
             ca_file: args.service_ca.clone().or(file.service_ca),
         };
     }
-    super::run_server("serve", async {
+    super::run_server("serve", &args.log, async {
         let app = GatewayApplication::build(settings).await?;
         if let Some((key, path)) = &app.created_api_key {
             // Shown once, on the console, never through the log; only its hash is kept. A closed
