@@ -4,8 +4,9 @@
 # packages and started, when 127.0.0.1:5432 / :6379 do not answer; the full-disk tests mount a
 # small tmpfs (util-linux `mount`, installed here if missing); the interop tests need Node.js
 # (Debian's nodejs, installed here if missing); the metrics and alert-rule tests need promtool
-# (Debian's prometheus, installed here if missing); the contract check needs schemathesis (PyPI,
-# installed by scripts/contract.sh if missing).
+# (Debian's prometheus, installed here if missing); the deployment tests need systemd-analyze
+# (Debian's systemd) and kubernetes-validate (PyPI), installed here if missing; the contract
+# check needs schemathesis (PyPI, installed by scripts/contract.sh if missing).
 #
 # DATABASE_URL and REDIS_URL default to those local servers; the PostgreSQL tests create a
 # database of their own for each test, the Redis tests use a key prefix of their own, and the
@@ -23,11 +24,15 @@ missing=()
 command -v mount >/dev/null 2>&1 || missing+=(mount)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then as_root=(); else as_root=(sudo); fi
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# The deployment tests check the Kubernetes manifests against the API's schemas (PyPI).
+command -v kubernetes-validate >/dev/null 2>&1 || python3 -m pip install -q kubernetes-validate >/dev/null
 
 # The contract check runs the real binary against its own OpenAPI document (schemathesis).
 cargo build -p chittyid --locked
