@@ -40,6 +40,18 @@ pub struct LoadTestConfig {
     pub timeout: Duration,
 }
 
+/// One request's outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sample {
+    pub latency: Duration,
+    /// The answer's status; `None` when there was no answer (timeout, connection failure).
+    pub status: Option<u16>,
+    /// `None` for a success, else the error code.
+    pub error: Option<String>,
+    /// The ID a successful generate returned.
+    pub id: Option<String>,
+}
+
 /// When the run passes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Thresholds {
@@ -58,6 +70,8 @@ pub struct Report {
     /// Failed requests by error code: the answer's `error.code`, `http_<status>` for an answer
     /// without one, `timeout` or `connection_failed`.
     pub errors: BTreeMap<String, u64>,
+    /// Answers by HTTP status (`"none"` for requests that got no answer).
+    pub statuses: BTreeMap<String, u64>,
     pub p50_ms: f64,
     pub p95_ms: f64,
     pub p99_ms: f64,
@@ -66,18 +80,18 @@ pub struct Report {
 }
 
 impl Report {
-    /// From each request's latency and outcome (`None` for a success).
-    pub fn from_samples(
-        mode: Mode,
-        samples: &mut [(Duration, Option<String>)],
-        elapsed: Duration,
-    ) -> Self {
-        samples.sort_by_key(|(latency, _)| *latency);
+    pub fn from_samples(mode: Mode, samples: &mut [Sample], elapsed: Duration) -> Self {
+        samples.sort_by_key(|sample| sample.latency);
         let mut errors = BTreeMap::new();
-        for (_, error) in samples.iter() {
-            if let Some(code) = error {
+        let mut statuses = BTreeMap::new();
+        for sample in samples.iter() {
+            if let Some(code) = &sample.error {
                 *errors.entry(code.clone()).or_insert(0) += 1;
             }
+            let status = sample
+                .status
+                .map_or_else(|| "none".to_owned(), |s| s.to_string());
+            *statuses.entry(status).or_insert(0) += 1;
         }
         let requests = samples.len() as u64;
         let failed: u64 = errors.values().sum();
@@ -87,6 +101,7 @@ impl Report {
             requests,
             successes: requests - failed,
             errors,
+            statuses,
             p50_ms: percentile_ms(samples, 0.50),
             p95_ms: percentile_ms(samples, 0.95),
             p99_ms: percentile_ms(samples, 0.99),
@@ -97,6 +112,15 @@ impl Report {
                 0.0
             },
         }
+    }
+
+    /// Answers with a 5xx status.
+    pub fn server_errors(&self) -> u64 {
+        self.statuses
+            .iter()
+            .filter(|(status, _)| status.starts_with('5'))
+            .map(|(_, count)| count)
+            .sum()
     }
 
     pub fn success_rate(&self) -> f64 {
@@ -129,12 +153,12 @@ impl Report {
 }
 
 /// The nearest-rank percentile of sorted latencies, in milliseconds.
-fn percentile_ms(sorted: &[(Duration, Option<String>)], quantile: f64) -> f64 {
+fn percentile_ms(sorted: &[Sample], quantile: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
     let rank = ((sorted.len() as f64 * quantile).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1].0.as_secs_f64() * 1000.0
+    sorted[rank - 1].latency.as_secs_f64() * 1000.0
 }
 
 const ENTITIES: [&str; 5] = ["PEO", "PLACE", "PROP", "EVNT", "AUTH"];
@@ -153,11 +177,12 @@ fn id_for(n: u64) -> String {
     space.id(sequence).as_str().to_owned()
 }
 
-/// Runs the load; `progress` is called with the number of requests done after each one.
+/// Runs the load; `progress` is called with the number of requests done after each one. Gives
+/// the report and the IDs the generates returned.
 pub async fn run(
     config: LoadTestConfig,
     progress: impl Fn(u64) + Send + Sync + 'static,
-) -> anyhow::Result<Report> {
+) -> anyhow::Result<(Report, Vec<String>)> {
     anyhow::ensure!(!config.urls.is_empty(), "no URL to load");
     anyhow::ensure!(config.concurrency > 0, "--concurrency must be at least 1");
     let urls: Vec<String> = config
@@ -196,10 +221,11 @@ pub async fn run(
     for worker in workers {
         samples.extend(worker.await?);
     }
-    Ok(Report::from_samples(
-        config.mode,
-        &mut samples,
-        started.elapsed(),
+    let elapsed = started.elapsed();
+    let ids = samples.iter_mut().filter_map(|s| s.id.take()).collect();
+    Ok((
+        Report::from_samples(config.mode, &mut samples, elapsed),
+        ids,
     ))
 }
 
@@ -213,10 +239,7 @@ struct Shared {
 }
 
 impl Shared {
-    async fn work(
-        &self,
-        progress: &(impl Fn(u64) + Send + Sync),
-    ) -> Vec<(Duration, Option<String>)> {
+    async fn work(&self, progress: &(impl Fn(u64) + Send + Sync)) -> Vec<Sample> {
         let mut samples = Vec::new();
         loop {
             let n = self.next.fetch_add(1, Ordering::Relaxed);
@@ -224,16 +247,22 @@ impl Shared {
                 return samples;
             }
             let started = Instant::now();
-            let outcome = tokio::time::timeout(self.config.timeout, self.one(n))
+            let (status, error, id) = tokio::time::timeout(self.config.timeout, self.one(n))
                 .await
-                .unwrap_or_else(|_| Some("timeout".to_owned()));
-            samples.push((started.elapsed(), outcome));
+                .unwrap_or_else(|_| (None, Some("timeout".to_owned()), None));
+            samples.push(Sample {
+                latency: started.elapsed(),
+                status,
+                error,
+                id,
+            });
             progress(self.done.fetch_add(1, Ordering::Relaxed) + 1);
         }
     }
 
-    /// One request: `None` when it succeeded, else its error code.
-    async fn one(&self, n: u64) -> Option<String> {
+    /// One request: its status, its error code (none for a success), and the ID a generate
+    /// returned.
+    async fn one(&self, n: u64) -> (Option<u16>, Option<String>, Option<String>) {
         let base = &self.urls[(n % self.urls.len() as u64) as usize];
         let request = match self.config.mode {
             Mode::Generate => {
@@ -259,13 +288,14 @@ impl Shared {
             }
         };
         let mut request = request.expect("a well-formed request");
-        let authorization = http::HeaderValue::from_str(&self.authorization).ok()?;
-        request
-            .headers_mut()
-            .insert(header::AUTHORIZATION, authorization);
+        if let Ok(authorization) = http::HeaderValue::from_str(&self.authorization) {
+            request
+                .headers_mut()
+                .insert(header::AUTHORIZATION, authorization);
+        }
         let response = match self.client.request(request).await {
             Ok(response) => response,
-            Err(_) => return Some("connection_failed".to_owned()),
+            Err(_) => return (None, Some("connection_failed".to_owned()), None),
         };
         let status = response.status();
         let body = Limited::new(response.into_body(), 64 * 1024)
@@ -273,13 +303,14 @@ impl Shared {
             .await
             .map(|body| body.to_bytes())
             .unwrap_or_default();
+        let value = serde_json::from_slice::<serde_json::Value>(&body).ok();
         if status.is_success() {
-            return None;
+            let id = value.and_then(|v| v["chittyId"].as_str().map(str::to_owned));
+            return (Some(status.as_u16()), None, id);
         }
-        let code = serde_json::from_slice::<serde_json::Value>(&body)
-            .ok()
-            .and_then(|value| value["error"]["code"].as_str().map(str::to_owned));
-        Some(code.unwrap_or_else(|| format!("http_{}", status.as_u16())))
+        let code = value.and_then(|v| v["error"]["code"].as_str().map(str::to_owned));
+        let code = code.unwrap_or_else(|| format!("http_{}", status.as_u16()));
+        (Some(status.as_u16()), Some(code), None)
     }
 }
 
@@ -291,17 +322,40 @@ mod tests {
         Duration::from_millis(n)
     }
 
+    fn ok(latency: Duration) -> Sample {
+        Sample {
+            latency,
+            status: Some(200),
+            error: None,
+            id: None,
+        }
+    }
+
+    fn failed(sample: &mut Sample, status: Option<u16>, code: &str) {
+        sample.status = status;
+        sample.error = Some(code.to_owned());
+    }
+
     #[test]
-    fn a_report_counts_errors_by_code_and_takes_nearest_rank_percentiles() {
-        let mut samples: Vec<(Duration, Option<String>)> =
-            (1..=100).map(|n| (ms(n), None)).collect();
-        samples[10].1 = Some("rate_limited".to_owned());
-        samples[20].1 = Some("rate_limited".to_owned());
-        samples[30].1 = Some("timeout".to_owned());
+    fn a_report_counts_errors_by_code_and_status_and_takes_nearest_rank_percentiles() {
+        let mut samples: Vec<Sample> = (1..=100).map(|n| ok(ms(n))).collect();
+        failed(&mut samples[10], Some(429), "rate_limited");
+        failed(&mut samples[20], Some(429), "rate_limited");
+        failed(&mut samples[30], None, "timeout");
+        failed(&mut samples[40], Some(503), "circuit_open");
         let report = Report::from_samples(Mode::Generate, &mut samples, Duration::from_secs(2));
-        assert_eq!((report.requests, report.successes), (100, 97));
+        assert_eq!((report.requests, report.successes), (100, 96));
         assert_eq!(report.errors["rate_limited"], 2);
         assert_eq!(report.errors["timeout"], 1);
+        assert_eq!(
+            (
+                report.statuses["200"],
+                report.statuses["429"],
+                report.statuses["none"]
+            ),
+            (96, 2, 1)
+        );
+        assert_eq!(report.server_errors(), 1);
         assert_eq!(
             (report.p50_ms, report.p95_ms, report.p99_ms),
             (50.0, 95.0, 99.0)
@@ -311,9 +365,8 @@ mod tests {
 
     #[test]
     fn thresholds_name_what_was_missed() {
-        let mut samples: Vec<(Duration, Option<String>)> =
-            (1..=20).map(|n| (ms(n * 50), None)).collect();
-        samples[0].1 = Some("circuit_open".to_owned());
+        let mut samples: Vec<Sample> = (1..=20).map(|n| ok(ms(n * 50))).collect();
+        failed(&mut samples[0], Some(503), "circuit_open");
         let report = Report::from_samples(Mode::Generate, &mut samples, Duration::from_secs(1));
         let strict = Thresholds {
             min_success_rate: 1.0,

@@ -37,12 +37,30 @@ async fn loadtest(url: String, args: &[&str]) -> Ran {
 async fn a_load_that_all_succeeds_passes_and_reports_its_figures() {
     let app = spawn_app().await;
     let url = format!("http://{}", app.client.address());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ids_file = dir.path().join("ids.txt");
     let ran = loadtest(
         url.clone(),
-        &["--key", API_KEY, "--requests", "60", "--concurrency", "6"],
+        &[
+            "--key",
+            API_KEY,
+            "--requests",
+            "60",
+            "--concurrency",
+            "6",
+            "--save-ids",
+            ids_file.to_str().expect("UTF-8"),
+        ],
     )
     .await;
     assert_eq!(ran.code, 0, "{}", ran.report);
+    assert_eq!(ran.report["statuses"], serde_json::json!({"200": 60}));
+    let ids = std::fs::read_to_string(&ids_file).expect("the IDs");
+    let distinct: std::collections::BTreeSet<&str> = ids.lines().collect();
+    assert_eq!((ids.lines().count(), distinct.len()), (60, 60));
+    for id in distinct {
+        assert!(chittyid_domain::ChittyId::parse(id).is_ok(), "{id}");
+    }
     assert_eq!(
         (
             &ran.report["requests"],

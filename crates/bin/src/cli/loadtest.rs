@@ -45,6 +45,9 @@ pub(crate) struct LoadTestArgs {
     /// Print the report as one JSON object (with `passed` and `missed`).
     #[arg(long)]
     json: bool,
+    /// Write the IDs the generates returned to this file, one per line.
+    #[arg(long)]
+    save_ids: Option<std::path::PathBuf>,
 }
 
 pub(crate) fn run(args: &LoadTestArgs) -> ExitCode {
@@ -85,10 +88,19 @@ pub(crate) fn run(args: &LoadTestArgs) -> ExitCode {
         ticker.set_position(done);
     }));
     bar.finish_and_clear();
-    let report = match report {
-        Ok(report) => report,
+    let (report, ids) = match report {
+        Ok(done) => done,
         Err(err) => return super::trouble(format_args!("loadtest: {err:#}")),
     };
+    if let Some(path) = &args.save_ids {
+        let mut text = ids.join("\n");
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        if let Err(err) = std::fs::write(path, text) {
+            return super::trouble(format_args!("loadtest: writing {}: {err}", path.display()));
+        }
+    }
     let missed = report.missed(thresholds);
     if args.json {
         let mut value = serde_json::to_value(&report).expect("a report serialises");
@@ -116,6 +128,12 @@ fn text(report: &Report, args: &LoadTestArgs, missed: &[String]) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let statuses = report
+        .statuses
+        .iter()
+        .map(|(status, count)| format!("{status} {count}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let verdict = if missed.is_empty() {
         format!(
             "passed (success >= {} %, p95 <= {} ms)",
@@ -128,6 +146,7 @@ fn text(report: &Report, args: &LoadTestArgs, missed: &[String]) -> String {
         "{} {} requests, {} at once, over {} URL(s)\n\
          succeeded   {} ({:.2} %)\n\
          errors      {errors}\n\
+         statuses    {statuses}\n\
          latency     p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms\n\
          throughput  {:.1} requests/s ({:.2} s)\n\
          result      {verdict}\n",
