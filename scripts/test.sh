@@ -5,7 +5,8 @@
 # small tmpfs (util-linux `mount`, installed here if missing); the interop tests need Node.js
 # (Debian's nodejs, installed here if missing); the metrics and alert-rule tests need promtool
 # (Debian's prometheus, installed here if missing); the deployment tests need systemd-analyze
-# (Debian's systemd) and kubernetes-validate (PyPI), installed here if missing; the contract
+# (Debian's systemd) and kubernetes-validate (PyPI), the status-page test headless Chromium
+# (Debian's chromium), installed here if missing; the contract
 # check needs schemathesis (PyPI, installed by scripts/contract.sh if missing).
 #
 # DATABASE_URL and REDIS_URL default to those local servers; the PostgreSQL tests create a
@@ -25,6 +26,7 @@ command -v mount >/dev/null 2>&1 || missing+=(mount)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then as_root=(); else as_root=(sudo); fi
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq

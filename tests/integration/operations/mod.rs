@@ -4,3 +4,4 @@ mod alerts;
 mod deploy;
 mod logs;
 mod metrics;
+mod status_page;

@@ -25,7 +25,7 @@ use crate::body::{parse_json, read_json_body};
 use crate::contract::{
     AuthorityVerdict, BatchResult, GatewayHealth, GatewayV1Health, GatewayV1Validate,
     GenerateAnswer, GenerateBatchAnswer, HealthDocument, IdProblem, NotAString, ReadyAnswer,
-    ValidateBatchAnswer, VerifiedReport,
+    StatusAnswer, ValidateBatchAnswer, VerifiedReport,
 };
 use crate::error::{ApiError, json_response};
 use crate::metrics::{GatewayCollector, GatewayState, Metrics, MetricsBuilder};
@@ -37,6 +37,12 @@ use tokio_util::task::TaskTracker;
 pub const MAX_VALIDATE_BATCH: usize = 1_000;
 /// Largest body of `POST /api/id/validate`.
 pub const MAX_VALIDATE_BODY_BYTES: usize = 256 * 1024;
+/// The status page: one self-contained file (inline style and script, no external assets).
+const STATUS_PAGE: &str = include_str!("status.html");
+/// The page loads nothing from elsewhere and talks only to this gateway.
+const STATUS_PAGE_POLICY: &str = "default-src 'none'; script-src 'unsafe-inline'; \
+     style-src 'unsafe-inline'; connect-src 'self'; img-src data:; base-uri 'none'; \
+     form-action 'none'; frame-ancestors 'none'";
 /// The `Idempotency-Key` header.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
@@ -48,6 +54,7 @@ pub struct GatewayApi<P: GatewayPorts> {
     detached: TaskTracker,
     metrics: Metrics,
     collector: GatewayCollector,
+    started: std::time::Instant,
 }
 
 impl<P: GatewayPorts> std::fmt::Debug for GatewayApi<P> {
@@ -76,6 +83,7 @@ impl<P: GatewayPorts> GatewayApi<P> {
             detached: TaskTracker::new(),
             metrics,
             collector,
+            started: std::time::Instant::now(),
         }
     }
 
@@ -105,6 +113,22 @@ impl<P: GatewayPorts> GatewayApi<P> {
             .route(
                 "/api/id/health",
                 get(|State(api): Api<P>| async move { api.health_document().await }),
+            )
+            .route(
+                "/",
+                get(|| async {
+                    (
+                        [
+                            (http::header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                            (http::header::CONTENT_SECURITY_POLICY, STATUS_PAGE_POLICY),
+                        ],
+                        STATUS_PAGE,
+                    )
+                }),
+            )
+            .route(
+                "/api/id/status",
+                get(|State(api): Api<P>| async move { api.status().await }),
             )
             .route(
                 "/metrics",
@@ -413,6 +437,20 @@ impl<P: GatewayPorts> GatewayApi<P> {
         let health = self.service.health().await;
         let readiness = self.service.readiness_of(&health).await;
         json_response(StatusCode::OK, &HealthDocument::of(&health, readiness))
+    }
+
+    /// What the status page draws.
+    async fn status(&self) -> Response<Full<Bytes>> {
+        let health = self.service.health().await;
+        let readiness = self.service.readiness_of(&health).await;
+        let answer = StatusAnswer::of(
+            &health,
+            readiness,
+            &self.service.metrics().snapshot(),
+            self.started.elapsed().as_secs_f64(),
+            chittyid_app::unix_now_ms(),
+        );
+        json_response(StatusCode::OK, &answer)
     }
 
     /// Prometheus: the registry, with the service's state read now.

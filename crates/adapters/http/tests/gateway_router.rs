@@ -253,6 +253,7 @@ async fn health_answers_are_documented() {
         ("/api/id/health", "/api/id/health"),
         ("/v1/health", "/v1/health"),
         ("/api/v1/health", "/v1/health"),
+        ("/api/id/status", "/api/id/status"),
     ] {
         let answer = call(&router, "GET", path, None).await;
         matches_document(&answer, "get", documented);

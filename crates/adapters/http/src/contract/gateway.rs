@@ -8,7 +8,7 @@ use utoipa::{OpenApi, ToSchema};
 
 use super::{
     BatchRequestSchema, BearerAuth, EDGE_ERROR_CODES, ErrorBody, HealthDocument, IdProblem,
-    MintRequestSchema,
+    MintRequestSchema, StatusAnswer,
 };
 
 /// One generated ID. Carries the fields of the authority's mint answer too (`version`,
@@ -435,6 +435,21 @@ fn ready() {}
 fn health_document() {}
 
 #[utoipa::path(
+    get, path = "/", tag = "operations",
+    description = "The status page: a self-contained HTML page drawing /api/id/status.",
+    responses((status = 200, description = "HTML", content_type = "text/html", body = String))
+)]
+#[allow(dead_code)]
+fn status_page() {}
+
+#[utoipa::path(
+    get, path = "/api/id/status", tag = "operations",
+    responses((status = 200, body = StatusAnswer))
+)]
+#[allow(dead_code)]
+fn status() {}
+
+#[utoipa::path(
     get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text", content_type = "text/plain", body = String))
 )]
@@ -501,7 +516,7 @@ fn v1_health() {}
 #[derive(Debug, OpenApi)]
 #[openapi(
     info(title = "chittyid gateway", description = "Generate ChittyIDs through the authority (retry, breaker, budget, rate limit, idempotency, audit) and validate them locally or with the authority through a cache. The authority protocol's routes (/v1/...) answer under /api/v1 too."),
-    paths(generate, generate_batch, validate, validate_batch, health, ready, health_document, metrics, v1_mint, v1_mint_batch, v1_validate, v1_health),
+    paths(generate, generate_batch, validate, validate_batch, health, ready, health_document, status_page, status, metrics, v1_mint, v1_mint_batch, v1_validate, v1_health),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth)
 )]

@@ -5,6 +5,7 @@
 mod authority;
 mod gateway;
 mod health_document;
+mod status;
 
 pub use authority::{
     AuthorityDoc, AuthorityHealth, BatchAnswer, IdProblem, MintAnswer, ValidateAnswer,
@@ -20,6 +21,7 @@ pub use health_document::{
     BreakerDocument, CacheDocument, ConnectionDocument, ConnectionStatsDocument, HealthDocument,
     ResilienceDocument, SharedCacheDocument,
 };
+pub use status::{CacheTotals, GenerationTotals, LatencyBucket, StatusAnswer};
 
 use serde::Serialize;
 use serde_json::{Value, json};
