@@ -99,7 +99,8 @@ type Embedded = InProcessAuthority<Store, Store, SystemClock>;
 #[derive(Debug)]
 pub enum AnyAuthority {
     Embedded(Embedded),
-    Remote(HttpAuthority),
+    // Boxed: the HTTP client is large, and the enum is held by value in the service.
+    Remote(Box<HttpAuthority>),
 }
 
 impl MintAuthority for AnyAuthority {
@@ -214,7 +215,7 @@ impl GatewayApplication {
                         remote.base_url()
                     );
                 }
-                let authority = AnyAuthority::Remote(remote);
+                let authority = AnyAuthority::Remote(Box::new(remote));
                 let audit = Store::open(
                     settings.database_url.as_deref(),
                     &settings.data_dir.join(AUDIT_DATABASE_FILE),

@@ -5,3 +5,4 @@ mod deploy;
 mod logs;
 mod metrics;
 mod status_page;
+mod traces;

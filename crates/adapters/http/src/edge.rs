@@ -97,7 +97,9 @@ fn request_span<B>(request: &http::Request<B>) -> tracing::Span {
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    tracing::info_span!("request", request_id)
+    let span = tracing::info_span!("request", request_id);
+    crate::trace_context::continue_trace(&span, request.headers());
+    span
 }
 
 /// The access log: one line per answer, target `chittyid::access` (off unless the filter

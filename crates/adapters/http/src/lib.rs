@@ -13,6 +13,7 @@ mod mint_body;
 pub mod server;
 mod time;
 mod tokens;
+mod trace_context;
 
 pub use body::MAX_DRAIN_BYTES;
 pub use error::ApiError;

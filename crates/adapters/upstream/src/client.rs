@@ -116,7 +116,21 @@ impl HttpAuthority {
         &self.base
     }
 
+    /// One attempt, in a span of its own (a child of the request's, when traced), whose
+    /// context goes to the authority in `traceparent`.
     async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        auth: bool,
+        key: Option<&UpstreamKey>,
+    ) -> Result<(StatusCode, http::HeaderMap, Bytes), AuthorityError> {
+        let span = tracing::debug_span!("authority.request", method = %method, path);
+        tracing::Instrument::instrument(self.send(method, path, body, auth, key), span).await
+    }
+
+    async fn send(
         &self,
         method: Method,
         path: &str,
@@ -135,6 +149,9 @@ impl HttpAuthority {
         }
         if let Some(id) = chittyid_app::gateway::current_request_id() {
             request = request.header("x-request-id", id);
+        }
+        if let Some(headers) = request.headers_mut() {
+            inject_trace(headers);
         }
         let body = match body {
             Some(json) => {
@@ -184,6 +201,34 @@ impl HttpAuthority {
         serde_json::from_slice(&bytes)
             .map_err(|e| AuthorityError::MalformedResponse(format!("the answer is not JSON: {e}")))
     }
+}
+
+/// W3C trace context on the way out: the current span (this attempt's) becomes the parent of
+/// the authority's. Nothing is added unless OpenTelemetry is set up.
+fn inject_trace(headers: &mut http::HeaderMap) {
+    use opentelemetry::trace::TraceContextExt;
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+    struct HeaderInjector<'a>(&'a mut http::HeaderMap);
+
+    impl opentelemetry::propagation::Injector for HeaderInjector<'_> {
+        fn set(&mut self, key: &str, value: String) {
+            if let (Ok(name), Ok(value)) = (
+                http::HeaderName::from_bytes(key.as_bytes()),
+                http::HeaderValue::from_str(&value),
+            ) {
+                self.0.insert(name, value);
+            }
+        }
+    }
+
+    let context = tracing::Span::current().context();
+    if !context.span().span_context().is_valid() {
+        return;
+    }
+    opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.inject_context(&context, &mut HeaderInjector(headers));
+    });
 }
 
 /// TLS with the public web roots plus any extra ones, on the ring provider.

@@ -312,7 +312,11 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityService<S, L, C> {
                 replayed: false,
             })
             .collect();
-        self.ledger.record(records, key).await?;
+        tracing::Instrument::instrument(
+            self.ledger.record(records, key),
+            tracing::debug_span!("ledger.commit"),
+        )
+        .await?;
         Ok(minted)
     }
 

@@ -88,7 +88,7 @@ pub(crate) fn run(args: &AuthorityArgs) -> ExitCode {
         Ok(settings) => settings,
         Err(err) => return trouble(format_args!("authority: {err:#}")),
     };
-    super::run_server("authority", &args.log, async {
+    super::run_server("authority", "chittyid-authority", &args.log, async {
         let app = AuthorityApplication::build(settings).await?;
         if let Some((token, path)) = &app.created_token {
             // Shown once, on the console, never through the log. A closed stdout is ignored:

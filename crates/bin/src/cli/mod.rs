@@ -103,16 +103,12 @@ pub(crate) struct LogArgs {
     log_format: LogFormatArg,
 }
 
-/// Starts logging and a runtime, runs `serve` on it, and turns a failure into exit status 2
-/// with `name:` before the message.
-pub(crate) fn run_server<F>(name: &str, log: &LogArgs, serve: F) -> ExitCode
+/// Starts a runtime, logging and tracing on it, runs `serve`, sends the last spans, and turns a
+/// failure into exit status 2 with `name:` before the message.
+pub(crate) fn run_server<F>(name: &str, service: &'static str, log: &LogArgs, serve: F) -> ExitCode
 where
     F: std::future::Future<Output = anyhow::Result<()>>,
 {
-    chittyid::telemetry::init(match log.log_format {
-        LogFormatArg::Text => chittyid::telemetry::LogFormat::Text,
-        LogFormatArg::Json => chittyid::telemetry::LogFormat::Json,
-    });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -120,7 +116,26 @@ where
         Ok(runtime) => runtime,
         Err(err) => return trouble(format_args!("{name}: starting the runtime: {err}")),
     };
-    match runtime.block_on(serve) {
+    let format = match log.log_format {
+        LogFormatArg::Text => chittyid::telemetry::LogFormat::Text,
+        LogFormatArg::Json => chittyid::telemetry::LogFormat::Json,
+    };
+    let telemetry = {
+        let _entered = runtime.enter();
+        match chittyid::telemetry::init(format, service) {
+            Ok(telemetry) => telemetry,
+            Err(err) => return trouble(format_args!("{name}: {err:#}")),
+        }
+    };
+    let served = runtime.block_on(serve);
+    {
+        // The exporter runs on the runtime: flush while it still does.
+        let _entered = runtime.enter();
+        runtime
+            .block_on(async { tokio::task::spawn_blocking(move || telemetry.shutdown()).await })
+            .ok();
+    }
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => trouble(format_args!("{name}: {err:#}")),
     }

@@ -162,7 +162,7 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
             ca_file: args.service_ca.clone().or(file.service_ca),
         };
     }
-    super::run_server("serve", &args.log, async {
+    super::run_server("serve", "chittyid-gateway", &args.log, async {
         let app = GatewayApplication::build(settings).await?;
         if let Some((key, path)) = &app.created_api_key {
             // Shown once, on the console, never through the log; only its hash is kept. A closed

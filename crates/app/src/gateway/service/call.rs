@@ -72,9 +72,16 @@ impl<P: GatewayPorts> GatewayService<P> {
                 rng,
             } = &mut *control;
             budget.deposit(now);
-            breaker
-                .try_acquire(now, rng)
-                .map_err(GatewayError::BreakerOpen)?
+            match breaker.try_acquire(now, rng) {
+                Ok(permit) => {
+                    tracing::debug!(decision = "admitted", "breaker");
+                    permit
+                }
+                Err(refused) => {
+                    tracing::debug!(decision = "refused", "breaker");
+                    return Err(GatewayError::BreakerOpen(refused).into());
+                }
+            }
         };
         let guard = PermitGuard {
             control: &self.control,

@@ -267,7 +267,11 @@ impl<P: GatewayPorts> GatewayService<P> {
 
     async fn record_audit(&self, event: AuditEvent) -> Result<(), GatewayError> {
         let started = self.clock.monotonic();
-        let stored = self.audit.record(event).await;
+        let stored = tracing::Instrument::instrument(
+            self.audit.record(event),
+            tracing::debug_span!("audit.record"),
+        )
+        .await;
         let elapsed = self.clock.monotonic().saturating_since(started);
         self.metrics.record_audit(stored.is_ok(), elapsed);
         stored.map_err(|err| {
