@@ -156,6 +156,7 @@ async fn both_servers_metrics_pass_promtool_and_follow_the_conventions() {
         ("chittyid_circuit_breaker_state{state=\"CLOSED\"}", 1.0),
         ("chittyid_circuit_breaker_state{state=\"OPEN\"}", 0.0),
         ("chittyid_ready", 1.0),
+        ("chittyid_store_up{store=\"audit\"}", 1.0),
         ("chittyid_shared_store_up{store=\"cache\"}", 1.0),
         ("chittyid_shared_store_up{store=\"rate_limit\"}", 1.0),
         (
@@ -177,6 +178,10 @@ async fn both_servers_metrics_pass_promtool_and_follow_the_conventions() {
         ) >= 3.0
     );
     assert_eq!(value(&authority, "chittyid_authority_mints_total"), 1.0);
+    assert_eq!(
+        value(&authority, "chittyid_store_up{store=\"ledger\"}"),
+        1.0
+    );
     assert_eq!(
         value(
             &authority,

@@ -197,6 +197,8 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
                 "/v1/metrics",
                 get(
                     |State(api): Api<S, L, C>, request: Request<Body>| async move {
+                        let up = api.service.health().await.is_ok();
+                        api.counters.store_up.store(up, Ordering::Relaxed);
                         api.metrics.answer(request.headers())
                     },
                 ),

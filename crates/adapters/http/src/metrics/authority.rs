@@ -1,12 +1,12 @@
 //! The authority's series: mints by outcome, and the store's writes.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::DescriptorEncoder;
 
-use super::collect::{Result, counter};
+use super::collect::{Result, counter, gauges};
 
 /// What the store has written since the process started.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -25,6 +25,8 @@ pub struct MintCounters {
     pub minted: AtomicU64,
     pub refused: AtomicU64,
     pub failed: AtomicU64,
+    /// Whether the store committed its health probe at the last scrape.
+    pub store_up: AtomicBool,
 }
 
 pub struct AuthorityCollector {
@@ -60,6 +62,16 @@ impl Collector for AuthorityCollector {
             "chittyid_authority_mints_failed",
             "Mint requests that failed in the authority.",
             read(&self.mints.failed),
+        )?;
+        gauges(
+            &mut encoder,
+            "chittyid_store_up",
+            "1 when the store committed a health probe at this scrape, else 0.",
+            None,
+            &[(
+                &[("store", "ledger")],
+                f64::from(u8::from(self.mints.store_up.load(Ordering::Relaxed))),
+            )],
         )?;
         let writes = (self.store)();
         counter(

@@ -62,6 +62,14 @@ impl Collector for GatewayCollector {
         connection(&mut encoder, &state.health)?;
         breaker(&mut encoder, &state.health)?;
         audit(&mut encoder, &state.counters)?;
+        let audit_up = !state.readiness.problems.contains(&"audit_unavailable");
+        gauges(
+            &mut encoder,
+            "chittyid_store_up",
+            "1 when the store committed a health probe at this scrape, else 0.",
+            None,
+            &[(&[("store", "audit")], f64::from(u8::from(audit_up)))],
+        )?;
         gauge(
             &mut encoder,
             "chittyid_ready",
