@@ -6,7 +6,7 @@ use std::time::Instant;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::Histogram;
@@ -17,17 +17,49 @@ pub const REQUEST_DURATION_BUCKETS: [f64; 14] = [
     0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
 ];
 
+// Labels hold a static method name and the route template's shared string (a MatchedPath is
+// an `Arc<str>`): counting an answer allocates nothing once its series exists.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    method: String,
-    route: String,
+    method: &'static str,
+    route: Route,
     status: u16,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
-    method: String,
-    route: String,
+    method: &'static str,
+    route: Route,
+}
+
+/// A route template, or `unmatched` (no route: a 404).
+#[derive(Debug, Clone)]
+struct Route(Option<MatchedPath>);
+
+impl Route {
+    fn as_str(&self) -> &str {
+        self.0.as_ref().map_or("unmatched", MatchedPath::as_str)
+    }
+}
+
+impl PartialEq for Route {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Route {}
+
+impl std::hash::Hash for Route {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl EncodeLabelValue for Route {
+    fn encode(&self, encoder: &mut LabelValueEncoder<'_>) -> std::fmt::Result {
+        std::fmt::Write::write_str(encoder, self.as_str())
+    }
 }
 
 fn duration_histogram() -> Histogram {
@@ -63,11 +95,10 @@ impl HttpMetrics {
         }
     }
 
-    fn record(&self, method: &str, route: &str, status: u16, started: Instant) {
-        let (method, route) = (method.to_owned(), route.to_owned());
+    fn record(&self, method: &'static str, route: Route, status: u16, started: Instant) {
         self.durations
             .get_or_create(&RouteLabels {
-                method: method.clone(),
+                method,
                 route: route.clone(),
             })
             .observe(started.elapsed().as_secs_f64());
@@ -88,17 +119,19 @@ pub(crate) async fn record_request(
     next: Next,
 ) -> Response {
     let started = Instant::now();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let route = Route(request.extensions().get::<MatchedPath>().cloned());
     // Only the methods the servers know, so a client cannot make series with made-up ones.
-    let method = match request.method().as_str() {
-        known @ ("GET" | "HEAD" | "POST" | "PUT" | "DELETE" | "PATCH" | "OPTIONS") => known,
+    let method = match *request.method() {
+        http::Method::GET => "GET",
+        http::Method::HEAD => "HEAD",
+        http::Method::POST => "POST",
+        http::Method::PUT => "PUT",
+        http::Method::DELETE => "DELETE",
+        http::Method::PATCH => "PATCH",
+        http::Method::OPTIONS => "OPTIONS",
         _ => "other",
-    }
-    .to_owned();
+    };
     let response = next.run(request).await;
-    metrics.record(&method, &route, response.status().as_u16(), started);
+    metrics.record(method, route, response.status().as_u16(), started);
     response
 }
