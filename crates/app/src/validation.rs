@@ -2,8 +2,9 @@
 //! it: validity, the shape, the exact fault, a suggestion, and the components with their names.
 
 use chittyid_domain::{
-    ChittyId, EntityType, Format, Jurisdiction, LegacyChittyId, ParseError, Region, TrustLevel,
-    ValidId, ValidationError, ValidationOptions, Version, classify, suggest, validate,
+    Authority2025Id, ChittyId, EntityType, Format, Jurisdiction, LegacyChittyId, ParseError,
+    Region, StatusPlaceholder, TrustLevel, ValidId, ValidationError, ValidationOptions, Version,
+    classify, suggest, suggest_2025, validate,
 };
 use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
@@ -15,7 +16,36 @@ pub struct ValidationReport<'a> {
     input: &'a str,
     outcome: Result<ValidId, ValidationError>,
     format: Format,
-    suggestion: Option<ChittyId>,
+    suggestion: Option<Suggestion>,
+}
+
+/// A valid ID one typo away from the input: canonical, or of the 2025 form for 2025-shaped
+/// input. Serialised as the ID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Suggestion {
+    Canonical(ChittyId),
+    Authority2025(Authority2025Id),
+}
+
+impl Suggestion {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Canonical(id) => id.as_str(),
+            Self::Authority2025(id) => id.as_str(),
+        }
+    }
+}
+
+impl std::fmt::Display for Suggestion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Suggestion {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
 impl<'a> ValidationReport<'a> {
@@ -27,12 +57,25 @@ impl<'a> ValidationReport<'a> {
                 outcome: Ok(valid),
                 suggestion: None,
             },
-            Err(err) => Self {
-                input,
-                format: classify(input),
-                outcome: Err(err),
-                suggestion: suggest(input),
-            },
+            Err(err) => {
+                let format = classify(input);
+                // A typo may leave a character no slot of the form holds, so that the input is of
+                // no shape: then either form may be one typo away.
+                let suggestion = match format {
+                    Format::Authority2025 => suggest_2025(input).map(Suggestion::Authority2025),
+                    _ => suggest(input).map(Suggestion::Canonical).or_else(|| {
+                        (format == Format::Unknown)
+                            .then(|| suggest_2025(input).map(Suggestion::Authority2025))
+                            .flatten()
+                    }),
+                };
+                Self {
+                    input,
+                    format,
+                    outcome: Err(err),
+                    suggestion,
+                }
+            }
         }
     }
 
@@ -64,25 +107,59 @@ impl<'a> ValidationReport<'a> {
         self.outcome.as_ref().err()
     }
 
-    pub fn suggestion(&self) -> Option<ChittyId> {
+    pub fn suggestion(&self) -> Option<Suggestion> {
         self.suggestion
     }
 
+    /// The decoded status of a status placeholder.
+    pub fn placeholder(&self) -> Option<StatusPlaceholder> {
+        match self.error() {
+            Some(ValidationError::StatusPlaceholder { placeholder }) => Some(*placeholder),
+            _ => None,
+        }
+    }
+
     pub fn components(&self) -> Option<ComponentsView> {
-        self.outcome.as_ref().ok().map(ComponentsView::of)
+        self.outcome.as_ref().ok().and_then(ComponentsView::of)
     }
 }
 
 impl Serialize for ValidationReport<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut report = serializer.serialize_struct("ValidationReport", 6)?;
+        let placeholder = self.placeholder();
+        let fields = 6 + usize::from(placeholder.is_some());
+        let mut report = serializer.serialize_struct("ValidationReport", fields)?;
         report.serialize_field("input", self.input)?;
         report.serialize_field("valid", &self.is_valid())?;
         report.serialize_field("format", self.format.code())?;
         report.serialize_field("error", &self.error().map(ErrorView))?;
         report.serialize_field("suggestion", &self.suggestion)?;
         report.serialize_field("components", &self.components())?;
+        // Only for status placeholders: the status they carry.
+        if let Some(placeholder) = placeholder {
+            report.serialize_field("placeholder", &PlaceholderView::of(&placeholder))?;
+        }
         report.end()
+    }
+}
+
+/// What a status placeholder carries: `{"kind", "code", "status", "variant"}`.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct PlaceholderView<'p> {
+    pub kind: &'static str,
+    pub code: &'p str,
+    pub status: u16,
+    pub variant: u8,
+}
+
+impl<'p> PlaceholderView<'p> {
+    pub fn of(placeholder: &'p StatusPlaceholder) -> Self {
+        Self {
+            kind: placeholder.kind().code(),
+            code: placeholder.code(),
+            status: placeholder.status(),
+            variant: placeholder.variant(),
+        }
     }
 }
 
@@ -188,10 +265,13 @@ impl EntityTypeView {
 }
 
 impl ComponentsView {
-    pub fn of(id: &ValidId) -> Self {
+    /// The components with their names; `None` for the 2025 form, whose region is a letter and
+    /// whose LLL is an entity prefix, not a country.
+    pub fn of(id: &ValidId) -> Option<Self> {
         match id {
-            ValidId::Canonical(id) => Self::of_canonical(id),
-            ValidId::Legacy(id) => Self::of_legacy(id),
+            ValidId::Canonical(id) => Some(Self::of_canonical(id)),
+            ValidId::Legacy(id) => Some(Self::of_legacy(id)),
+            ValidId::Authority2025(_) => None,
         }
     }
 
@@ -238,7 +318,30 @@ pub struct Inspection {
     pub format: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub did: Option<String>,
-    pub components: ComponentsView,
+    pub components: InspectedComponents,
+}
+
+/// The components as the form has them.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum InspectedComponents {
+    Numbered(ComponentsView),
+    Authority2025(Authority2025View),
+}
+
+/// The 2025 form's segments: a region letter, the entity prefix, and the rest as in the
+/// canonical form.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Authority2025View {
+    pub version: u8,
+    pub region_letter: char,
+    pub entity_prefix: String,
+    pub sequence: u16,
+    pub entity_letter: char,
+    pub year_month: YearMonthView,
+    pub trust_digit: u8,
+    pub checksum: u8,
 }
 
 impl Inspection {
@@ -248,9 +351,29 @@ impl Inspection {
             format: id.format().code(),
             did: match id {
                 ValidId::Canonical(id) => Some(id.to_did()),
-                ValidId::Legacy(_) => None,
+                ValidId::Legacy(_) | ValidId::Authority2025(_) => None,
             },
-            components: ComponentsView::of(id),
+            components: match id {
+                ValidId::Authority2025(id) => {
+                    InspectedComponents::Authority2025(Authority2025View {
+                        version: 1,
+                        region_letter: id.region_letter(),
+                        entity_prefix: id.entity_prefix().to_owned(),
+                        sequence: id.sequence(),
+                        entity_letter: id.entity_prefix().chars().next().unwrap_or('?'),
+                        year_month: YearMonthView {
+                            year: id.year(),
+                            month: Some(id.month()),
+                            possible_months: None,
+                        },
+                        trust_digit: id.trust_digit(),
+                        checksum: id.checksum().value(),
+                    })
+                }
+                numbered => InspectedComponents::Numbered(
+                    ComponentsView::of(numbered).expect("canonical and legacy IDs have them"),
+                ),
+            },
         }
     }
 }
@@ -355,5 +478,49 @@ mod tests {
             value["components"]["yearMonth"],
             json!({"year": 2026, "month": 2})
         );
+    }
+
+    #[test]
+    fn the_families_found_in_real_data_are_reported_by_name() {
+        let accepted = report("01-C-PEO-0042-P-2510-3-23", true);
+        assert_eq!(
+            (
+                &accepted["valid"],
+                &accepted["format"],
+                &accepted["components"]
+            ),
+            (&json!(true), &json!("authority_2025"), &Value::Null)
+        );
+        let strict = report("01-C-PEO-0042-P-2510-3-23", false);
+        assert_eq!(strict["error"]["code"], "legacy_not_accepted");
+        let typo = report("01-C-PEO-0O42-P-2510-3-23", true);
+        assert_eq!(
+            (&typo["format"], &typo["suggestion"]),
+            (&json!("unknown"), &json!("01-C-PEO-0042-P-2510-3-23"))
+        );
+        let placeholder = report("00-1-ERR-5030-S-0000-0-0", true);
+        assert_eq!(placeholder["error"]["code"], "status_placeholder");
+        assert_eq!(
+            placeholder["placeholder"],
+            json!({"kind": "status", "code": "ERR", "status": 503, "variant": 0})
+        );
+        let reserved = report("99-9-TST-0001-P-2602-0-85", true);
+        assert_eq!(
+            (&reserved["format"], &reserved["error"]["code"]),
+            (&json!("reserved_pattern"), &json!("reserved_pattern"))
+        );
+        assert!(reserved.get("placeholder").is_none());
+        let inspected = serde_json::to_value(Inspection::of(
+            &chittyid_domain::validate(
+                "01-C-PEO-0042-P-2510-3-23",
+                ValidationOptions {
+                    accept_legacy: true,
+                },
+            )
+            .expect("valid with legacy"),
+        ))
+        .expect("serialises");
+        assert_eq!(inspected["components"]["regionLetter"], "C");
+        assert_eq!(inspected["components"]["entityPrefix"], "PEO");
     }
 }

@@ -23,12 +23,19 @@ pub enum Format {
     ChittyDash,
     /// `chitty_1234567890_abc123`, the deprecated timestamp form.
     ChittyUnderscore,
+    /// `01-C-PEO-0042-P-2510-3-23`, what the authority minted in 2025 (letter region, entity
+    /// prefix); accepted only when legacy forms are asked for.
+    Authority2025,
+    /// `00-1-ERR-5030-S-0000-0-0`, a status a client hands out in place of an ID.
+    StatusPlaceholder,
+    /// `00-0-SYS-…`, `00-0-ADM-…`, `99-9-TST-…`: command and test-mock patterns.
+    ReservedPattern,
     /// None of the above.
     Unknown,
 }
 
 impl Format {
-    pub const ALL: [Format; 8] = [
+    pub const ALL: [Format; 11] = [
         Self::Canonical,
         Self::LegacyYearMonth,
         Self::ClientPattern,
@@ -36,6 +43,9 @@ impl Format {
         Self::PrefixTyped,
         Self::ChittyDash,
         Self::ChittyUnderscore,
+        Self::Authority2025,
+        Self::StatusPlaceholder,
+        Self::ReservedPattern,
         Self::Unknown,
     ];
 
@@ -49,6 +59,9 @@ impl Format {
             Self::PrefixTyped => "prefix_typed",
             Self::ChittyDash => "chitty_dash",
             Self::ChittyUnderscore => "chitty_underscore",
+            Self::Authority2025 => "authority_2025",
+            Self::StatusPlaceholder => "status_placeholder",
+            Self::ReservedPattern => "reserved_pattern",
             Self::Unknown => "unknown",
         }
     }
@@ -72,6 +85,17 @@ impl Format {
             }
             Self::ChittyDash => "the deprecated CHITTY- simple form",
             Self::ChittyUnderscore => "the deprecated chitty_ timestamp form",
+            Self::Authority2025 => {
+                "the authority's 2025 form (letter region, entity prefix); accepted only when \
+                 legacy forms are asked for"
+            }
+            Self::StatusPlaceholder => {
+                "a status placeholder that a client returns in place of an ID when the service \
+                 is down; never an ID"
+            }
+            Self::ReservedPattern => {
+                "a reserved command or test pattern that a client treats specially; never an ID"
+            }
             Self::Unknown => "not a known ChittyID shape",
         }
     }
@@ -148,12 +172,25 @@ const PREFIX_TYPED: Pattern = [
     (2, D),
 ];
 
-const EIGHT_SEGMENT_SHAPES: [(Format, Pattern); 5] = [
+/// Also requires VV `01` (see [`classify`]).
+const AUTHORITY_2025: Pattern = [
+    (2, D),
+    (1, U),
+    (3, U),
+    (4, D),
+    (1, U),
+    (4, D),
+    (1, D),
+    (2, D),
+];
+
+const EIGHT_SEGMENT_SHAPES: [(Format, Pattern); 6] = [
     (Format::Canonical, CANONICAL),
     (Format::LegacyYearMonth, LEGACY),
     (Format::ClientPattern, CLIENT),
     (Format::DraftNumeric, DRAFT),
     (Format::PrefixTyped, PREFIX_TYPED),
+    (Format::Authority2025, AUTHORITY_2025),
 ];
 
 /// Names the shape of `input`. Constant work for inputs over [`MAX_INPUT_LEN`] bytes.
@@ -187,9 +224,19 @@ pub fn classify(input: &str) -> Format {
     if count != segments.len() {
         return Format::Unknown;
     }
+    // Never IDs, whatever else their shape resembles: named first.
+    if crate::placeholder::ReservedPattern::of(input).is_some() {
+        return Format::ReservedPattern;
+    }
+    if crate::placeholder::StatusPlaceholder::parse(input).is_some() {
+        return Format::StatusPlaceholder;
+    }
     EIGHT_SEGMENT_SHAPES
         .iter()
-        .find(|(_, pattern)| matches_pattern(&segments, pattern))
+        .find(|(format, pattern)| {
+            matches_pattern(&segments, pattern)
+                && (*format != Format::Authority2025 || segments[0] == "01")
+        })
         .map_or(Format::Unknown, |(format, _)| *format)
 }
 
@@ -250,6 +297,12 @@ mod tests {
             ("CHITTY-INFO-123-ABC", Format::ChittyDash),
             ("CHITTY-PROP-000001-B2D893F2", Format::ChittyDash),
             ("chitty_1234567890_abc123", Format::ChittyUnderscore),
+            ("01-C-PEO-0042-P-2510-3-23", Format::Authority2025),
+            ("01-C-PEO-0042-P-2510-3-24", Format::Authority2025),
+            ("00-1-ERR-5030-S-0000-0-0", Format::StatusPlaceholder),
+            ("00-0-SYS-1111-H-1111-1-1", Format::ReservedPattern),
+            ("00-0-ADM-1111-K-1111-1-1", Format::ReservedPattern),
+            ("99-9-TST-0001-P-2602-0-85", Format::ReservedPattern),
         ] {
             assert_eq!(classify(input), expected, "{input}");
         }

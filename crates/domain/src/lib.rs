@@ -12,6 +12,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod authority2025;
 mod chitty_id;
 mod components;
 mod entity;
@@ -21,6 +22,7 @@ mod format;
 mod grammar;
 mod iso3166;
 mod legacy;
+mod placeholder;
 mod sequence;
 mod suggest;
 mod validation;
@@ -30,6 +32,7 @@ pub mod resilience;
 #[cfg(feature = "proptest")]
 pub mod strategies;
 
+pub use authority2025::Authority2025Id;
 pub use chitty_id::{ChittyId, Components, DidError};
 pub use components::{
     Checksum, ComponentError, EntityType, Jurisdiction, Region, Sequence, TrustLevel, Version,
@@ -41,8 +44,9 @@ pub use format::{Format, classify};
 pub use grammar::compute_checksum;
 pub use iso3166::{ISO_3166_ALPHA3, is_iso_3166_alpha3};
 pub use legacy::LegacyChittyId;
+pub use placeholder::{PlaceholderKind, ReservedPattern, StatusPlaceholder};
 pub use sequence::{SequenceSpace, SpacePermutation};
-pub use suggest::suggest;
+pub use suggest::{suggest, suggest_2025};
 pub use validation::{
     ValidId, ValidationError, ValidationOptions, entity_type_letter, is_chitty_id, validate,
 };

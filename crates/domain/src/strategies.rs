@@ -134,3 +134,55 @@ pub fn near_miss_of_id() -> impl Strategy<Value = (ChittyId, String)> {
 pub fn near_miss() -> impl Strategy<Value = String> {
     near_miss_of_id().prop_map(|(_, missed)| missed)
 }
+
+/// The entity prefixes the 2025 authority wrote: the first three letters of each v2.2.0 entity
+/// name (`PEO`, `PLA`, `PRO`, `EVN`, `AUT`, `INF`, `FAC`, `CON`, `ACT`).
+const PREFIXES_2025: [&str; 9] = [
+    "PEO", "PLA", "PRO", "EVN", "AUT", "INF", "FAC", "CON", "ACT",
+];
+
+/// Any ID of the authority's 2025 form with a checksum that holds: VV `01`, a region letter,
+/// an entity prefix, its first letter as T.
+pub fn authority_2025_id() -> impl Strategy<Value = crate::Authority2025Id> {
+    (
+        proptest::char::range('A', 'Z'),
+        proptest::sample::select(&PREFIXES_2025[..]),
+        0u16..=9999,
+        (0u16..=99, 1u8..=12),
+        0u8..=9,
+    )
+        .prop_map(|(region, prefix, sequence, (year, month), digit)| {
+            let entity = &prefix[..1];
+            let body =
+                format!("01-{region}-{prefix}-{sequence:04}-{entity}-{year:02}{month:02}-{digit}");
+            let checksum = crate::compute_checksum(&body).expect("digits and letters");
+            crate::Authority2025Id::parse(&format!("{body}-{checksum}"))
+                .expect("built by the form's rule")
+        })
+}
+
+/// Any status placeholder: `00-{1-4}-{code}-{status}{variant}-{letter}-0000-{digit}-{digit}`.
+pub fn status_placeholder() -> impl Strategy<Value = String> {
+    (
+        1u8..=4,
+        "[A-Z]{3}",
+        100u16..=599,
+        0u8..=9,
+        proptest::char::range('A', 'Z'),
+        0u8..=9,
+        "[0-9]{1,2}",
+    )
+        .prop_map(|(kind, code, status, variant, letter, digit, last)| {
+            format!("00-{kind}-{code}-{status}{variant}-{letter}-0000-{digit}-{last}")
+        })
+}
+
+/// Any reserved command or test pattern: `00-0-SYS-…`, `00-0-ADM-…`, `99-9-TST-…` and five
+/// segments of upper-case letters and digits.
+pub fn reserved_pattern() -> impl Strategy<Value = String> {
+    (
+        proptest::sample::select(&["00-0-SYS", "00-0-ADM", "99-9-TST"][..]),
+        proptest::collection::vec("[A-Z0-9]{1,4}", 5),
+    )
+        .prop_map(|(prefix, rest)| format!("{prefix}-{}", rest.join("-")))
+}

@@ -113,6 +113,13 @@ pub fn suggest(input: &str) -> Option<ChittyId> {
     found.only
 }
 
+/// The single 2025-form ID one substitution or one swap of adjacent characters away from
+/// `input` (see [`crate::Authority2025Id`]), when there is exactly one; `None` otherwise and for
+/// input not of the 2025 shape.
+pub fn suggest_2025(input: &str) -> Option<crate::Authority2025Id> {
+    crate::authority2025::suggest_2025(input)
+}
+
 /// Candidates seen so far; `consider` answers `None` once a second distinct one appears.
 #[derive(Default)]
 struct Found {

@@ -3,15 +3,18 @@
 
 use std::fmt;
 
+use crate::authority2025::Authority2025Id;
 use crate::chitty_id::ChittyId;
 use crate::error::{ParseError, Segment};
 use crate::format::{Format, classify};
 use crate::legacy::LegacyChittyId;
+use crate::placeholder::{ReservedPattern, StatusPlaceholder};
 
 /// Choices a caller makes about what counts as valid.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ValidationOptions {
-    /// Accept the legacy year-month form (`YYM`) when its checksum holds.
+    /// Accept the legacy forms when their checksum holds: the year-month form (`YYM`) and the
+    /// authority's 2025 form.
     pub accept_legacy: bool,
 }
 
@@ -21,6 +24,8 @@ pub enum ValidId {
     Canonical(ChittyId),
     /// Only with [`ValidationOptions::accept_legacy`].
     Legacy(LegacyChittyId),
+    /// Only with [`ValidationOptions::accept_legacy`].
+    Authority2025(Authority2025Id),
 }
 
 impl ValidId {
@@ -28,6 +33,7 @@ impl ValidId {
         match self {
             Self::Canonical(id) => id.as_str(),
             Self::Legacy(id) => id.as_str(),
+            Self::Authority2025(id) => id.as_str(),
         }
     }
 
@@ -35,6 +41,7 @@ impl ValidId {
         match self {
             Self::Canonical(_) => Format::Canonical,
             Self::Legacy(_) => Format::LegacyYearMonth,
+            Self::Authority2025(_) => Format::Authority2025,
         }
     }
 }
@@ -46,10 +53,15 @@ pub enum ValidationError {
     /// A shape the format document names, but not the canonical one.
     #[error("not a canonical ChittyID: this is {}", format.explanation())]
     NonCanonical { format: Format },
+    /// A legacy form whose checksum holds, without legacy forms asked for.
+    #[error("{} is not accepted; ask for legacy forms to accept it", legacy_name(*format))]
+    LegacyNotAccepted { format: Format },
     #[error(
-        "legacy year-month form (3-digit YYM) is not accepted; ask for legacy forms to accept it"
+        "not an ID: a {placeholder}, which a client returns in place of an ID when the service is down"
     )]
-    LegacyNotAccepted,
+    StatusPlaceholder { placeholder: StatusPlaceholder },
+    #[error("not an ID: {pattern}, which a client treats as a command or a test mock")]
+    ReservedPattern { pattern: ReservedPattern },
     #[error(transparent)]
     Malformed(#[from] ParseError),
 }
@@ -59,7 +71,9 @@ impl ValidationError {
     pub const fn code(&self) -> &'static str {
         match self {
             Self::NonCanonical { .. } => "non_canonical_format",
-            Self::LegacyNotAccepted => "legacy_not_accepted",
+            Self::LegacyNotAccepted { .. } => "legacy_not_accepted",
+            Self::StatusPlaceholder { .. } => "status_placeholder",
+            Self::ReservedPattern { .. } => "reserved_pattern",
             Self::Malformed(err) => err.code(),
         }
     }
@@ -67,14 +81,14 @@ impl ValidationError {
     pub const fn segment(&self) -> Option<Segment> {
         match self {
             Self::Malformed(err) => err.segment(),
-            Self::NonCanonical { .. } | Self::LegacyNotAccepted => None,
+            _ => None,
         }
     }
 
     pub const fn position(&self) -> Option<usize> {
         match self {
             Self::Malformed(err) => err.position(),
-            Self::NonCanonical { .. } | Self::LegacyNotAccepted => None,
+            _ => None,
         }
     }
 }
@@ -90,8 +104,33 @@ pub fn validate(input: &str, options: ValidationOptions) -> Result<ValidId, Vali
         Format::LegacyYearMonth if options.accept_legacy => LegacyChittyId::parse(input)
             .map(ValidId::Legacy)
             .map_err(ValidationError::from),
-        Format::LegacyYearMonth => Err(ValidationError::LegacyNotAccepted),
+        Format::LegacyYearMonth => Err(ValidationError::LegacyNotAccepted {
+            format: Format::LegacyYearMonth,
+        }),
+        // Its checksum is checked either way, so that a report says whether it holds.
+        Format::Authority2025 => match Authority2025Id::parse(input) {
+            Ok(id) if options.accept_legacy => Ok(ValidId::Authority2025(id)),
+            Ok(_) => Err(ValidationError::LegacyNotAccepted {
+                format: Format::Authority2025,
+            }),
+            Err(err) => Err(err.into()),
+        },
+        Format::StatusPlaceholder => match StatusPlaceholder::parse(input) {
+            Some(placeholder) => Err(ValidationError::StatusPlaceholder { placeholder }),
+            None => Err(canonical_error.into()),
+        },
+        Format::ReservedPattern => match ReservedPattern::of(input) {
+            Some(pattern) => Err(ValidationError::ReservedPattern { pattern }),
+            None => Err(canonical_error.into()),
+        },
         format => Err(ValidationError::NonCanonical { format }),
+    }
+}
+
+fn legacy_name(format: Format) -> &'static str {
+    match format {
+        Format::Authority2025 => "the authority's 2025 form (letter region, entity prefix)",
+        _ => "the legacy year-month form (3-digit YYM)",
     }
 }
 
@@ -137,7 +176,9 @@ mod tests {
         let input = "03-1-USA-0001-P-251-3-79";
         assert_eq!(
             validate(input, STRICT),
-            Err(ValidationError::LegacyNotAccepted)
+            Err(ValidationError::LegacyNotAccepted {
+                format: Format::LegacyYearMonth
+            })
         );
         assert_eq!(
             validate(input, LEGACY).map(|v| v.format()),

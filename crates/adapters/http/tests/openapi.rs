@@ -130,6 +130,10 @@ fn validation_reports_of_every_kind_match_the_gateway_document() {
         "CT-A-CHI-1234-I-24-A-0",
         "",
         "\u{1F600}",
+        "01-C-PEO-0042-P-2510-3-23",
+        "01-C-PEO-0O42-P-2510-3-23",
+        "00-1-ERR-5030-S-0000-0-0",
+        "00-0-SYS-1111-H-1111-1-1",
     ];
     for input in inputs {
         for options in [ValidationOptions::default(), legacy] {

@@ -329,8 +329,10 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityService<S, L, C> {
     pub async fn validate(&self, input: &str) -> Result<Verdict, MintError> {
         let id = match chittyid_domain::validate(input, ValidationOptions::default()) {
             Ok(chittyid_domain::ValidId::Canonical(id)) => id,
-            Ok(chittyid_domain::ValidId::Legacy(_)) => {
-                unreachable!("legacy IDs are refused unless asked for")
+            Ok(
+                chittyid_domain::ValidId::Legacy(_) | chittyid_domain::ValidId::Authority2025(_),
+            ) => {
+                unreachable!("legacy forms are refused unless asked for")
             }
             Err(err) => return Ok(Verdict::Malformed(err)),
         };

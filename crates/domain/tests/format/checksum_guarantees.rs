@@ -165,3 +165,161 @@ fn a_letter_region_would_let_a_swap_through() {
     assert!(!keeps_grammar(&swapped));
     assert!(ChittyId::parse(&text_of(&swapped)).is_err());
 }
+
+/// The 2025 form without hyphens: `01CPEO0042P25103` then the checksum `23`.
+mod authority_2025 {
+    use chittyid_domain::{
+        Authority2025Id, ChittyId, Format, classify, compute_checksum, strategies,
+    };
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+    const LENGTHS: [usize; 8] = [2, 1, 3, 4, 1, 4, 1, 2];
+    type Data = [u8; 18];
+
+    /// The 2025 grammar over the hyphen-free characters: VV `01`, G a letter, LLL letters,
+    /// SSSS digits, T the first letter of LLL, YYMM with a month 01-12, a digit, XX <= 96.
+    fn keeps_grammar(data: &Data) -> bool {
+        let digit = |i: usize| data[i].is_ascii_digit();
+        let value = |i: usize| u16::from(data[i] - b'0') * 10 + u16::from(data[i + 1] - b'0');
+        &data[..2] == b"01"
+            && data[2..6].iter().all(u8::is_ascii_uppercase)
+            && (6..10).all(digit)
+            && data[10] == data[3]
+            && (11..15).all(digit)
+            && (1..=12).contains(&value(13))
+            && digit(15)
+            && (16..18).all(digit)
+            && value(16) <= 96
+    }
+
+    fn checksum_holds(data: &Data) -> bool {
+        let body = std::str::from_utf8(&data[..16]).expect("ascii");
+        let stated = (data[16] - b'0') * 10 + (data[17] - b'0');
+        compute_checksum(body).map(|c| c.value()) == Some(stated)
+    }
+
+    fn data_of(text: &str) -> Data {
+        let mut data = [0; 18];
+        for (slot, b) in data.iter_mut().zip(text.bytes().filter(|b| *b != b'-')) {
+            *slot = b;
+        }
+        data
+    }
+
+    fn text_of(data: &Data) -> String {
+        let mut parts = Vec::new();
+        let mut at = 0;
+        for length in LENGTHS {
+            parts.push(String::from_utf8_lossy(&data[at..at + length]).into_owned());
+            at += length;
+        }
+        parts.join("-")
+    }
+
+    fn sample() -> Vec<Authority2025Id> {
+        let mut runner = TestRunner::new_with_rng(
+            Config::default(),
+            TestRng::from_seed(RngAlgorithm::ChaCha, &[25; 32]),
+        );
+        let strategy = strategies::authority_2025_id();
+        let mut ids: Vec<Authority2025Id> = (0..300)
+            .map(|_| strategy.new_tree(&mut runner).expect("tree").current())
+            .collect();
+        ids.push(Authority2025Id::parse("01-C-PEO-0042-P-2510-3-23").expect("the example"));
+        ids
+    }
+
+    #[test]
+    fn every_grammar_keeping_substitution_is_detected() {
+        let mut checked = 0usize;
+        for id in sample() {
+            let original = data_of(id.as_str());
+            assert!(
+                keeps_grammar(&original) && checksum_holds(&original),
+                "{id}"
+            );
+            for index in 0..18 {
+                for replacement in (b'0'..=b'9').chain(b'A'..=b'Z') {
+                    let mut mutated = original;
+                    mutated[index] = replacement;
+                    if replacement == original[index] || !keeps_grammar(&mutated) {
+                        continue;
+                    }
+                    checked += 1;
+                    assert!(!checksum_holds(&mutated), "{id}: substitution at {index}");
+                    assert!(Authority2025Id::parse(&text_of(&mutated)).is_err());
+                }
+            }
+        }
+        // G alone offers 25 replacements and 11 digit positions 9 each, for every ID.
+        assert!(checked >= 301 * (25 + 11 * 9), "only {checked}");
+        println!("2025 substitutions checked: {checked}");
+    }
+
+    #[test]
+    fn every_grammar_keeping_adjacent_transposition_is_detected() {
+        let mut checked = 0usize;
+        for id in sample() {
+            let original = data_of(id.as_str());
+            for index in 0..17 {
+                let mut mutated = original;
+                mutated.swap(index, index + 1);
+                if mutated == original || !keeps_grammar(&mutated) {
+                    continue;
+                }
+                checked += 1;
+                assert!(!checksum_holds(&mutated), "{id}: transposition at {index}");
+                assert!(Authority2025Id::parse(&text_of(&mutated)).is_err());
+            }
+        }
+        assert!(checked >= 301 * 5, "only {checked}");
+        println!("2025 transpositions checked: {checked}");
+    }
+
+    /// What the checksum does not catch: G is a letter here and a digit in the canonical form.
+    /// With VV `01`, G letter `v` and G digit `d` give the same checksum exactly when
+    /// `v - d = 7` (A↔3 … G↔9), so replacing G by that digit yields a canonical-shaped ID whose
+    /// checksum holds. Exhaustive over every ID of the sample and every digit 0-9.
+    #[test]
+    fn a_region_letter_and_the_digit_seven_below_it_share_a_checksum() {
+        let mut slipped = 0usize;
+        for id in sample() {
+            let original = data_of(id.as_str());
+            let letter_value = original[2] - b'A' + 10;
+            for digit in b'0'..=b'9' {
+                let mut mutated = original;
+                mutated[2] = digit;
+                let holds = checksum_holds(&mutated);
+                assert_eq!(
+                    holds,
+                    letter_value == digit - b'0' + 7,
+                    "{id} with G = {}",
+                    char::from(digit)
+                );
+                if holds {
+                    slipped += 1;
+                    let text = text_of(&mutated);
+                    assert_eq!(classify(&text), Format::Canonical, "{text}");
+                    // The canonical parser never objects to its checksum: it accepts the ID when
+                    // its other segments are in the canonical ranges (region 1-9, T one of
+                    // P L T E A, trust 0-5), and otherwise names one of those.
+                    let in_ranges =
+                        digit != b'0' && b"PLTEA".contains(&mutated[10]) && mutated[15] <= b'5';
+                    match ChittyId::parse(&text) {
+                        Ok(_) => assert!(in_ranges, "{text}"),
+                        Err(err) => {
+                            assert!(!in_ranges, "{text}: {err}");
+                            assert_ne!(err.code(), "checksum_mismatch", "{text}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(slipped > 0, "the sample holds region letters A-G");
+        assert_eq!(
+            ChittyId::parse("01-5-PEO-0042-P-2510-3-23").map(|id| id.checksum().value()),
+            Ok(23)
+        );
+    }
+}

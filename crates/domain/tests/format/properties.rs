@@ -90,3 +90,68 @@ fn megabyte_inputs_are_refused_cheaply() {
         assert_eq!(suggest(&input), None);
     }
 }
+
+/// The families found in real data: each strategy's output is named as its family, and
+/// validation says what to do with it.
+mod families {
+    use chittyid_domain::{
+        Format, ValidId, ValidationError, ValidationOptions, classify, strategies, suggest_2025,
+        validate,
+    };
+    use proptest::prelude::*;
+
+    const STRICT: ValidationOptions = ValidationOptions {
+        accept_legacy: false,
+    };
+    const LEGACY: ValidationOptions = ValidationOptions {
+        accept_legacy: true,
+    };
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1_000))]
+
+        #[test]
+        fn a_2025_id_is_named_and_accepted_only_under_legacy(id in strategies::authority_2025_id()) {
+            prop_assert_eq!(classify(id.as_str()), Format::Authority2025);
+            prop_assert_eq!(validate(id.as_str(), LEGACY), Ok(ValidId::Authority2025(id)));
+            prop_assert_eq!(
+                validate(id.as_str(), STRICT).map_err(|e| e.code()),
+                Err("legacy_not_accepted")
+            );
+            prop_assert_eq!(suggest_2025(id.as_str()), None);
+        }
+
+        #[test]
+        fn a_2025_id_with_a_wrong_checksum_is_a_checksum_mismatch(
+            id in strategies::authority_2025_id(),
+            shift in 1u8..=96,
+        ) {
+            let stated = id.checksum().value();
+            let wrong = (stated + shift) % 97;
+            let text = format!("{}{wrong:02}", &id.as_str()[..23]);
+            prop_assert_eq!(classify(&text), Format::Authority2025);
+            for options in [STRICT, LEGACY] {
+                prop_assert_eq!(validate(&text, options).map_err(|e| e.code()), Err("checksum_mismatch"));
+            }
+        }
+
+        #[test]
+        fn a_placeholder_is_named_and_decoded(text in strategies::status_placeholder()) {
+            prop_assert_eq!(classify(&text), Format::StatusPlaceholder);
+            let decoded = match validate(&text, LEGACY) {
+                Err(ValidationError::StatusPlaceholder { placeholder }) => placeholder,
+                other => return Err(TestCaseError::fail(format!("{text}: {other:?}"))),
+            };
+            let status: u16 = text[9..12].parse().expect("digits");
+            prop_assert_eq!(decoded.status(), status);
+        }
+
+        #[test]
+        fn a_reserved_pattern_is_never_an_id(text in strategies::reserved_pattern()) {
+            prop_assert_eq!(classify(&text), Format::ReservedPattern);
+            for options in [STRICT, LEGACY] {
+                prop_assert_eq!(validate(&text, options).map_err(|e| e.code()), Err("reserved_pattern"));
+            }
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! The gateway's answers and its OpenAPI document.
 
 use chittyid_app::gateway::{GeneratedId, HealthSnapshot, Readiness};
-use chittyid_app::validation::{ErrorView, ValidationReport};
+use chittyid_app::validation::{ErrorView, PlaceholderView, ValidationReport};
 use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 use utoipa::{OpenApi, ToSchema};
@@ -186,13 +186,17 @@ impl Serialize for VerifiedReport<'_> {
         let valid = self
             .authority
             .map_or(report.is_valid(), |verdict| verdict.minted);
-        let mut out = serializer.serialize_struct("ValidationReport", 7)?;
+        let placeholder = report.placeholder();
+        let mut out = serializer.serialize_struct("ValidationReport", 8)?;
         out.serialize_field("input", report.input())?;
         out.serialize_field("valid", &valid)?;
         out.serialize_field("format", report.format().code())?;
         out.serialize_field("error", &report.error().map(ErrorView))?;
         out.serialize_field("suggestion", &report.suggestion())?;
         out.serialize_field("components", &report.components())?;
+        if let Some(placeholder) = &placeholder {
+            out.serialize_field("placeholder", &PlaceholderView::of(placeholder))?;
+        }
         out.serialize_field("authority", &self.authority)?;
         out.end()
     }
@@ -253,10 +257,27 @@ pub struct ValidationReportSchema {
     pub error: Option<ReportErrorSchema>,
     /// A valid ID one typo away, when there is exactly one.
     pub suggestion: Option<String>,
+    /// Null for an invalid input, and for the 2025 form (a letter region, an entity prefix).
     pub components: Option<ComponentsSchema>,
+    /// Only for a status placeholder (`format` `status_placeholder`): the status it carries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub placeholder: Option<PlaceholderSchema>,
     /// Only with `?verify=true`: the authority's verdict, null when the input is no canonical ID.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authority: Option<AuthorityVerdict>,
+}
+
+/// What a status placeholder carries (`00-1-ERR-5030-S-0000-0-0`: status, ERR, 503, 0).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Placeholder)]
+pub struct PlaceholderSchema {
+    /// `status`, `breaker_state`, `degraded_mode` or `recovery` (the G digit 1-4).
+    pub kind: String,
+    /// The three-letter code.
+    pub code: String,
+    /// The HTTP-like status (`503`).
+    pub status: u16,
+    pub variant: u8,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -14,8 +14,8 @@ pub use authority::{
 pub use gateway::{
     AuthorityVerdict, BatchResult, ComponentsSchema, EntityTypeSchema, GatewayDoc, GatewayHealth,
     GatewayV1Health, GatewayV1Validate, GenerateAnswer, GenerateBatchAnswer, NotAString,
-    ReadyAnswer, ReportErrorSchema, SharedParts, ValidateBatchAnswer, ValidationReportSchema,
-    ValueAndWord, VerifiedReport, YearMonthSchema, gateway_openapi_json,
+    PlaceholderSchema, ReadyAnswer, ReportErrorSchema, SharedParts, ValidateBatchAnswer,
+    ValidationReportSchema, ValueAndWord, VerifiedReport, YearMonthSchema, gateway_openapi_json,
 };
 pub use health_document::{
     BreakerDocument, CacheDocument, ConnectionDocument, ConnectionStatsDocument, HealthDocument,
