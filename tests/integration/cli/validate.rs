@@ -150,3 +150,70 @@ fn a_hundred_thousand_ids_stream_through() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.lines().len(), 100_000);
 }
+
+/// An export holding one of each family: a valid ID, a 2025 ID, a 2025 typo, a placeholder, a
+/// reserved pattern, a canonical typo and junk.
+const EXPORT: &str = "03-1-USA-0001-P-2602-0-85\n01-C-PEO-0042-P-2510-3-23\n\
+                      01-C-PEO-0042-P-2510-3-24\n00-1-ERR-5030-S-0000-0-0\n\
+                      00-0-SYS-1111-H-1111-1-1\n03-1-USA-0001-P-2602-0-84\nhello\n";
+
+#[test]
+fn a_summary_counts_inputs_by_format_and_by_error_code() {
+    let run = chittyid(&["validate", "--summary"], EXPORT.as_bytes());
+    assert_eq!(run.code, 1);
+    let lines = run.lines();
+    assert_eq!(lines.len(), 7 + 3, "{}", run.stdout);
+    assert!(lines[3].contains("status 503"), "{}", lines[3]);
+    assert_eq!(lines[7], "summary: 7 inputs, 1 valid, 6 invalid");
+    assert_eq!(
+        lines[8],
+        "by format: canonical 2, authority_2025 2, status_placeholder 1, reserved_pattern 1, unknown 1"
+    );
+    assert_eq!(
+        lines[9],
+        "by error: checksum_mismatch 2, legacy_not_accepted 1, reserved_pattern 1, \
+         segment_count 1, status_placeholder 1"
+    );
+}
+
+#[test]
+fn a_quiet_json_summary_is_one_object_and_legacy_accepts_the_2025_form() {
+    let run = chittyid(
+        &["validate", "--summary", "--json", "--quiet", "--legacy"],
+        EXPORT.as_bytes(),
+    );
+    assert_eq!(run.code, 1);
+    let lines = run.json_lines();
+    assert_eq!(lines.len(), 1, "{}", run.stdout);
+    assert_eq!(
+        lines[0],
+        json!({"summary": {
+            "inputs": 7, "valid": 2, "invalid": 5,
+            "formats": {"canonical": 2, "authority_2025": 2, "status_placeholder": 1,
+                        "reserved_pattern": 1, "unknown": 1},
+            "errors": {"checksum_mismatch": 2, "reserved_pattern": 1, "segment_count": 1,
+                       "status_placeholder": 1},
+        }})
+    );
+    let quiet = chittyid(&["validate", "--quiet"], EXPORT.as_bytes());
+    assert_eq!((quiet.code, quiet.stdout.as_str()), (1, ""));
+}
+
+#[test]
+fn the_json_report_decodes_a_placeholder_and_suggests_a_2025_correction() {
+    let run = chittyid(
+        &[
+            "validate",
+            "--json",
+            "00-1-ERR-5030-S-0000-0-0",
+            "01-C-PEO-0O42-P-2510-3-23",
+        ],
+        b"",
+    );
+    let reports = run.json_lines();
+    assert_eq!(
+        reports[0]["placeholder"],
+        json!({"kind": "status", "code": "ERR", "status": 503, "variant": 0})
+    );
+    assert_eq!(reports[1]["suggestion"], "01-C-PEO-0042-P-2510-3-23");
+}

@@ -1,11 +1,12 @@
 //! `chittyid validate`: streams inputs through the validator with one reused line buffer and one
 //! buffered writer, so a million IDs cost I/O, not allocations.
 
+use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufWriter, Write};
 use std::process::ExitCode;
 
 use chittyid_app::validation::ValidationReport;
-use chittyid_domain::{MAX_INPUT_LEN, ParseError, ValidationOptions};
+use chittyid_domain::{Format, MAX_INPUT_LEN, ParseError, ValidationOptions};
 
 use super::{Shown, trouble};
 
@@ -14,9 +15,17 @@ pub(crate) struct ValidateArgs {
     /// One JSON object per line instead of text.
     #[arg(long)]
     json: bool,
-    /// Also accept the legacy year-month form (3-digit YYM).
+    /// Also accept the legacy forms: the year-month form (3-digit YYM) and the authority's 2025
+    /// form.
     #[arg(long)]
     legacy: bool,
+    /// After the per-line output, a summary: inputs, valid, and counts by format and by error
+    /// code (with --json, one object `{"summary": …}`).
+    #[arg(long)]
+    summary: bool,
+    /// No per-line output (with --summary, only the summary); the exit status still tells.
+    #[arg(long, short)]
+    quiet: bool,
     /// IDs to validate; `-` (or none) reads them from stdin, one per line.
     #[arg(value_name = "ID")]
     ids: Vec<String>,
@@ -34,8 +43,10 @@ pub(crate) fn run(args: &ValidateArgs) -> ExitCode {
     let mut validator = Validator {
         out: BufWriter::with_capacity(64 * 1024, stdout.lock()),
         json: args.json,
+        quiet: args.quiet,
         options,
         invalid: 0,
+        summary: Summary::default(),
     };
     let result = if args.ids.is_empty() {
         validator.lines(io::stdin().lock())
@@ -48,7 +59,13 @@ pub(crate) fn run(args: &ValidateArgs) -> ExitCode {
             }
         })
     };
-    match result.and_then(|()| validator.out.flush()) {
+    let result = result.and_then(|()| {
+        if args.summary {
+            validator.write_summary()?;
+        }
+        validator.out.flush()
+    });
+    match result {
         Ok(()) => {}
         // The reader of our output went away (`| head`): what it read was complete.
         Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {}
@@ -60,8 +77,45 @@ pub(crate) fn run(args: &ValidateArgs) -> ExitCode {
 struct Validator<W> {
     out: W,
     json: bool,
+    quiet: bool,
     options: ValidationOptions,
     invalid: u64,
+    summary: Summary,
+}
+
+/// Counts over every input: a fixed set of counters (formats and error codes are closed sets),
+/// so a summary of any number of lines takes constant memory.
+#[derive(Debug, Default)]
+struct Summary {
+    inputs: u64,
+    valid: u64,
+    formats: [u64; Format::ALL.len()],
+    errors: BTreeMap<&'static str, u64>,
+}
+
+impl Summary {
+    fn count(&mut self, report: &ValidationReport<'_>) {
+        self.inputs += 1;
+        if report.is_valid() {
+            self.valid += 1;
+        }
+        let format = report.format();
+        if let Some(index) = Format::ALL.iter().position(|f| *f == format) {
+            self.formats[index] += 1;
+        }
+        if let Some(error) = report.error() {
+            *self.errors.entry(error.code()).or_insert(0) += 1;
+        }
+    }
+
+    /// The formats seen, in the order of [`Format::ALL`].
+    fn formats(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
+        Format::ALL
+            .iter()
+            .zip(self.formats)
+            .filter(|(_, count)| *count > 0)
+            .map(|(format, count)| (format.code(), count))
+    }
 }
 
 impl<W: Write> Validator<W> {
@@ -96,9 +150,56 @@ impl<W: Write> Validator<W> {
         }
     }
 
+    fn write_summary(&mut self) -> io::Result<()> {
+        let summary = &self.summary;
+        if self.json {
+            let formats: serde_json::Map<String, serde_json::Value> = summary
+                .formats()
+                .map(|(code, count)| (code.to_owned(), count.into()))
+                .collect();
+            let value = serde_json::json!({"summary": {
+                "inputs": summary.inputs,
+                "valid": summary.valid,
+                "invalid": summary.inputs - summary.valid,
+                "formats": formats,
+                "errors": summary.errors,
+            }});
+            serde_json::to_writer(&mut self.out, &value).map_err(io::Error::from)?;
+            return self.out.write_all(b"\n");
+        }
+        let join = |pairs: Vec<(&str, u64)>| {
+            if pairs.is_empty() {
+                "none".to_owned()
+            } else {
+                pairs
+                    .iter()
+                    .map(|(name, count)| format!("{name} {count}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        };
+        writeln!(
+            self.out,
+            "summary: {} inputs, {} valid, {} invalid",
+            summary.inputs,
+            summary.valid,
+            summary.inputs - summary.valid
+        )?;
+        writeln!(self.out, "by format: {}", join(summary.formats().collect()))?;
+        writeln!(
+            self.out,
+            "by error: {}",
+            join(summary.errors.iter().map(|(c, n)| (*c, *n)).collect())
+        )
+    }
+
     fn write(&mut self, report: &ValidationReport<'_>) -> io::Result<()> {
         if !report.is_valid() {
             self.invalid += 1;
+        }
+        self.summary.count(report);
+        if self.quiet {
+            return Ok(());
         }
         if self.json {
             serde_json::to_writer(&mut self.out, report).map_err(io::Error::from)?;
