@@ -147,3 +147,71 @@ async fn the_openapi_document_is_served_and_is_the_committed_one() {
     assert_eq!(String::from_utf8_lossy(&served.body), committed.trim_end());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn reserved_patterns_are_refused_as_ids_counted_and_audited() {
+    let app = spawn_app().await;
+    let one = app
+        .validate("00-0-SYS-1111-H-1111-1-1", "?verify=true")
+        .await;
+    assert_eq!(one.status, 200);
+    let one = one.json();
+    assert_eq!(
+        (
+            &one["valid"],
+            &one["format"],
+            &one["error"]["code"],
+            &one["authority"]
+        ),
+        (
+            &json!(false),
+            &json!("reserved_pattern"),
+            &json!("reserved_pattern"),
+            &json!(null)
+        )
+    );
+    let batch = app
+        .client
+        .post_json(
+            "/api/id/validate",
+            Some(API_KEY),
+            &json!({"ids": ["99-9-TST-0001-P-2602-0-85", "03-1-USA-0001-P-2602-0-85"]}),
+        )
+        .await
+        .json();
+    assert_eq!(batch["results"][0]["error"]["code"], "reserved_pattern");
+    assert_eq!((&batch["valid"], &batch["invalid"]), (&json!(1), &json!(1)));
+    let v1 = app
+        .client
+        .get("/v1/validate/00-0-ADM-2222-K-0000-0-0", Some(API_KEY))
+        .await
+        .json();
+    assert_eq!(
+        (&v1["valid"], &v1["wellFormed"], &v1["error"]["code"]),
+        (&json!(false), &json!(false), &json!("reserved_pattern"))
+    );
+    let metrics =
+        String::from_utf8(app.client.get("/metrics", None).await.body.to_vec()).expect("text");
+    for pattern in ["system_command", "test_mock", "admin_command"] {
+        let series = format!("chittyid_suspicious_inputs_total{{pattern=\"{pattern}\"}} 1\n");
+        assert!(metrics.contains(&series), "{series} in\n{metrics}");
+    }
+    let (audit, _dir) = app.stop_and_keep_audit().await;
+    let events = audit.recent_audit_events(10).await.expect("read");
+    let suspicious: Vec<(&str, Vec<String>)> = events
+        .iter()
+        .filter(|e| e.action == "suspicious_input")
+        .map(|e| (e.outcome.as_str(), e.ids.clone()))
+        .collect();
+    assert_eq!(suspicious.len(), 3, "{events:?}");
+    for (outcome, input) in [
+        ("system_command", "00-0-SYS-1111-H-1111-1-1"),
+        ("test_mock", "99-9-TST-0001-P-2602-0-85"),
+        ("admin_command", "00-0-ADM-2222-K-0000-0-0"),
+    ] {
+        assert!(
+            suspicious.contains(&(outcome, vec![input.to_owned()])),
+            "{outcome} {input} in {suspicious:?}"
+        );
+    }
+}

@@ -15,7 +15,7 @@ use chittyid_app::gateway::{
     GatewayError, GatewayPorts, GatewayService, IdempotencyKey, with_request_id,
 };
 use chittyid_app::validation::ValidationReport;
-use chittyid_domain::{ChittyId, ValidationOptions};
+use chittyid_domain::{ChittyId, ReservedPattern, ValidationError, ValidationOptions};
 use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 use serde::Deserialize;
@@ -222,6 +222,28 @@ impl<P: GatewayPorts> GatewayApi<P> {
         let path = request.uri().path();
         let encoded = path.split_once("/validate/").map_or("", |(_, id)| id);
         let input = crate::authority::percent_decode(encoded)?;
+        if let Some(pattern) = ReservedPattern::of(&input) {
+            self.service
+                .report_suspicious(&[(&input, pattern)], caller)
+                .await
+                .map_err(gateway_error)?;
+            return Ok(json_response(
+                StatusCode::OK,
+                &GatewayV1Validate {
+                    valid: false,
+                    chitty_id: input.clone(),
+                    well_formed: false,
+                    minted_here: false,
+                    cached: None,
+                    error: Some(IdProblem {
+                        code: "reserved_pattern".to_owned(),
+                        message: format!(
+                            "not an ID: {pattern}, which a client treats as a command or a test mock"
+                        ),
+                    }),
+                },
+            ));
+        }
         let answer = match ChittyId::parse(&input) {
             Err(err) => GatewayV1Validate {
                 valid: false,
@@ -343,6 +365,12 @@ impl<P: GatewayPorts> GatewayApi<P> {
         };
         let report = ValidationReport::new(input, options);
         self.service.metrics().record_validations(1);
+        if let Some(ValidationError::ReservedPattern { pattern }) = report.error() {
+            self.service
+                .report_suspicious(&[(input, *pattern)], caller)
+                .await
+                .map_err(gateway_error)?;
+        }
         if !verify {
             return Ok(json_response(StatusCode::OK, &report));
         }
@@ -370,7 +398,7 @@ impl<P: GatewayPorts> GatewayApi<P> {
         &self,
         request: Request<Body>,
     ) -> Result<Response<Full<Bytes>>, ApiError> {
-        self.api_keys.authenticate(request.headers())?;
+        let caller = CallerHash(self.api_keys.authenticate(request.headers())?);
         let body = read_json_body(request, MAX_VALIDATE_BODY_BYTES).await?;
         let batch: ValidateBatch = parse_json(&body)?;
         if batch.ids.len() > MAX_VALIDATE_BATCH {
@@ -395,6 +423,22 @@ impl<P: GatewayPorts> GatewayApi<P> {
             })
             .collect();
         self.service.metrics().record_validations(results.len());
+        let suspicious: Vec<(&str, ReservedPattern)> = results
+            .iter()
+            .filter_map(|result| match result {
+                BatchResult::Report(report) => match report.error() {
+                    Some(ValidationError::ReservedPattern { pattern }) => {
+                        Some((report.input(), *pattern))
+                    }
+                    _ => None,
+                },
+                BatchResult::NotAString(_) => None,
+            })
+            .collect();
+        self.service
+            .report_suspicious(&suspicious, caller)
+            .await
+            .map_err(gateway_error)?;
         let valid = results
             .iter()
             .filter(|r| matches!(r, BatchResult::Report(report) if report.is_valid()))

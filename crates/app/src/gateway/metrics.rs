@@ -84,7 +84,16 @@ pub struct GatewayMetrics {
     audit_failures: AtomicU64,
     audit_latency: LatencyHistogram,
     validations: AtomicU64,
+    /// By [`SUSPICIOUS_PATTERNS`].
+    suspicious: [AtomicU64; 3],
 }
+
+/// The reserved patterns counted as suspicious input, in the order of their counters.
+pub const SUSPICIOUS_PATTERNS: [chittyid_domain::ReservedPattern; 3] = [
+    chittyid_domain::ReservedPattern::SystemCommand,
+    chittyid_domain::ReservedPattern::AdminCommand,
+    chittyid_domain::ReservedPattern::TestMock,
+];
 
 /// A consistent-enough copy of the counters.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -101,6 +110,8 @@ pub struct MetricsSnapshot {
     /// Time to store an audit event, committed or not.
     pub audit_latency: HistogramSnapshot,
     pub validations: u64,
+    /// Reserved patterns received where IDs are expected, by [`SUSPICIOUS_PATTERNS`].
+    pub suspicious: [u64; 3],
 }
 
 impl MetricsSnapshot {
@@ -142,6 +153,12 @@ impl GatewayMetrics {
         self.audit_latency.record(elapsed);
     }
 
+    pub fn record_suspicious(&self, pattern: chittyid_domain::ReservedPattern) {
+        if let Some(index) = SUSPICIOUS_PATTERNS.iter().position(|p| *p == pattern) {
+            self.suspicious[index].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     pub fn record_validations(&self, count: usize) {
         self.validations.fetch_add(count as u64, Ordering::Relaxed);
     }
@@ -157,6 +174,7 @@ impl GatewayMetrics {
             audit_failures: self.audit_failures.load(Ordering::Relaxed),
             audit_latency: self.audit_latency.snapshot(),
             validations: self.validations.load(Ordering::Relaxed),
+            suspicious: [0, 1, 2].map(|i| self.suspicious[i].load(Ordering::Relaxed)),
         }
     }
 }

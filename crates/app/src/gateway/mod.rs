@@ -20,6 +20,7 @@ pub use idempotency::{
 pub use in_process::{InProcessAuthority, InProcessCache, InProcessRateLimits, LogAudit};
 pub use metrics::{
     GatewayMetrics, HistogramSnapshot, LATENCY_BUCKETS, LatencyHistogram, MetricsSnapshot,
+    SUSPICIOUS_PATTERNS,
 };
 pub use ports::{
     Adapters, AuditError, AuditEvent, AuditSink, AuthorityError, CacheError, CacheReport,

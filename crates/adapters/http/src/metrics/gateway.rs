@@ -4,7 +4,10 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use chittyid_app::gateway::{HealthSnapshot, LATENCY_BUCKETS, MetricsSnapshot, Readiness};
+use chittyid_app::gateway::{
+    HealthSnapshot, LATENCY_BUCKETS, MetricsSnapshot, Readiness, SUSPICIOUS_PATTERNS,
+};
+use chittyid_domain::ReservedPattern;
 use chittyid_domain::resilience::{BreakerState, ConnectionState};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::DescriptorEncoder;
@@ -117,6 +120,24 @@ fn generation(encoder: &mut DescriptorEncoder<'_>, counters: &MetricsSnapshot) -
         "chittyid_validations",
         "IDs validated locally.",
         counters.validations,
+    )?;
+    let suspicious: Vec<(&[(&str, &str)], u64)> = SUSPICIOUS_PATTERNS
+        .iter()
+        .zip(counters.suspicious)
+        .map(|(pattern, count)| {
+            let labels: &[(&str, &str)] = match pattern {
+                ReservedPattern::SystemCommand => &[("pattern", "system_command")],
+                ReservedPattern::AdminCommand => &[("pattern", "admin_command")],
+                ReservedPattern::TestMock => &[("pattern", "test_mock")],
+            };
+            (labels, count)
+        })
+        .collect();
+    super::collect::counters(
+        encoder,
+        "chittyid_suspicious_inputs",
+        "Reserved command or test patterns received where an ID was expected; refused and audited.",
+        &suspicious,
     )
 }
 

@@ -265,6 +265,34 @@ impl<P: GatewayPorts> GatewayService<P> {
         self.record_audit(event).await
     }
 
+    /// A reserved command or test pattern arrived where an ID is expected: never an ID, and a
+    /// sign of a client treating such strings as commands or mocks. Counted, and recorded in the
+    /// audit log (the input kept to its first 128 characters) before the caller answers it.
+    pub async fn report_suspicious(
+        &self,
+        inputs: &[(&str, chittyid_domain::ReservedPattern)],
+        caller: CallerHash,
+    ) -> Result<(), GatewayError> {
+        let Some((_, first)) = inputs.first() else {
+            return Ok(());
+        };
+        for (_, pattern) in inputs {
+            self.metrics.record_suspicious(*pattern);
+        }
+        let event = AuditEvent {
+            at_unix_ms: self.clock.unix_ms(),
+            action: "suspicious_input",
+            caller,
+            outcome: first.code(),
+            ids: inputs
+                .iter()
+                .map(|(input, _)| input.chars().take(chittyid_domain::MAX_INPUT_LEN).collect())
+                .collect(),
+            entity: None,
+        };
+        self.record_audit(event).await
+    }
+
     async fn record_audit(&self, event: AuditEvent) -> Result<(), GatewayError> {
         let started = self.clock.monotonic();
         let stored = tracing::Instrument::instrument(
