@@ -43,3 +43,21 @@ fn inspect_of_an_invalid_id_exits_one_with_the_reason() {
         run.stderr
     );
 }
+
+#[test]
+fn inspect_shows_the_2025_form_under_legacy() {
+    let run = chittyid(&["inspect", "--legacy", "01-C-PEO-0042-P-2510-3-23"], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let value: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(value["format"], "authority_2025");
+    assert_eq!(
+        (
+            &value["components"]["regionLetter"],
+            &value["components"]["entityPrefix"]
+        ),
+        (&serde_json::json!("C"), &serde_json::json!("PEO"))
+    );
+    let strict = chittyid(&["inspect", "01-C-PEO-0042-P-2510-3-23"], b"");
+    assert_eq!(strict.code, 1);
+    assert!(strict.stderr.contains("2025 form"), "{}", strict.stderr);
+}

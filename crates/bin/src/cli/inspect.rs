@@ -9,7 +9,8 @@ use super::{Shown, trouble};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct InspectArgs {
-    /// Also accept the legacy year-month form (3-digit YYM).
+    /// Also accept the legacy forms: the year-month form (3-digit YYM) and the authority's 2025
+    /// form.
     #[arg(long)]
     legacy: bool,
     #[arg(value_name = "ID")]
