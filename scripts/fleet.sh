@@ -11,14 +11,20 @@
 # Exits 1 if any ID was answered twice, a 5xx came back in 1 or 3, the survivors failed a
 # request, or the fleet admitted more than the limit allows.
 #
-# Usage: scripts/fleet.sh   (DATABASE_URL and REDIS_URL default to the local servers)
+# Usage: scripts/fleet.sh   (DATABASE_URL and REDIS_URL default to the local servers;
+# FLEET_REQUESTS sets the size of runs 1 and 2 (3000); CHITTYID_BIN runs that binary instead of
+# building the release one, as the integration test does with its debug build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 admin_url=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
 redis_url=${REDIS_URL:-redis://127.0.0.1:6379}
 requests=${FLEET_REQUESTS:-3000}
-cargo build --release --locked -p chittyid >/dev/null 2>&1
-bin=target/release/chittyid
+if [ -n "${CHITTYID_BIN:-}" ]; then
+  bin=$CHITTYID_BIN
+else
+  cargo build --release --locked -p chittyid >/dev/null 2>&1
+  bin=target/release/chittyid
+fi
 
 work=$(mktemp -d) database="chittyid_fleet_$$_$RANDOM" prefix="chittyid-fleet-$$-$RANDOM"
 token="fleet-token-$RANDOM$RANDOM" key="fleet-key-$RANDOM$RANDOM"

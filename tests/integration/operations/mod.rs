@@ -2,6 +2,7 @@
 
 mod alerts;
 mod deploy;
+mod fleet;
 mod logs;
 mod metrics;
 mod status_page;
