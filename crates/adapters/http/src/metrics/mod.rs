@@ -12,7 +12,7 @@ mod requests;
 pub use authority::{AuthorityCollector, MintCounters, StoreWrites, StoreWritesSource};
 pub use collect::{Labels, counter, counters, gauge, gauges, histogram_seconds};
 pub use gateway::{GatewayCollector, GatewayState};
-pub(crate) use requests::record_request;
+pub(crate) use requests::Observed;
 pub use requests::{HttpMetrics, REQUEST_DURATION_BUCKETS};
 
 use std::sync::Arc;

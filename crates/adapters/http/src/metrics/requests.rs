@@ -3,9 +3,7 @@
 
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
+use axum::extract::{MatchedPath, Request};
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -95,7 +93,13 @@ impl HttpMetrics {
         }
     }
 
-    fn record(&self, method: &'static str, route: Route, status: u16, started: Instant) {
+    /// Counts an answer to the request `observed` was taken from.
+    pub(crate) fn record(&self, observed: Observed, status: u16) {
+        let Observed {
+            method,
+            route,
+            started,
+        } = observed;
         self.durations
             .get_or_create(&RouteLabels {
                 method,
@@ -112,26 +116,31 @@ impl HttpMetrics {
     }
 }
 
-/// The layer's function: the route is the matched template, `unmatched` for a 404.
-pub(crate) async fn record_request(
-    State(metrics): State<HttpMetrics>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let started = Instant::now();
-    let route = Route(request.extensions().get::<MatchedPath>().cloned());
-    // Only the methods the servers know, so a client cannot make series with made-up ones.
-    let method = match *request.method() {
-        http::Method::GET => "GET",
-        http::Method::HEAD => "HEAD",
-        http::Method::POST => "POST",
-        http::Method::PUT => "PUT",
-        http::Method::DELETE => "DELETE",
-        http::Method::PATCH => "PATCH",
-        http::Method::OPTIONS => "OPTIONS",
-        _ => "other",
-    };
-    let response = next.run(request).await;
-    metrics.record(method, route, response.status().as_u16(), started);
-    response
+/// What is kept of a request to count its answer: the method, the route template, the start.
+#[derive(Debug)]
+pub(crate) struct Observed {
+    method: &'static str,
+    route: Route,
+    started: Instant,
+}
+
+impl Observed {
+    pub(crate) fn of(request: &Request) -> Self {
+        // Only the methods the servers know, so a client cannot make series with made-up ones.
+        let method = match *request.method() {
+            http::Method::GET => "GET",
+            http::Method::HEAD => "HEAD",
+            http::Method::POST => "POST",
+            http::Method::PUT => "PUT",
+            http::Method::DELETE => "DELETE",
+            http::Method::PATCH => "PATCH",
+            http::Method::OPTIONS => "OPTIONS",
+            _ => "other",
+        };
+        Self {
+            method,
+            route: Route(request.extensions().get::<MatchedPath>().cloned()),
+            started: Instant::now(),
+        }
+    }
 }
