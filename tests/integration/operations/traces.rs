@@ -291,3 +291,39 @@ async fn nothing_is_exported_without_an_endpoint() {
         "exported to {collector} without being asked"
     );
 }
+
+#[tokio::test]
+async fn an_unreachable_collector_costs_the_requests_nothing() {
+    // Nothing listens on this port: every export fails, and the gateway must not care.
+    let collector = free_port();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = free_port();
+    let _gateway = spawn(
+        &["serve", "--listen", &port.to_string()],
+        &[
+            ("CHITTYID_API_KEYS", "traces-test-key".to_owned()),
+            (
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                format!("http://127.0.0.1:{collector}"),
+            ),
+            ("OTEL_BSP_SCHEDULE_DELAY", "50".to_owned()),
+        ],
+        dir.path(),
+    );
+    let gateway = HttpClient::new(format!("127.0.0.1:{port}").parse().expect("address"));
+    wait_for(&gateway, "/ready").await;
+    for _ in 0..50 {
+        let minted = tokio::time::timeout(
+            Duration::from_secs(5),
+            gateway.post_json(
+                "/api/id/generate",
+                Some("traces-test-key"),
+                &json!({"entity": "PEO"}),
+            ),
+        )
+        .await
+        .expect("answered in time despite the collector");
+        assert_eq!(minted.status, 200);
+    }
+    assert_eq!(gateway.get("/ready", None).await.status, 200);
+}
