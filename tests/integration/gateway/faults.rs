@@ -223,6 +223,21 @@ async fn health_says_degraded_and_ready_is_503_while_the_breaker_is_open() {
     assert_eq!(ready.json()["problems"], json!(["circuit_open"]));
     let document = app.client.get("/api/id/health", None).await.json();
     assert_eq!(document["status"], "degraded");
+    // What ChittyIdCircuitBreakerOpen alerts on, and the status page shows.
+    let metrics =
+        String::from_utf8(app.client.get("/metrics", None).await.body.to_vec()).expect("text");
+    for series in [
+        "chittyid_circuit_breaker_state{state=\"OPEN\"} 1",
+        "chittyid_circuit_breaker_state{state=\"CLOSED\"} 0",
+        "chittyid_ready 0",
+    ] {
+        assert!(metrics.contains(series), "{series} in\n{metrics}");
+    }
+    let status = app.client.get("/api/id/status", None).await.json();
+    assert_eq!(
+        (&status["circuitBreaker"], &status["problems"]),
+        (&json!("OPEN"), &json!(["circuit_open"]))
+    );
     app.stop().await;
 }
 

@@ -197,6 +197,14 @@ async fn gateways_keep_serving_through_a_redis_restart_and_reconnect() {
         let health = client.get("/health", None).await.json();
         assert_eq!(health["components"]["rateLimit"], "degraded", "{health}");
         assert_eq!(health["status"], "ok", "generates still work: {health}");
+        // What ChittyIdSharedStoreDown alerts on.
+        let metrics =
+            String::from_utf8(client.get("/metrics", None).await.body.to_vec()).expect("text");
+        assert!(
+            metrics.contains("chittyid_shared_store_up{store=\"rate_limit\"} 0"),
+            "{metrics}"
+        );
+        assert!(metrics.contains("chittyid_ready 1"), "{metrics}");
     }
     let _restarted = redis_server(redis_port, redis_dir.path());
     for (_, client) in &fleet.gateways {
