@@ -86,7 +86,18 @@ async fn a_full_disk_fails_generates_clearly_and_they_succeed_again_once_space_i
     let health = app.client.get("/health", None).await;
     assert_eq!(health.status, 200);
     assert_eq!(health.json()["status"], "degraded");
-    assert_eq!(app.client.get("/ready", None).await.status, 503);
+    let ready = app.client.get("/ready", None).await;
+    assert_eq!(ready.status, 503);
+    // What the alerts and the dashboard read: the failed generates, and not ready. (The
+    // embedded authority's store fails first here, so the breaker opens.)
+    let metrics =
+        String::from_utf8(app.client.get("/metrics", None).await.body.to_vec()).expect("text");
+    for series in [
+        "chittyid_generation_requests_total{outcome=\"failure\"} 5",
+        "chittyid_ready 0",
+    ] {
+        assert!(metrics.contains(series), "{series} in\n{metrics}");
+    }
 
     std::fs::remove_file(filler).expect("free the space");
     let mut recovered = None;
