@@ -47,3 +47,23 @@ bench-postgres:
 
 bench-redis:
     bash scripts/bench-redis.sh
+
+bench-summary *BASE:
+    BASE={{BASE}} bash scripts/bench-summary.sh
+
+bench-logging:
+    bash scripts/bench-logging.sh
+
+# The operations work against a baseline binary: `just bench-operations path/to/chittyid`.
+bench-operations BASE:
+    BASE={{BASE}} bash scripts/bench-operations.sh
+
+# Two authorities and three gateways on the local PostgreSQL and Redis, loaded, one of each
+# SIGKILLed mid-run.
+fleet:
+    bash scripts/fleet.sh
+
+# Schemathesis against both servers' OpenAPI documents (the test command runs it too).
+contract:
+    cargo build -p chittyid
+    bash scripts/contract.sh
