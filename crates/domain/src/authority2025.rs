@@ -143,13 +143,11 @@ pub(crate) fn admits(index: usize, b: u8) -> bool {
 }
 
 fn shape(input: &str) -> Result<[u8; LEN], ParseError> {
-    let segments: Vec<&str> = input.split('-').collect();
-    if segments.len() != LENGTHS.len() {
-        return Err(ParseError::SegmentCount {
+    let segments =
+        crate::format::eight_segments(input).ok_or_else(|| ParseError::SegmentCount {
             expected: LENGTHS.len(),
-            found: segments.len(),
-        });
-    }
+            found: input.split('-').count(),
+        })?;
     for (index, (segment, length)) in segments.iter().zip(LENGTHS).enumerate() {
         if segment.len() != length {
             return Err(ParseError::SegmentLength {

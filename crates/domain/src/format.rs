@@ -212,23 +212,14 @@ pub fn classify(input: &str) -> Format {
             Format::Unknown
         };
     }
-    let mut segments = [""; 8];
-    let mut count = 0;
-    for segment in input.split('-') {
-        if count == segments.len() {
-            return Format::Unknown;
-        }
-        segments[count] = segment;
-        count += 1;
-    }
-    if count != segments.len() {
+    let Some(segments) = eight_segments(input) else {
         return Format::Unknown;
-    }
+    };
     // Never IDs, whatever else their shape resembles: named first.
-    if crate::placeholder::ReservedPattern::of(input).is_some() {
+    if crate::placeholder::ReservedPattern::of_segments(&segments).is_some() {
         return Format::ReservedPattern;
     }
-    if crate::placeholder::StatusPlaceholder::parse(input).is_some() {
+    if crate::placeholder::StatusPlaceholder::of_segments(&segments).is_some() {
         return Format::StatusPlaceholder;
     }
     EIGHT_SEGMENT_SHAPES
@@ -238,6 +229,17 @@ pub fn classify(input: &str) -> Format {
                 && (*format != Format::Authority2025 || segments[0] == "01")
         })
         .map_or(Format::Unknown, |(format, _)| *format)
+}
+
+/// The eight `-`-separated segments of `input`, without allocating; `None` when it has another
+/// number of them.
+pub(crate) fn eight_segments(input: &str) -> Option<[&str; 8]> {
+    let mut segments = [""; 8];
+    let mut parts = input.split('-');
+    for slot in &mut segments {
+        *slot = parts.next()?;
+    }
+    parts.next().is_none().then_some(segments)
 }
 
 fn matches_pattern(segments: &[&str; 8], pattern: &Pattern) -> bool {

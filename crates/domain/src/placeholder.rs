@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use crate::format::eight_segments;
+
 /// What a status placeholder stands for: its G digit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PlaceholderKind {
@@ -43,8 +45,14 @@ pub struct StatusPlaceholder {
 impl StatusPlaceholder {
     /// The placeholder `input` is, if it is one.
     pub fn parse(input: &str) -> Option<Self> {
-        let segments = eight_segments(input)?;
-        let [vv, g, lll, ssss, t, yymm, c, last] = segments;
+        if input.len() > crate::error::MAX_INPUT_LEN {
+            return None;
+        }
+        Self::of_segments(&eight_segments(input)?)
+    }
+
+    pub(crate) fn of_segments(segments: &[&str; 8]) -> Option<Self> {
+        let [vv, g, lll, ssss, t, yymm, c, last] = *segments;
         let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
         let letters = |s: &str| s.bytes().all(|b| b.is_ascii_uppercase());
         let kind = match g {
@@ -127,8 +135,15 @@ impl ReservedPattern {
     /// The pattern `input` follows, if any: the prefix, then five segments of upper-case
     /// letters and digits.
     pub fn of(input: &str) -> Option<Self> {
-        let [vv, g, lll, rest @ ..] = eight_segments(input)?;
-        let pattern = match (vv, g, lll) {
+        if input.len() > crate::error::MAX_INPUT_LEN {
+            return None;
+        }
+        Self::of_segments(&eight_segments(input)?)
+    }
+
+    pub(crate) fn of_segments(segments: &[&str; 8]) -> Option<Self> {
+        let [vv, g, lll, rest @ ..] = segments;
+        let pattern = match (*vv, *g, *lll) {
             ("00", "0", "SYS") => Self::SystemCommand,
             ("00", "0", "ADM") => Self::AdminCommand,
             ("99", "9", "TST") => Self::TestMock,
@@ -161,19 +176,6 @@ impl fmt::Display for ReservedPattern {
             Self::TestMock => "the test-mock pattern (99-9-TST-…)",
         })
     }
-}
-
-/// The eight `-`-separated segments of `input`, without allocating.
-fn eight_segments(input: &str) -> Option<[&str; 8]> {
-    if input.len() > crate::error::MAX_INPUT_LEN {
-        return None;
-    }
-    let mut segments = [""; 8];
-    let mut parts = input.split('-');
-    for slot in &mut segments {
-        *slot = parts.next()?;
-    }
-    parts.next().is_none().then_some(segments)
 }
 
 #[cfg(test)]
