@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::DescriptorEncoder;
 
-use super::collect::{Result, counter, gauges};
+use super::collect::{Result, counter, gauges_by};
 
 /// What the store has written since the process started.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -63,13 +63,13 @@ impl Collector for AuthorityCollector {
             "Mint requests that failed in the authority.",
             read(&self.mints.failed),
         )?;
-        gauges(
+        gauges_by(
             &mut encoder,
             "chittyid_store_up",
             "1 when the store committed a health probe at this scrape, else 0.",
-            None,
+            "store",
             &[(
-                &[("store", "ledger")],
+                "ledger",
                 f64::from(u8::from(self.mints.store_up.load(Ordering::Relaxed))),
             )],
         )?;

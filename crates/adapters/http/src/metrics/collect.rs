@@ -8,21 +8,34 @@ use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::registry::{Registry, Unit};
 
-/// Labels of one sample: `[("level", "local")]`.
-pub type Labels<'a> = &'a [(&'a str, &'a str)];
-
 pub(crate) type Result = std::result::Result<(), std::fmt::Error>;
 
-/// A counter family: one sample per label set.
-pub fn counters(
+/// A counter family over one label: `key` takes each value in turn.
+pub fn counters_by(
     encoder: &mut DescriptorEncoder<'_>,
     name: &str,
     help: &str,
-    samples: &[(Labels<'_>, u64)],
+    key: &str,
+    samples: &[(&str, u64)],
 ) -> Result {
     let mut family = encoder.encode_descriptor(name, help, None, MetricType::Counter)?;
-    for (labels, value) in samples {
-        ConstCounter::new(*value).encode(family.encode_family(labels)?)?;
+    for (value, count) in samples {
+        ConstCounter::new(*count).encode(family.encode_family(&[(key, *value)])?)?;
+    }
+    Ok(())
+}
+
+/// A gauge family over one label: `key` takes each value in turn.
+pub fn gauges_by(
+    encoder: &mut DescriptorEncoder<'_>,
+    name: &str,
+    help: &str,
+    key: &str,
+    samples: &[(&str, f64)],
+) -> Result {
+    let mut family = encoder.encode_descriptor(name, help, None, MetricType::Gauge)?;
+    for (value, sample) in samples {
+        ConstGauge::new(*sample).encode(family.encode_family(&[(key, *value)])?)?;
     }
     Ok(())
 }
@@ -31,21 +44,6 @@ pub fn counters(
 pub fn counter(encoder: &mut DescriptorEncoder<'_>, name: &str, help: &str, value: u64) -> Result {
     let metric = encoder.encode_descriptor(name, help, None, MetricType::Counter)?;
     ConstCounter::new(value).encode(metric)
-}
-
-/// A gauge family: one sample per label set.
-pub fn gauges(
-    encoder: &mut DescriptorEncoder<'_>,
-    name: &str,
-    help: &str,
-    unit: Option<&Unit>,
-    samples: &[(Labels<'_>, f64)],
-) -> Result {
-    let mut family = encoder.encode_descriptor(name, help, unit, MetricType::Gauge)?;
-    for (labels, value) in samples {
-        ConstGauge::new(*value).encode(family.encode_family(labels)?)?;
-    }
-    Ok(())
 }
 
 /// One gauge with no labels.
@@ -99,12 +97,12 @@ impl Collector for Process {
             Some(&Unit::Seconds),
             self.started_unix_seconds,
         )?;
-        gauges(
+        gauges_by(
             &mut encoder,
             "chittyid_build_info",
             "Always 1; the version in a label.",
-            None,
-            &[(&[("version", env!("CARGO_PKG_VERSION"))], 1.0)],
+            "version",
+            &[(env!("CARGO_PKG_VERSION"), 1.0)],
         )
     }
 }

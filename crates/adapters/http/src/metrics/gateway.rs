@@ -7,13 +7,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use chittyid_app::gateway::{
     HealthSnapshot, LATENCY_BUCKETS, MetricsSnapshot, Readiness, SUSPICIOUS_PATTERNS,
 };
-use chittyid_domain::ReservedPattern;
 use chittyid_domain::resilience::{BreakerState, ConnectionState};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::DescriptorEncoder;
 use prometheus_client::registry::Unit;
 
-use super::collect::{Result, counter, counters, gauge, gauges, histogram_seconds};
+use super::collect::{Result, counter, counters_by, gauge, gauges_by, histogram_seconds};
 
 const CONNECTION_STATES: [ConnectionState; 5] = [
     ConnectionState::Disconnected,
@@ -66,12 +65,12 @@ impl Collector for GatewayCollector {
         breaker(&mut encoder, &state.health)?;
         audit(&mut encoder, &state.counters)?;
         let audit_up = !state.readiness.problems.contains(&"audit_unavailable");
-        gauges(
+        gauges_by(
             &mut encoder,
             "chittyid_store_up",
             "1 when the store committed a health probe at this scrape, else 0.",
-            None,
-            &[(&[("store", "audit")], f64::from(u8::from(audit_up)))],
+            "store",
+            &[("audit", f64::from(u8::from(audit_up)))],
         )?;
         gauge(
             &mut encoder,
@@ -84,13 +83,14 @@ impl Collector for GatewayCollector {
 }
 
 fn generation(encoder: &mut DescriptorEncoder<'_>, counters: &MetricsSnapshot) -> Result {
-    super::collect::counters(
+    counters_by(
         encoder,
         "chittyid_generation_requests",
         "Generate requests answered, by outcome (success or failure).",
+        "outcome",
         &[
-            (&[("outcome", "success")], counters.generation_successes),
-            (&[("outcome", "failure")], counters.generation_failures),
+            ("success", counters.generation_successes),
+            ("failure", counters.generation_failures),
         ],
     )?;
     counter(
@@ -121,22 +121,16 @@ fn generation(encoder: &mut DescriptorEncoder<'_>, counters: &MetricsSnapshot) -
         "IDs validated locally.",
         counters.validations,
     )?;
-    let suspicious: Vec<(&[(&str, &str)], u64)> = SUSPICIOUS_PATTERNS
+    let suspicious: Vec<(&str, u64)> = SUSPICIOUS_PATTERNS
         .iter()
         .zip(counters.suspicious)
-        .map(|(pattern, count)| {
-            let labels: &[(&str, &str)] = match pattern {
-                ReservedPattern::SystemCommand => &[("pattern", "system_command")],
-                ReservedPattern::AdminCommand => &[("pattern", "admin_command")],
-                ReservedPattern::TestMock => &[("pattern", "test_mock")],
-            };
-            (labels, count)
-        })
+        .map(|(pattern, count)| (pattern.code(), count))
         .collect();
-    super::collect::counters(
+    counters_by(
         encoder,
         "chittyid_suspicious_inputs",
         "Reserved command or test patterns received where an ID was expected; refused and audited.",
+        "pattern",
         &suspicious,
     )
 }
@@ -144,97 +138,98 @@ fn generation(encoder: &mut DescriptorEncoder<'_>, counters: &MetricsSnapshot) -
 fn cache(encoder: &mut DescriptorEncoder<'_>, health: &HealthSnapshot) -> Result {
     let local = health.cache.local;
     let shared = health.cache.shared;
-    let mut hits = vec![(&[("level", "local")][..], local.hits)];
-    let mut misses = vec![(&[("level", "local")][..], local.misses)];
+    let mut hits = vec![("local", local.hits)];
+    let mut misses = vec![("local", local.misses)];
     if let Some(shared) = shared {
-        hits.push((&[("level", "shared")][..], shared.hits));
-        misses.push((&[("level", "shared")][..], shared.misses));
+        hits.push(("shared", shared.hits));
+        misses.push(("shared", shared.misses));
     }
-    counters(
+    counters_by(
         encoder,
         "chittyid_cache_hits",
         "Verdict lookups answered, by cache level.",
+        "level",
         &hits,
     )?;
-    counters(
+    counters_by(
         encoder,
         "chittyid_cache_misses",
         "Verdict lookups a cache level could not answer.",
+        "level",
         &misses,
     )?;
-    counters(
+    counters_by(
         encoder,
         "chittyid_cache_evictions",
         "Entries evicted from the in-process level to make room.",
-        &[(&[("level", "local")], local.evictions)],
+        "level",
+        &[("local", local.evictions)],
     )?;
-    counters(
+    counters_by(
         encoder,
         "chittyid_cache_expirations",
         "Entries of the in-process level found expired.",
-        &[(&[("level", "local")], local.expirations)],
+        "level",
+        &[("local", local.expirations)],
     )?;
-    gauges(
+    gauges_by(
         encoder,
         "chittyid_cache_entries",
         "Entries held by the in-process level.",
-        None,
-        &[(&[("level", "local")], local.size as f64)],
+        "level",
+        &[("local", local.size as f64)],
     )?;
-    gauges(
+    gauges_by(
         encoder,
         "chittyid_cache_capacity_entries",
         "Entries the in-process level holds at most.",
-        None,
-        &[(&[("level", "local")], local.max_size as f64)],
+        "level",
+        &[("local", local.max_size as f64)],
     )?;
     if let Some(shared) = shared {
-        counters(
+        counters_by(
             encoder,
             "chittyid_cache_errors",
             "Shared-level calls that failed or ran out of time (answered without it).",
-            &[(&[("level", "shared")], shared.errors)],
+            "level",
+            &[("shared", shared.errors)],
         )?;
     }
-    let mut stores: Vec<(&[(&str, &str)], f64)> = Vec::new();
+    let mut stores: Vec<(&str, f64)> = Vec::new();
     if let Some(shared) = shared {
-        stores.push((&[("store", "cache")], f64::from(u8::from(shared.available))));
+        stores.push(("cache", f64::from(u8::from(shared.available))));
     }
     if let Some(available) = health.rate_limit_shared {
-        stores.push((&[("store", "rate_limit")], f64::from(u8::from(available))));
+        stores.push(("rate_limit", f64::from(u8::from(available))));
     }
     if stores.is_empty() {
         return Ok(());
     }
-    gauges(
+    gauges_by(
         encoder,
         "chittyid_shared_store_up",
         "1 while a shared (Redis) store answers, 0 while this gateway works without it.",
-        None,
+        "store",
         &stores,
     )
 }
 
 fn connection(encoder: &mut DescriptorEncoder<'_>, health: &HealthSnapshot) -> Result {
     let stats = health.connection_stats;
-    let states: Vec<(&[(&str, &str)], f64)> = CONNECTION_STATES
+    let states: Vec<(&str, f64)> = CONNECTION_STATES
         .iter()
         .map(|state| {
-            let labels: &[(&str, &str)] = match state {
-                ConnectionState::Disconnected => &[("state", "DISCONNECTED")],
-                ConnectionState::Connecting => &[("state", "CONNECTING")],
-                ConnectionState::Connected => &[("state", "CONNECTED")],
-                ConnectionState::Reconnecting => &[("state", "RECONNECTING")],
-                ConnectionState::Failed => &[("state", "FAILED")],
-            };
-            (labels, f64::from(u8::from(*state == health.connection)))
+            (
+                state.name(),
+                f64::from(u8::from(*state == health.connection)),
+            )
         })
         .collect();
-    gauges(
+    gauges_by(
         encoder,
         "chittyid_connection_state",
         "The connection to the authority: 1 for the state it is in, 0 for the others.",
-        None,
+        "state",
         &states,
     )?;
     gauge(
@@ -269,47 +264,40 @@ fn connection(encoder: &mut DescriptorEncoder<'_>, health: &HealthSnapshot) -> R
         None,
         f64::from(stats.reconnect_attempts),
     )?;
-    counters(
+    counters_by(
         encoder,
         "chittyid_health_checks",
         "Health checks of the authority, by outcome.",
+        "outcome",
         &[
-            (&[("outcome", "success")], stats.successful_health_checks),
-            (&[("outcome", "failure")], stats.failed_health_checks),
+            ("success", stats.successful_health_checks),
+            ("failure", stats.failed_health_checks),
         ],
     )
 }
 
 fn breaker(encoder: &mut DescriptorEncoder<'_>, health: &HealthSnapshot) -> Result {
-    let states: Vec<(&[(&str, &str)], f64)> = BREAKER_STATES
+    let states: Vec<(&str, f64)> = BREAKER_STATES
         .iter()
-        .map(|state| {
-            let labels: &[(&str, &str)] = match state {
-                BreakerState::Closed => &[("state", "CLOSED")],
-                BreakerState::HalfOpen => &[("state", "HALF_OPEN")],
-                BreakerState::Open => &[("state", "OPEN")],
-                BreakerState::ForcedOpen => &[("state", "FORCED_OPEN")],
-                BreakerState::Disabled => &[("state", "DISABLED")],
-            };
-            (labels, f64::from(u8::from(*state == health.breaker)))
-        })
+        .map(|state| (state.name(), f64::from(u8::from(*state == health.breaker))))
         .collect();
-    gauges(
+    gauges_by(
         encoder,
         "chittyid_circuit_breaker_state",
         "The breaker in front of the authority: 1 for the state it is in, 0 for the others.",
-        None,
+        "state",
         &states,
     )?;
     let calls = health.breaker_counters;
-    counters(
+    counters_by(
         encoder,
         "chittyid_circuit_breaker_calls",
         "Calls through the breaker by outcome: success, failure, or rejected (refused while open).",
+        "outcome",
         &[
-            (&[("outcome", "success")], calls.successes),
-            (&[("outcome", "failure")], calls.failures),
-            (&[("outcome", "rejected")], calls.rejections),
+            ("success", calls.successes),
+            ("failure", calls.failures),
+            ("rejected", calls.rejections),
         ],
     )?;
     counter(
@@ -321,13 +309,14 @@ fn breaker(encoder: &mut DescriptorEncoder<'_>, health: &HealthSnapshot) -> Resu
 }
 
 fn audit(encoder: &mut DescriptorEncoder<'_>, counters: &MetricsSnapshot) -> Result {
-    super::collect::counters(
+    counters_by(
         encoder,
         "chittyid_audit_records",
         "Audit events, by outcome: committed, or failed (the request failed with it).",
+        "outcome",
         &[
-            (&[("outcome", "committed")], counters.audit_records),
-            (&[("outcome", "failed")], counters.audit_failures),
+            ("committed", counters.audit_records),
+            ("failed", counters.audit_failures),
         ],
     )?;
     let latency = &counters.audit_latency;

@@ -10,7 +10,7 @@ mod gateway;
 mod requests;
 
 pub use authority::{AuthorityCollector, MintCounters, StoreWrites, StoreWritesSource};
-pub use collect::{Labels, counter, counters, gauge, gauges, histogram_seconds};
+pub use collect::{counter, counters_by, gauge, gauges_by, histogram_seconds};
 pub use gateway::{GatewayCollector, GatewayState};
 pub(crate) use requests::Observed;
 pub use requests::{HttpMetrics, REQUEST_DURATION_BUCKETS};
