@@ -199,11 +199,16 @@ pub async fn run(
             "{url:?} is not an http(s) URL"
         );
     }
+    // Made once: each request clones it (a reference count), and a key no header can carry is
+    // a usage error, not a thousand refused requests.
+    let mut authorization = http::HeaderValue::from_str(&format!("Bearer {}", config.key))
+        .map_err(|_| anyhow::anyhow!("--key holds characters an HTTP header cannot carry"))?;
+    authorization.set_sensitive(true);
     let client = chittyid_upstream::http_client(None)?;
     let shared = Arc::new(Shared {
         client,
         urls,
-        authorization: format!("Bearer {}", config.key),
+        authorization,
         next: AtomicU64::new(0),
         done: AtomicU64::new(0),
         config: config.clone(),
@@ -232,7 +237,7 @@ pub async fn run(
 struct Shared {
     client: chittyid_upstream::HttpClient,
     urls: Vec<String>,
-    authorization: String,
+    authorization: http::HeaderValue,
     next: AtomicU64,
     done: AtomicU64,
     config: LoadTestConfig,
@@ -288,11 +293,9 @@ impl Shared {
             }
         };
         let mut request = request.expect("a well-formed request");
-        if let Ok(authorization) = http::HeaderValue::from_str(&self.authorization) {
-            request
-                .headers_mut()
-                .insert(header::AUTHORIZATION, authorization);
-        }
+        request
+            .headers_mut()
+            .insert(header::AUTHORIZATION, self.authorization.clone());
         let response = match self.client.request(request).await {
             Ok(response) => response,
             Err(_) => return (None, Some("connection_failed".to_owned()), None),

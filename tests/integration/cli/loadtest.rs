@@ -129,3 +129,26 @@ async fn errors_are_counted_by_code_and_missed_thresholds_exit_1() {
     );
     app.stop().await;
 }
+
+#[test]
+fn a_key_no_header_can_carry_is_a_usage_error() {
+    let run = crate::helpers::chittyid(
+        &[
+            "loadtest",
+            "--url",
+            "http://127.0.0.1:1",
+            "--key",
+            "bad\nkey",
+            "--requests",
+            "1",
+        ],
+        b"",
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--key"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("bad"),
+        "the key is not echoed: {}",
+        run.stderr
+    );
+}

@@ -128,13 +128,10 @@ where
         }
     };
     let served = runtime.block_on(serve);
-    {
-        // The exporter runs on the runtime: flush while it still does.
-        let _entered = runtime.enter();
-        runtime
-            .block_on(async { tokio::task::spawn_blocking(move || telemetry.shutdown()).await })
-            .ok();
-    }
+    // The exporter runs on the runtime: flush while it still does.
+    runtime
+        .block_on(async { tokio::task::spawn_blocking(move || telemetry.shutdown()).await })
+        .ok();
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => trouble(format_args!("{name}: {err:#}")),
