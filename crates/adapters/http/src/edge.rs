@@ -1,9 +1,10 @@
 //! What every request of both servers goes through, as tower layers on the axum router: an
 //! `x-request-id` (kept when the client sent one, made otherwise, returned on the answer), a
-//! trace span with method, route, status and latency, panic isolation (a logged JSON 500, never
-//! a dropped connection), `Connection: close` when an answer leaves a request body unread, and
-//! JSON answers for unknown paths (404) and methods (405). axum answers HEAD wherever GET is
-//! routed.
+//! trace span holding it (continuing the caller's trace when `traceparent` came), the answer
+//! counted by route template, method and status with its latency, an access-log line when that
+//! log is on, panic isolation (a logged JSON 500, never a dropped connection), `Connection:
+//! close` when an answer leaves a request body unread, and JSON answers for unknown paths (404)
+//! and methods (405). axum answers HEAD wherever GET is routed.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
