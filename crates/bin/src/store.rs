@@ -115,6 +115,14 @@ impl AuditSink for Store {
         each!(self, store => AuditSink::record(store, event).await)
     }
 
+    fn record_detached(&self, event: AuditEvent) {
+        each!(self, store => store.record_detached(event))
+    }
+
+    fn dropped(&self) -> u64 {
+        each!(self, store => store.dropped())
+    }
+
     async fn flush(&self) -> Result<(), AuditError> {
         each!(self, store => store.flush().await)
     }

@@ -72,7 +72,15 @@ async fn health_is_503_when_the_store_does_not_answer() {
         .execute(&pool)
         .await
         .expect("drop");
-    let health = authority.client.get("/v1/health", None).await;
+    // Health reads the writer's state, which its probe (every second when idle) refreshes.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    let health = loop {
+        let health = authority.client.get("/v1/health", None).await;
+        if health.status == 503 || std::time::Instant::now() > deadline {
+            break health;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
     assert_eq!(health.status, 503);
     assert_eq!(health.json()["status"], "unavailable");
     let mint = authority.mint(&json!({"entity": "THING"})).await;

@@ -179,7 +179,19 @@ async fn the_breaker_opens_fails_fast_and_recovers() {
             .as_str()
             .is_some_and(|m| m.starts_with("circuit breaker is OPEN"))
     );
-    let audited = app.audit.recent_audit_events(10).await.expect("read");
+    // Refusals are audited without holding up their answers: the rows follow within moments.
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    let audited = loop {
+        let audited = app.audit.recent_audit_events(10).await.expect("read");
+        let refusals = audited
+            .iter()
+            .filter(|e| e.action == "generate" && e.outcome == "breaker_open")
+            .count();
+        if refusals >= 2 || std::time::Instant::now() > deadline {
+            break audited;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     assert!(
         audited
             .iter()

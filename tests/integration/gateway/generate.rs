@@ -201,6 +201,11 @@ async fn refusals_replays_and_cached_verifications_are_audited_before_they_are_a
     assert_eq!(app.validate(&id, "?verify=true").await.status, 200);
     app.generate_id("PEO").await;
     assert_eq!(app.generate(&json!({"entity": "PEO"})).await.status, 429);
+    // The refusal's event does not hold up its answer: it is stored once the writer comes
+    // round, which a flush waits for.
+    chittyid_app::gateway::AuditSink::flush(&app.audit)
+        .await
+        .expect("flushed");
     let events = app.audit.recent_audit_events(20).await.expect("read");
     let actions: Vec<(&str, &str)> = events
         .iter()

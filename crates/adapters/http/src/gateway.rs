@@ -490,7 +490,7 @@ impl<P: GatewayPorts> GatewayApi<P> {
         let answer = StatusAnswer::of(
             &health,
             readiness,
-            &self.service.metrics().snapshot(),
+            &self.service.metrics_snapshot(),
             self.started.elapsed().as_secs_f64(),
             chittyid_app::unix_now_ms(),
         );
@@ -504,7 +504,7 @@ impl<P: GatewayPorts> GatewayApi<P> {
         self.collector.update(GatewayState {
             health,
             readiness,
-            counters: self.service.metrics().snapshot(),
+            counters: self.service.metrics_snapshot(),
         });
         self.metrics.answer(request.headers())
     }

@@ -10,7 +10,9 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Row, SqlSafeStr};
 
-use crate::ledger::Writer;
+use chittyid_storage::{GroupWriter, GuardSettings, StoreGuard, WriterSettings, WriterStats};
+
+use crate::ledger::PgBackend;
 
 /// How many connections a process opens, and how long a request waits for one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,7 +26,7 @@ impl Default for PoolSettings {
     fn default() -> Self {
         Self {
             max_connections: 16,
-            acquire_timeout: Duration::from_secs(3),
+            acquire_timeout: Duration::from_secs(1),
         }
     }
 }
@@ -33,9 +35,11 @@ impl Default for PoolSettings {
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pub(crate) pool: PgPool,
-    pub(crate) writer: Arc<Writer>,
-    blocks: Arc<std::sync::atomic::AtomicU64>,
+    pub(crate) writer: Arc<GroupWriter<PgBackend>>,
 }
+
+/// How long a read or a single write on the pool may take before it fails and opens the guard.
+const CALL_DEADLINE: Duration = Duration::from_secs(2);
 
 fn migrator() -> Migrator {
     Migrator::with_migrations(vec![
@@ -66,48 +70,113 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .context("connecting to PostgreSQL (DATABASE_URL)")?;
         migrator()
             .run(&pool)
             .await
             .context("migrating the PostgreSQL database")?;
-        let writer = Arc::new(Writer::start(pool.clone()));
-        Ok(Self {
-            pool,
-            writer,
-            blocks: Arc::default(),
-        })
+        let guard = StoreGuard::try_new("postgres", GuardSettings::default())
+            .context("the store guard's settings")?;
+        let writer = Arc::new(GroupWriter::start(
+            PgBackend::new(pool.clone(), options),
+            Arc::new(guard),
+            WriterSettings::default(),
+        ));
+        Ok(Self { pool, writer })
     }
 
-    /// Commits one small write; fails if the database cannot take one.
+    /// Commits one small write now; fails if the database cannot take one.
     pub async fn probe_write(&self) -> anyhow::Result<()> {
         let now_ms = chittyid_app::unix_now_ms();
-        sqlx::query(
-            "INSERT INTO health_probe (id, at_unix_ms) VALUES (1, $1)
-             ON CONFLICT (id) DO UPDATE SET at_unix_ms = excluded.at_unix_ms",
+        self.guarded(
+            sqlx::query(
+                "INSERT INTO health_probe (id, at_unix_ms) VALUES (1, $1)
+                 ON CONFLICT (id) DO UPDATE SET at_unix_ms = excluded.at_unix_ms",
+            )
+            .bind(now_ms)
+            .execute(&self.pool),
         )
-        .bind(now_ms)
-        .execute(&self.pool)
         .await
         .context("writing the health probe")?;
         Ok(())
     }
 
+    /// Whether the database takes writes, as the writer last found (its commits, and a probe
+    /// when idle for a second): reads state only, so health answers at once whatever the
+    /// database is doing.
+    pub fn writable(&self) -> anyhow::Result<()> {
+        self.writer.guard().check()?;
+        anyhow::ensure!(
+            !self.writer.stats().last_commit_failed(),
+            "the database's last commit failed"
+        );
+        Ok(())
+    }
+
+    /// Runs one call on the pool behind the guard: refused at once while the database is known
+    /// to be down; a connection failure, or no answer within the deadline, opens the guard.
+    pub(crate) async fn guarded<T>(
+        &self,
+        call: impl std::future::Future<Output = Result<T, sqlx::Error>>,
+    ) -> anyhow::Result<T> {
+        let guard = self.writer.guard();
+        guard.check()?;
+        match tokio::time::timeout(CALL_DEADLINE, call).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(err)) => {
+                if is_store_failure(&err) {
+                    guard.failed(&err);
+                }
+                Err(err.into())
+            }
+            Err(_) => {
+                let err = anyhow::anyhow!(
+                    "PostgreSQL did not answer within {} ms",
+                    CALL_DEADLINE.as_millis()
+                );
+                guard.failed(&err);
+                Err(err)
+            }
+        }
+    }
+
+    /// Counts of the writes made so far.
+    pub fn stats(&self) -> &WriterStats {
+        self.writer.stats()
+    }
+
+    /// The guard in front of the database (its state is exported as a metric).
+    pub fn guard(&self) -> &StoreGuard {
+        self.writer.guard()
+    }
+
     /// Group-commit transactions committed by this process.
     pub fn transactions(&self) -> u64 {
-        self.writer.transactions()
+        self.stats().transactions()
     }
 
     /// Minted IDs recorded by this process.
     pub fn records(&self) -> u64 {
-        self.writer.records()
+        self.stats().records()
     }
 
     /// Sequence blocks reserved by this process.
     pub fn blocks(&self) -> u64 {
-        self.blocks.load(std::sync::atomic::Ordering::Relaxed)
+        self.stats().blocks()
+    }
+}
+
+/// Whether a failed pool call says the database is unreachable: the pool could not give a
+/// working connection within its acquire timeout (it reconnects by itself meanwhile), or the
+/// database is out of resources. A connection that broke under one call (the server ended it)
+/// fails that call only: the pool replaces it at once.
+fn is_store_failure(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| code.starts_with("53")),
+        _ => false,
     }
 }
 
@@ -120,22 +189,24 @@ impl SequenceStore for PgStore {
     ) -> Result<CounterBlock, SequenceStoreError> {
         // One statement, atomic under the row's lock, whoever else shares the database.
         let limit = capacity.min(chittyid_domain::Sequence::SPACE_SIZE);
-        let row = sqlx::query(
-            "INSERT INTO sequence_spaces (space, next_counter, last_block_start)
-             VALUES ($1, LEAST($2, $3), 0)
-             ON CONFLICT (space) DO UPDATE
-                 SET last_block_start = sequence_spaces.next_counter,
-                     next_counter = LEAST(sequence_spaces.next_counter + $2, $3)
-             RETURNING last_block_start, next_counter",
-        )
-        .bind(space.to_string())
-        .bind(i32::try_from(count).unwrap_or(i32::MAX))
-        .bind(i32::try_from(limit).unwrap_or(i32::MAX))
-        .fetch_one(&self.pool)
-        .await
-        .context("reserving a sequence block")?;
-        self.blocks
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let row = self
+            .guarded(
+                sqlx::query(
+                    "INSERT INTO sequence_spaces (space, next_counter, last_block_start)
+                     VALUES ($1, LEAST($2, $3), 0)
+                     ON CONFLICT (space) DO UPDATE
+                         SET last_block_start = sequence_spaces.next_counter,
+                             next_counter = LEAST(sequence_spaces.next_counter + $2, $3)
+                     RETURNING last_block_start, next_counter",
+                )
+                .bind(space.to_string())
+                .bind(i32::try_from(count).unwrap_or(i32::MAX))
+                .bind(i32::try_from(limit).unwrap_or(i32::MAX))
+                .fetch_one(&self.pool),
+            )
+            .await
+            .context("reserving a sequence block")?;
+        self.stats().record_block();
         let start: i32 = row.try_get(0).context("reading the block start")?;
         let end: i32 = row.try_get(1).context("reading the block end")?;
         let counter = |value: i32| {
@@ -153,9 +224,10 @@ impl SequenceStore for PgStore {
         Ok(CounterBlock { start, end })
     }
 
-    /// A write, not a read: a database that answers reads but cannot commit fails it.
+    /// From the writer's last commit or probe (a write, not a read: a database that answers
+    /// reads but cannot commit fails it), without waiting on the database.
     async fn ping(&self) -> Result<(), SequenceStoreError> {
-        Ok(self.probe_write().await?)
+        Ok(self.writable()?)
     }
 
     async fn permutation_key(&self) -> Result<[u8; 32], SequenceStoreError> {

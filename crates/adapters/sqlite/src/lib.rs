@@ -7,5 +7,5 @@ mod ledger;
 mod store;
 
 pub use chittyid_app::gateway::StoredAuditEvent;
-pub use ledger::StoreStats;
+pub use chittyid_storage::WriterStats as StoreStats;
 pub use store::SqliteStore;

@@ -11,10 +11,14 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlSafeStr, SqlitePool};
 
-use crate::ledger::{StoreStats, Writer};
+use chittyid_storage::{GroupWriter, GuardSettings, StoreGuard, WriterSettings, WriterStats};
+
+use crate::ledger::SqliteBackend;
 
 /// How long a statement waits for another process's write lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a group commit may take, waiting for another process's write lock included.
+const COMMIT_DEADLINE: Duration = Duration::from_secs(5);
 /// Reader connections besides the group committer's.
 const READERS: u32 = 4;
 
@@ -22,8 +26,7 @@ const READERS: u32 = 4;
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
-    pub(crate) writer: Arc<Writer>,
-    pub(crate) stats: Arc<StoreStats>,
+    pub(crate) writer: Arc<GroupWriter<SqliteBackend>>,
 }
 
 fn migrator() -> Migrator {
@@ -95,32 +98,65 @@ impl SqliteStore {
             .run(&pool)
             .await
             .with_context(|| format!("migrating the SQLite store {}", path.display()))?;
-        let stats = Arc::new(StoreStats::default());
-        let writer = Arc::new(Writer::start(pool.clone(), Arc::clone(&stats)));
-        Ok(Self {
-            pool,
-            writer,
-            stats,
-        })
+        let guard = StoreGuard::try_new("sqlite", GuardSettings::default())
+            .context("the store guard's settings")?;
+        let writer = Arc::new(GroupWriter::start(
+            SqliteBackend::new(pool.clone()),
+            Arc::new(guard),
+            WriterSettings {
+                // A commit may wait for another process's write lock; past this it fails.
+                commit_deadline: COMMIT_DEADLINE,
+                ..WriterSettings::default()
+            },
+        ));
+        Ok(Self { pool, writer })
     }
 
-    /// Commits one small write through the writer; fails if it cannot, or if the last commit
-    /// of records failed and none succeeded since.
+    /// Commits one small write through the writer now, and fails if it cannot.
     pub async fn probe_write(&self) -> anyhow::Result<()> {
         let now_ms = chittyid_app::unix_now_ms();
         self.writer
-            .run(move |pool| Box::pin(async move { crate::ledger::probe(&pool, now_ms).await }))
-            .await??;
+            .run(move |pool| {
+                Box::pin(async move {
+                    let mut conn = pool.acquire().await.context("taking a connection")?;
+                    let written = match crate::ledger::begin(&mut conn).await {
+                        Ok(()) => sqlx::query(
+                            "INSERT INTO health_probe (id, at_unix_ms) VALUES (1, ?1)
+                             ON CONFLICT (id) DO UPDATE SET at_unix_ms = excluded.at_unix_ms",
+                        )
+                        .bind(now_ms)
+                        .execute(&mut *conn)
+                        .await
+                        .map(|_| ())
+                        .context("writing the health probe"),
+                        Err(err) => Err(err),
+                    };
+                    crate::ledger::finish(conn, written).await
+                })
+            })
+            .await?
+    }
+
+    /// Whether the store takes writes, as the writer last found (its commits, and a probe
+    /// when idle for a second): reads state only, so health answers at once whatever the
+    /// store is doing.
+    pub fn writable(&self) -> anyhow::Result<()> {
+        self.writer.guard().check()?;
         anyhow::ensure!(
-            !self.stats.last_commit_failed(),
+            !self.writer.stats().last_commit_failed(),
             "the store's last commit failed (is the disk full?)"
         );
         Ok(())
     }
 
     /// Counts of the writes made so far.
-    pub fn stats(&self) -> &StoreStats {
-        &self.stats
+    pub fn stats(&self) -> &WriterStats {
+        self.writer.stats()
+    }
+
+    /// The guard in front of this store (its state is exported as a metric).
+    pub fn guard(&self) -> &StoreGuard {
+        self.writer.guard()
     }
 }
 
@@ -159,7 +195,7 @@ impl SequenceStore for SqliteStore {
             })
             .await?
             .context("reserving a sequence block")?;
-        self.stats.record_block();
+        self.writer.stats().record_block();
         let start: i64 = row.try_get(0).context("reading the block start")?;
         let end: i64 = row.try_get(1).context("reading the block end")?;
         let (start, end) = (to_counter(start)?, to_counter(end)?);
@@ -172,11 +208,12 @@ impl SequenceStore for SqliteStore {
         Ok(CounterBlock { start, end })
     }
 
-    /// A write, not a read: a store that can read but not commit (a full disk) must fail
-    /// health checks. Also fails while the last commit of records failed and none succeeded
-    /// since, since a small probe can fit where a group of records does not.
+    /// Whether the store can commit, from the writer's last commit or probe (a write, not a
+    /// read: a store that can read but not commit, a full disk, fails it). Also fails while
+    /// the last commit of records failed and none succeeded since, since a small probe can fit
+    /// where a group of records does not.
     async fn ping(&self) -> Result<(), SequenceStoreError> {
-        Ok(self.probe_write().await?)
+        Ok(self.writable()?)
     }
 
     async fn permutation_key(&self) -> Result<[u8; 32], SequenceStoreError> {

@@ -128,10 +128,11 @@ struct SpaceState {
     permutation: SpacePermutation,
     next: u32,
     end: u32,
-    /// Reserved in the background before `end` is reached (Leaf's double buffer): no mint waits
-    /// on a reservation while this one keeps up.
-    spare: Option<CounterBlock>,
-    refilling: bool,
+    /// The next block, reserved in the background before `end` is reached (Leaf's double
+    /// buffer): no mint waits on a reservation while this one keeps up. A mint that needs it
+    /// before it arrives waits for it rather than reserving another (which would take the
+    /// numbers after it, and at the end of a space find none left while this one holds them).
+    refill: Option<tokio::task::JoinHandle<Result<CounterBlock, SequenceStoreError>>>,
 }
 
 type Slot = Arc<Mutex<Option<SpaceState>>>;
@@ -356,25 +357,29 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityService<S, L, C> {
         };
         let mut guard = slot.lock().await;
         if guard.as_ref().is_none_or(|s| s.next >= s.end) {
-            let spare = guard.as_mut().and_then(|s| s.spare.take());
-            let block = match spare {
+            let refill = guard.as_mut().and_then(|s| s.refill.take());
+            let refilled = match refill {
+                Some(task) => task.await.ok().and_then(Result::ok),
+                None => None,
+            };
+            let block = match refilled {
                 Some(block) => block,
+                // No refill, or it failed: this mint reserves, and reports what went wrong.
                 None => {
                     self.store
                         .reserve_block(space, self.config.block_size, self.config.space_capacity)
                         .await?
                 }
             };
-            let (permutation, refilling) = match guard.take() {
-                Some(previous) => (previous.permutation, previous.refilling),
-                None => (SpacePermutation::new(self.key().await?, space), false),
+            let permutation = match guard.take() {
+                Some(previous) => previous.permutation,
+                None => SpacePermutation::new(self.key().await?, space),
             };
             *guard = Some(SpaceState {
                 permutation,
                 next: block.start,
                 end: block.end,
-                spare: None,
-                refilling,
+                refill: None,
             });
         }
         let state = guard.as_mut().expect("filled above");
@@ -386,33 +391,30 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityService<S, L, C> {
         })?;
         state.next += 1;
         let left = state.end - state.next;
-        if state.spare.is_none()
-            && !state.refilling
+        if state.refill.is_none()
             && left.saturating_mul(100) <= self.config.block_size.saturating_mul(REFILL_WHEN_LEFT)
         {
-            state.refilling = true;
-            self.refill(*space, Arc::clone(&slot));
+            state.refill = Some(self.refill(*space));
         }
         Ok(state.permutation.sequence(counter))
     }
 
-    /// Reserves the space's next block in the background and leaves it as the spare. A failure
-    /// (a full space, a store that does not answer) leaves none: the mint that needs the block
-    /// reserves it itself and reports the error.
-    fn refill(&self, space: SequenceSpace, slot: Slot) {
+    /// Reserves the space's next block in the background; the mint that exhausts the current
+    /// block takes it. A failure (a full space, a store that does not answer) leaves none: that
+    /// mint reserves the block itself and reports the error.
+    fn refill(
+        &self,
+        space: SequenceSpace,
+    ) -> tokio::task::JoinHandle<Result<CounterBlock, SequenceStoreError>> {
         let store = Arc::clone(&self.store);
         let (count, capacity) = (self.config.block_size, self.config.space_capacity);
         tokio::spawn(async move {
             let reserved = store.reserve_block(&space, count, capacity).await;
-            let mut guard = slot.lock().await;
-            if let Some(state) = guard.as_mut() {
-                state.refilling = false;
-                match reserved {
-                    Ok(block) => state.spare = Some(block),
-                    Err(err) => tracing::debug!(%space, error = %err, "background refill failed"),
-                }
+            if let Err(err) = &reserved {
+                tracing::debug!(%space, error = %err, "background refill failed");
             }
-        });
+            reserved
+        })
     }
 
     async fn key(&self) -> Result<&[u8; 32], MintError> {

@@ -158,6 +158,12 @@ pub struct LogAudit;
 
 impl AuditSink for LogAudit {
     async fn record(&self, event: AuditEvent) -> Result<(), AuditError> {
+        self.record_detached(event);
+        Ok(())
+    }
+
+    /// A log line is written before this returns, so nothing is ever held back.
+    fn record_detached(&self, event: AuditEvent) {
         tracing::info!(
             target: "chittyid::audit",
             at_unix_ms = event.at_unix_ms,
@@ -167,7 +173,6 @@ impl AuditSink for LogAudit {
             ids = ?event.ids,
             entity = ?event.entity,
         );
-        Ok(())
     }
 
     async fn flush(&self) -> Result<(), AuditError> {

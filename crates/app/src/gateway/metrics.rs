@@ -82,6 +82,7 @@ pub struct GatewayMetrics {
     rate_limit_refusals: AtomicU64,
     audit_records: AtomicU64,
     audit_failures: AtomicU64,
+    audit_detached: AtomicU64,
     audit_latency: LatencyHistogram,
     validations: AtomicU64,
     /// By [`SUSPICIOUS_PATTERNS`].
@@ -107,6 +108,11 @@ pub struct MetricsSnapshot {
     pub audit_records: u64,
     /// Audit events that could not be stored (their requests failed).
     pub audit_failures: u64,
+    /// Audit events queued without waiting (refusals, failures, validation inputs).
+    pub audit_detached: u64,
+    /// Of those, the ones never stored (queue full, store down, commit failed); filled in by
+    /// the service from its audit sink.
+    pub audit_dropped: u64,
     /// Time to store an audit event, committed or not.
     pub audit_latency: HistogramSnapshot,
     pub validations: u64,
@@ -153,6 +159,10 @@ impl GatewayMetrics {
         self.audit_latency.record(elapsed);
     }
 
+    pub fn record_audit_detached(&self) {
+        self.audit_detached.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub fn record_suspicious(&self, pattern: chittyid_domain::ReservedPattern) {
         if let Some(index) = SUSPICIOUS_PATTERNS.iter().position(|p| *p == pattern) {
             self.suspicious[index].fetch_add(1, Ordering::Relaxed);
@@ -172,6 +182,8 @@ impl GatewayMetrics {
             rate_limit_refusals: self.rate_limit_refusals.load(Ordering::Relaxed),
             audit_records: self.audit_records.load(Ordering::Relaxed),
             audit_failures: self.audit_failures.load(Ordering::Relaxed),
+            audit_detached: self.audit_detached.load(Ordering::Relaxed),
+            audit_dropped: 0,
             audit_latency: self.audit_latency.snapshot(),
             validations: self.validations.load(Ordering::Relaxed),
             suspicious: [0, 1, 2].map(|i| self.suspicious[i].load(Ordering::Relaxed)),

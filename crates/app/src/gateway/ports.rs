@@ -185,10 +185,20 @@ pub enum AuditError {
 }
 
 /// Where audit events go. `record` returns Ok only once the event is stored as durably as the
-/// sink can store it: the gateway answers a request only after its event is recorded. `flush`
-/// waits for anything the sink still holds (the server calls it on shutdown).
+/// sink can store it: the gateway answers a request that hands out or confirms an ID only after
+/// its event is recorded. `record_detached` queues an event nobody waits for (refusals,
+/// validation inputs): a crash may lose the last of them, and `dropped` counts those never
+/// stored. `flush` waits for anything the sink still holds (the server calls it on shutdown).
 pub trait AuditSink: Send + Sync + 'static {
     fn record(&self, event: AuditEvent) -> impl Future<Output = Result<(), AuditError>> + Send;
+
+    /// Queues `event` and returns at once.
+    fn record_detached(&self, event: AuditEvent);
+
+    /// Detached events that were never stored (queue full, store down, commit failed).
+    fn dropped(&self) -> u64 {
+        0
+    }
 
     fn flush(&self) -> impl Future<Output = Result<(), AuditError>> + Send;
 

@@ -312,12 +312,19 @@ fn audit(encoder: &mut DescriptorEncoder<'_>, counters: &MetricsSnapshot) -> Res
     counters_by(
         encoder,
         "chittyid_audit_records",
-        "Audit events, by outcome: committed, or failed (the request failed with it).",
+        "Audit events, by outcome: committed (the answer waited for it), failed (the request failed with it), or detached (queued without holding up a refusal or a validation).",
         "outcome",
         &[
             ("committed", counters.audit_records),
             ("failed", counters.audit_failures),
+            ("detached", counters.audit_detached),
         ],
+    )?;
+    counter(
+        encoder,
+        "chittyid_audit_events_dropped",
+        "Detached audit events never stored: the writer's queue was full, the store was down, or their commit failed.",
+        counters.audit_dropped,
     )?;
     let latency = &counters.audit_latency;
     histogram_seconds(

@@ -19,7 +19,9 @@ use crate::gateway::ports::{
 
 impl<P: GatewayPorts> GatewayService<P> {
     /// Generates one ID per request through the authority. With a key, a repeat of the same
-    /// request gets the same IDs. Every call, refused or not, is audited before it is answered.
+    /// request gets the same IDs. Every call is audited: IDs are handed out only once their
+    /// event is stored; a refusal or failure (which hands out nothing) does not wait for its
+    /// event.
     pub async fn generate(
         &self,
         requests: Vec<MintRequest>,
@@ -32,8 +34,12 @@ impl<P: GatewayPorts> GatewayService<P> {
             Ok(ids) => ("ok", ids.iter().map(|g| g.id.to_string()).collect()),
             Err(err) => (error_outcome(err), Vec::new()),
         };
-        self.audit_event("generate", caller, outcome, shown, &requests)
-            .await?;
+        let event = self.audit_event("generate", caller, outcome, shown, &requests);
+        if result.is_ok() {
+            self.record_audit(event).await?;
+        } else {
+            self.record_audit_detached(event);
+        }
         result
     }
 

@@ -233,6 +233,14 @@ impl<P: GatewayPorts> GatewayService<P> {
         &self.metrics
     }
 
+    /// The counters, with the audit events the sink dropped.
+    pub fn metrics_snapshot(&self) -> crate::gateway::MetricsSnapshot {
+        crate::gateway::MetricsSnapshot {
+            audit_dropped: self.audit.dropped(),
+            ..self.metrics.snapshot()
+        }
+    }
+
     pub fn audit(&self) -> &P::Audit {
         &self.audit
     }
@@ -245,29 +253,27 @@ impl<P: GatewayPorts> GatewayService<P> {
         &self.clock
     }
 
-    async fn audit_event(
+    fn audit_event(
         &self,
         action: &'static str,
         caller: CallerHash,
         outcome: &'static str,
         ids: Vec<String>,
         requests: &[MintRequest],
-    ) -> Result<(), GatewayError> {
-        let entity = requests.first().map(|r| r.entity.as_str().to_owned());
-        let event = AuditEvent {
+    ) -> AuditEvent {
+        AuditEvent {
             at_unix_ms: self.clock.unix_ms(),
             action,
             caller,
             outcome,
             ids,
-            entity,
-        };
-        self.record_audit(event).await
+            entity: requests.first().map(|r| r.entity.as_str().to_owned()),
+        }
     }
 
     /// A reserved command or test pattern arrived where an ID is expected: never an ID, and a
-    /// sign of a client treating such strings as commands or mocks. Counted, and recorded in the
-    /// audit log (the input kept to its first 128 characters) before the caller answers it.
+    /// sign of a client treating such strings as commands or mocks. Counted, and queued for the
+    /// audit log (the input kept to its first 128 characters) without holding up the answer.
     pub async fn report_suspicious(
         &self,
         inputs: &[(&str, chittyid_domain::ReservedPattern)],
@@ -290,7 +296,14 @@ impl<P: GatewayPorts> GatewayService<P> {
                 .collect(),
             entity: None,
         };
-        self.record_audit(event).await
+        self.record_audit_detached(event);
+        Ok(())
+    }
+
+    /// Queues `event` for the audit log without waiting: for answers that hand out nothing.
+    fn record_audit_detached(&self, event: AuditEvent) {
+        self.metrics.record_audit_detached();
+        self.audit.record_detached(event);
     }
 
     async fn record_audit(&self, event: AuditEvent) -> Result<(), GatewayError> {

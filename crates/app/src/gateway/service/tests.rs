@@ -98,8 +98,12 @@ struct Events(Arc<Mutex<Vec<AuditEvent>>>);
 
 impl AuditSink for Events {
     async fn record(&self, event: AuditEvent) -> Result<(), AuditError> {
-        self.0.lock().expect("lock").push(event);
+        self.record_detached(event);
         Ok(())
+    }
+
+    fn record_detached(&self, event: AuditEvent) {
+        self.0.lock().expect("lock").push(event);
     }
 
     async fn flush(&self) -> Result<(), AuditError> {

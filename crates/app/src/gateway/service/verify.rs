@@ -9,8 +9,9 @@ use crate::clock::Clock;
 use crate::gateway::ports::{AuditEvent, GatewayPorts, MintAuthority, VerdictCache};
 
 impl<P: GatewayPorts> GatewayService<P> {
-    /// Asks the authority whether it minted `id`, through the cache. Audited before it is
-    /// answered, whether the cache or the authority answered or the call failed.
+    /// Asks the authority whether it minted `id`, through the cache. Every call is audited; an
+    /// answer that confirms the ID is given only once its event is stored, any other answer
+    /// (not minted, or the call failed) does not wait for its event.
     pub async fn verify(
         &self,
         id: &ChittyId,
@@ -44,7 +45,17 @@ impl<P: GatewayPorts> GatewayService<P> {
             ids: vec![id.to_string()],
             entity: None,
         };
-        self.record_audit(event).await?;
+        if matches!(
+            result,
+            Ok(Verified {
+                minted_by_authority: true,
+                ..
+            })
+        ) {
+            self.record_audit(event).await?;
+        } else {
+            self.record_audit_detached(event);
+        }
         result
     }
 
