@@ -310,6 +310,16 @@ fn mint_error(err: MintError) -> ApiError {
             tracing::error!("the clock reads outside 2000-2099; refusing to mint");
             ApiError::internal()
         }
+        MintError::Unavailable { retry_after } => {
+            // The store's guard logged the failure once; each refusal is not news.
+            let mut api = ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store_unavailable",
+                "the authority's store is unavailable; nothing was minted",
+            );
+            api.retry_after = Some(retry_after.as_secs().max(1));
+            api
+        }
         MintError::Store(err) | MintError::Ledger(err) => {
             tracing::error!(error = ?err, "minting failed in the store");
             let mut api = ApiError::new(

@@ -176,6 +176,17 @@ impl Backend for PgBackend {
 
 pub(crate) use chittyid_app::authority::to_hex as hex;
 
+/// A refusal by the guard is `Unavailable` (answered at once, logged once); anything else is
+/// the store's failure.
+fn ledger_error(err: anyhow::Error) -> LedgerError {
+    match err.downcast_ref::<chittyid_storage::StoreDown>() {
+        Some(down) => LedgerError::Unavailable {
+            retry_after: down.retry_after,
+        },
+        None => LedgerError::Unknown(err),
+    }
+}
+
 impl MintLedger for PgStore {
     async fn record(
         &self,
@@ -196,7 +207,8 @@ impl MintLedger for PgStore {
                 .fetch_optional(&self.pool),
             )
             .await
-            .context("looking up a minted ID")?;
+            .context("looking up a minted ID")
+            .map_err(ledger_error)?;
         let Some(row) = row else {
             return Ok(None);
         };
@@ -233,7 +245,8 @@ impl MintLedger for PgStore {
                 .fetch_optional(&self.pool),
             )
             .await
-            .context("looking up an idempotency key")?;
+            .context("looking up an idempotency key")
+            .map_err(ledger_error)?;
         let Some(row) = row else {
             return Ok(None);
         };

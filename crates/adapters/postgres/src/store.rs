@@ -10,7 +10,9 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Row, SqlSafeStr};
 
-use chittyid_storage::{GroupWriter, GuardSettings, StoreGuard, WriterSettings, WriterStats};
+use chittyid_storage::{
+    GroupWriter, GuardSettings, StoreDown, StoreGuard, WriterSettings, WriterStats,
+};
 
 use crate::ledger::PgBackend;
 
@@ -205,7 +207,13 @@ impl SequenceStore for PgStore {
                 .fetch_one(&self.pool),
             )
             .await
-            .context("reserving a sequence block")?;
+            .context("reserving a sequence block")
+            .map_err(|err| match err.downcast_ref::<StoreDown>() {
+                Some(down) => SequenceStoreError::Unavailable {
+                    retry_after: down.retry_after,
+                },
+                None => SequenceStoreError::Unknown(err),
+            })?;
         self.stats().record_block();
         let start: i32 = row.try_get(0).context("reading the block start")?;
         let end: i32 = row.try_get(1).context("reading the block end")?;

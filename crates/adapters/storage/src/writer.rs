@@ -122,7 +122,11 @@ impl<B: Backend> GroupWriter<B> {
         records: Vec<MintRecord>,
         key: Option<MintKey>,
     ) -> Result<(), LedgerError> {
-        self.guard.check().map_err(anyhow::Error::from)?;
+        self.guard
+            .check()
+            .map_err(|down| LedgerError::Unavailable {
+                retry_after: down.retry_after,
+            })?;
         let (done, answer) = oneshot::channel();
         self.queue
             .send(Job::Mint(MintJob { records, key, done }))

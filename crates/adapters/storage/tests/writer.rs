@@ -135,7 +135,7 @@ async fn a_failed_store_refuses_at_once_and_a_probe_brings_it_back() {
             Err(AuditError::Unavailable)
         ));
         let refused = writer.record(vec![record(1)], None).await;
-        assert!(matches!(refused, Err(LedgerError::Unknown(_))));
+        assert!(matches!(refused, Err(LedgerError::Unavailable { .. })));
     }
     assert!(started.elapsed() < Duration::from_millis(500));
     assert_eq!(backend.commits.load(Ordering::SeqCst), commits);

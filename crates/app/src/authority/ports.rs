@@ -18,6 +18,9 @@ pub enum SequenceStoreError {
     /// Every counter below the capacity has been reserved.
     #[error("sequence space {space} is full: all {capacity} of its sequence numbers are taken")]
     Exhausted { space: String, capacity: u32 },
+    /// The store is known to be down: refused without trying.
+    #[error("the sequence store is unavailable; retry in {} ms", retry_after.as_millis())]
+    Unavailable { retry_after: std::time::Duration },
     #[error(transparent)]
     Unknown(#[from] anyhow::Error),
 }
@@ -120,6 +123,9 @@ pub enum LedgerError {
     /// Another mint holds this caller's idempotency key (and it has not expired).
     #[error("this idempotency key is taken")]
     KeyTaken,
+    /// The store is known to be down: refused without trying.
+    #[error("the mint ledger is unavailable; retry in {} ms", retry_after.as_millis())]
+    Unavailable { retry_after: std::time::Duration },
     #[error(transparent)]
     Unknown(#[from] anyhow::Error),
 }

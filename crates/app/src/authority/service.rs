@@ -92,12 +92,16 @@ pub enum MintError {
     /// The idempotency key was first used with another request.
     #[error("this Idempotency-Key was used with a different request")]
     KeyReused,
+    /// The store is known to be down (its guard is open): refused at once, nothing minted.
+    #[error("the store is unavailable; retry in {} ms", retry_after.as_millis())]
+    Unavailable { retry_after: std::time::Duration },
 }
 
 impl From<SequenceStoreError> for MintError {
     fn from(err: SequenceStoreError) -> Self {
         match err {
             SequenceStoreError::Exhausted { .. } => Self::SpaceExhausted(err),
+            SequenceStoreError::Unavailable { retry_after } => Self::Unavailable { retry_after },
             SequenceStoreError::Unknown(err) => Self::Store(err),
         }
     }
@@ -107,6 +111,7 @@ impl From<LedgerError> for MintError {
     fn from(err: LedgerError) -> Self {
         match err {
             LedgerError::KeyTaken => Self::KeyReused,
+            LedgerError::Unavailable { retry_after } => Self::Unavailable { retry_after },
             err => Self::Ledger(anyhow::Error::new(err)),
         }
     }

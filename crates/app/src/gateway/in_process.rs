@@ -53,6 +53,10 @@ fn authority_error(err: MintError) -> AuthorityError {
             tracing::error!(error = ?err, "the embedded authority's store failed");
             AuthorityError::Unavailable { retry_after: None }
         }
+        // The store's guard logged the failure once; each refusal is not news.
+        MintError::Unavailable { retry_after } => AuthorityError::Unavailable {
+            retry_after: Some(retry_after),
+        },
     }
 }
 

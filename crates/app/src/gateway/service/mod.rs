@@ -316,7 +316,13 @@ impl<P: GatewayPorts> GatewayService<P> {
         let elapsed = self.clock.monotonic().saturating_since(started);
         self.metrics.record_audit(stored.is_ok(), elapsed);
         stored.map_err(|err| {
-            tracing::error!(error = %err, "an audit event could not be stored; the request fails");
+            match err {
+                // Refused by the store's guard, which logged the failure once.
+                crate::gateway::AuditError::Unavailable => {
+                    tracing::debug!("the audit store is unavailable; the request fails");
+                }
+                err => tracing::error!(error = %err, "an audit event could not be stored; the request fails"),
+            }
             GatewayError::AuditUnavailable
         })
     }
