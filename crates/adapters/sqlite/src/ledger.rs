@@ -1,133 +1,160 @@
 //! The SQLite side of the shared group committer (`chittyid-storage`): the statements, begin
-//! and commit. One writer task owns one connection and makes every write of this process; a
-//! group is two calls into SQLite whatever its size (the rows and `BEGIN IMMEDIATE` in one,
-//! `COMMIT` in the other), so a mint costs no thread hand-off per statement. Block
-//! reservations and idempotency keys run on the same writer, between groups, so they never
-//! wait on this process's own write lock.
+//! and commit. The writer runs on a thread of its own with a connection of its own (rusqlite,
+//! on the same SQLite library sqlx links): a group is `BEGIN IMMEDIATE`, one prepared
+//! statement per table and `COMMIT`, made on that thread, so a mint costs no thread hand-off
+//! per statement. sqlx keeps the readers, the migrations and the jobs run on the writer (block
+//! reservations, idempotency keys), which run between groups and so never wait on this
+//! process's own write lock.
 //!
-//! Transactions are begun and ended with plain `BEGIN IMMEDIATE` / `COMMIT` / `ROLLBACK` rather
-//! than sqlx's `Transaction`: when a commit fails (`SQLITE_FULL`), SQLite may or may not have
-//! rolled back, and the connection must be brought back outside any transaction (or closed),
-//! or every later write fails until restart.
+//! Transactions for those jobs are begun and ended with plain `BEGIN IMMEDIATE` / `COMMIT` /
+//! `ROLLBACK` rather than sqlx's `Transaction`: when a commit fails (`SQLITE_FULL`), SQLite may
+//! or may not have rolled back, and the connection must be brought back outside any
+//! transaction (or closed), or every later write fails until restart.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context;
 use chittyid_app::authority::{CallerHash, KeptMint, LedgerError, MintKey, MintLedger, MintRecord};
 use chittyid_app::gateway::{AuditError, AuditEvent, AuditSink, StoredAuditEvent};
 use chittyid_domain::ChittyId;
 use chittyid_storage::{Backend, BackendError, GroupRows};
+use rusqlite::{Connection, TransactionBehavior};
 use sqlx::pool::PoolConnection;
-use sqlx::{Connection, Row, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{Row, Sqlite, SqlitePool};
 
 use crate::store::SqliteStore;
 
-/// A group's rows, in one call: the transaction begun and every table written. The key upsert
-/// returns a row per key taken, so a shortfall means a key is held by an unexpired mint.
-///
-/// Parameters are plain `?`, bound in order across the statements: sqlx numbers unnamed
-/// parameters on from the statement before, whereas a statement that names only `?4` has
-/// three nameless gaps that sqlx fills from its own count and then stops short of `?4`.
-const WRITE_GROUP: &str = "BEGIN IMMEDIATE;
-INSERT INTO mint_keys (caller_hash, key, request_hash, ids, expires_at_unix_ms)
+/// Takes each key unless an unexpired mint holds it; returns a row per key taken, so a
+/// shortfall means a key is held.
+const TAKE_KEYS: &str =
+    "INSERT INTO mint_keys (caller_hash, key, request_hash, ids, expires_at_unix_ms)
     SELECT value->>'caller_hash', value->>'key', value->>'request_hash', value->>'ids',
            value->>'expires_at_unix_ms'
-    FROM json_each(?) WHERE true
+    FROM json_each(?1) WHERE true
     ON CONFLICT (caller_hash, key) DO UPDATE
         SET request_hash = excluded.request_hash, ids = excluded.ids,
             expires_at_unix_ms = excluded.expires_at_unix_ms
-        WHERE mint_keys.expires_at_unix_ms <= ?
-    RETURNING 1;
-INSERT INTO minted_ids
+        WHERE mint_keys.expires_at_unix_ms <= ?2
+    RETURNING 1";
+
+const RECORD_MINTS: &str = "INSERT INTO minted_ids
         (chitty_id, entity_name, entity_type, metadata, caller_hash, minted_at_unix_ms, name)
     SELECT value->>'chitty_id', value->>'entity_name', value->>'entity_type',
            value->>'metadata', value->>'caller_hash', value->>'minted_at_unix_ms', value->>'name'
-    FROM json_each(?);
-INSERT INTO audit_events (at_unix_ms, action, caller_hash, outcome, ids, entity)
+    FROM json_each(?1)";
+
+const RECORD_AUDITS: &str =
+    "INSERT INTO audit_events (at_unix_ms, action, caller_hash, outcome, ids, entity)
     SELECT value->>'at_unix_ms', value->>'action', value->>'caller_hash', value->>'outcome',
            value->>'ids', value->>'entity'
-    FROM json_each(?);";
+    FROM json_each(?1)";
 
-/// The health probe: a read of the counters and one row rewritten, in one transaction.
-const WRITE_PROBE: &str = "BEGIN IMMEDIATE;
-SELECT 1 FROM sequence_spaces LIMIT 1;
-INSERT INTO health_probe (id, at_unix_ms) VALUES (1, ?)
-    ON CONFLICT (id) DO UPDATE SET at_unix_ms = excluded.at_unix_ms;";
+const WRITE_PROBE: &str = "INSERT INTO health_probe (id, at_unix_ms) VALUES (1, ?1)
+    ON CONFLICT (id) DO UPDATE SET at_unix_ms = excluded.at_unix_ms";
 
-/// The writer's connection, taken from the pool once and kept (detached, so that a connection
-/// in an unknown state is closed, never handed to a reader).
+/// The writer's own connection to the file, opened (again, after a failure) when needed.
 #[derive(Debug)]
 pub(crate) struct SqliteBackend {
     pool: SqlitePool,
-    conn: Option<SqliteConnection>,
+    path: PathBuf,
+    busy_timeout: Duration,
+    conn: Option<Connection>,
 }
 
 impl SqliteBackend {
-    pub(crate) fn new(pool: SqlitePool) -> Self {
-        Self { pool, conn: None }
-    }
-
-    async fn connection(&mut self) -> anyhow::Result<&mut SqliteConnection> {
-        let conn = match self.conn.take() {
-            Some(conn) => conn,
-            None => self
-                .pool
-                .acquire()
-                .await
-                .context("taking the writer's connection")?
-                .detach(),
-        };
-        Ok(self.conn.insert(conn))
-    }
-
-    /// Runs `sql` (which begins a transaction) and commits; on any failure rolls back, and a
-    /// connection that cannot be brought back outside a transaction is closed.
-    async fn write(
-        &mut self,
-        sql: &'static str,
-        rows: Option<&GroupRows>,
-        now_ms: i64,
-    ) -> Result<(), BackendError> {
-        let conn = self.connection().await?;
-        let query = match rows {
-            Some(rows) => sqlx::query(sql)
-                .bind(rows.keys.as_str())
-                .bind(rows.keys_free_before_unix_ms)
-                .bind(rows.records.as_str())
-                .bind(rows.audits.as_str()),
-            None => sqlx::query(sql).bind(now_ms),
-        };
-        let written = match query.fetch_all(&mut *conn).await {
-            Ok(taken) if rows.is_some_and(|rows| taken.len() < rows.key_count) => {
-                Err(BackendError::KeyTaken)
-            }
-            Ok(_) => sqlx::query("COMMIT")
-                .execute(&mut *conn)
-                .await
-                .map(|_| ())
-                .map_err(classify),
-            Err(err) => Err(classify(err)),
-        };
-        if written.is_err() {
-            let rolled_back = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-            // "no transaction is active" means SQLite rolled back by itself: the connection is
-            // clean. Anything else: do not trust it.
-            let clean = match &rolled_back {
-                Ok(_) => true,
-                Err(err) => err.to_string().contains("no transaction is active"),
-            };
-            if !clean && let Some(conn) = self.conn.take() {
-                let _ = conn.close().await;
-            }
+    pub(crate) fn new(pool: SqlitePool, path: &Path, busy_timeout: Duration) -> Self {
+        Self {
+            pool,
+            path: path.to_owned(),
+            busy_timeout,
+            conn: None,
         }
-        written
+    }
+
+    fn connection(&mut self) -> Result<&mut Connection, BackendError> {
+        if self.conn.is_none() {
+            let conn = Connection::open(&self.path)
+                .and_then(|conn| {
+                    // WAL, and a commit synced before it returns: a committed mint survives a
+                    // crash of the process or the machine.
+                    conn.pragma_update(None, "journal_mode", "WAL")?;
+                    conn.pragma_update(None, "synchronous", "FULL")?;
+                    conn.busy_timeout(self.busy_timeout)?;
+                    Ok(conn)
+                })
+                .map_err(|err| store_error(err, "opening the writer's connection"))?;
+            self.conn = Some(conn);
+        }
+        Ok(self.conn.as_mut().expect("opened above"))
     }
 }
 
-/// A unique violation is the group's fault (an ID recorded twice); anything else the store's.
-fn classify(err: sqlx::Error) -> BackendError {
-    match err.as_database_error() {
-        Some(db) if db.is_unique_violation() => BackendError::Conflict(db.message().to_owned()),
-        _ => BackendError::Store(anyhow::Error::new(err).context("writing to the SQLite store")),
+fn store_error(err: rusqlite::Error, doing: &'static str) -> BackendError {
+    BackendError::Store(anyhow::Error::new(err).context(doing))
+}
+
+/// A row that repeats a stored one (an ID recorded twice) is the group's fault; anything else
+/// (a full disk, a lock held past the busy timeout) the store's.
+fn classify(err: rusqlite::Error) -> BackendError {
+    let conflict = matches!(
+        &err,
+        rusqlite::Error::SqliteFailure(failure, _)
+            if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                || failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+    );
+    if conflict {
+        BackendError::Conflict(err.to_string())
+    } else {
+        store_error(err, "writing to the SQLite store")
     }
+}
+
+/// One group in one transaction. The transaction rolls back when dropped uncommitted, and
+/// after a failed commit rusqlite rolls back unless SQLite already did, so the connection is
+/// always left outside a transaction.
+fn write_group(conn: &mut Connection, rows: &GroupRows) -> Result<(), BackendError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(classify)?;
+    if rows.key_count > 0 {
+        let mut take = tx.prepare_cached(TAKE_KEYS).map_err(classify)?;
+        let mut taken = take
+            .query(rusqlite::params![rows.keys, rows.keys_free_before_unix_ms])
+            .map_err(classify)?;
+        let mut count = 0;
+        while taken.next().map_err(classify)?.is_some() {
+            count += 1;
+        }
+        if count < rows.key_count {
+            return Err(BackendError::KeyTaken);
+        }
+    }
+    if rows.record_count > 0 {
+        tx.prepare_cached(RECORD_MINTS)
+            .and_then(|mut insert| insert.execute([&rows.records]))
+            .map_err(classify)?;
+    }
+    if rows.audit_count > 0 {
+        tx.prepare_cached(RECORD_AUDITS)
+            .and_then(|mut insert| insert.execute([&rows.audits]))
+            .map_err(classify)?;
+    }
+    tx.commit().map_err(classify)
+}
+
+/// The health probe: a read of the counters and one row rewritten, in one transaction.
+fn write_probe(conn: &mut Connection, now_ms: i64) -> Result<(), BackendError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(classify)?;
+    tx.prepare_cached("SELECT 1 FROM sequence_spaces LIMIT 1")
+        .and_then(|mut read| read.exists([]))
+        .map_err(classify)?;
+    tx.prepare_cached(WRITE_PROBE)
+        .and_then(|mut write| write.execute([now_ms]))
+        .map_err(classify)?;
+    tx.commit().map_err(classify)
 }
 
 impl Backend for SqliteBackend {
@@ -137,16 +164,17 @@ impl Backend for SqliteBackend {
         self.pool.clone()
     }
 
+    // Blocking calls in an async fn: this backend runs on the writer's own thread and runtime
+    // (`GroupWriter::start_on_thread`), where blocking is what the thread is for.
     async fn commit(&mut self, rows: &GroupRows) -> Result<(), BackendError> {
-        self.write(WRITE_GROUP, Some(rows), 0).await
+        write_group(self.connection()?, rows)
     }
 
     async fn probe(&mut self, now_unix_ms: i64) -> Result<(), BackendError> {
-        self.write(WRITE_PROBE, None, now_unix_ms).await
+        write_probe(self.connection()?, now_unix_ms)
     }
 
     fn discard(&mut self) {
-        // Dropping closes it (its worker thread ends once the statement in flight does).
         self.conn = None;
     }
 }

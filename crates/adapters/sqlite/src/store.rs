@@ -17,7 +17,8 @@ use crate::ledger::SqliteBackend;
 
 /// How long a statement waits for another process's write lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a group commit may take, waiting for another process's write lock included.
+/// How long a group commit may wait for another process's write lock (the writer connection's
+/// busy timeout): the writer's statements block its thread, so this is what bounds them.
 const COMMIT_DEADLINE: Duration = Duration::from_secs(5);
 /// Reader connections besides the group committer's.
 const READERS: u32 = 4;
@@ -100,15 +101,18 @@ impl SqliteStore {
             .with_context(|| format!("migrating the SQLite store {}", path.display()))?;
         let guard = StoreGuard::try_new("sqlite", GuardSettings::default())
             .context("the store guard's settings")?;
-        let writer = Arc::new(GroupWriter::start(
-            SqliteBackend::new(pool.clone()),
+        let writer = GroupWriter::start_on_thread(
+            "chittyid-sqlite-writer",
+            SqliteBackend::new(pool.clone(), path, COMMIT_DEADLINE),
             Arc::new(guard),
             WriterSettings {
                 // A commit may wait for another process's write lock; past this it fails.
                 commit_deadline: COMMIT_DEADLINE,
                 ..WriterSettings::default()
             },
-        ));
+        )
+        .context("starting the store's writer thread")?;
+        let writer = Arc::new(writer);
         Ok(Self { pool, writer })
     }
 

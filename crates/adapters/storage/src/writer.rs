@@ -89,8 +89,39 @@ impl<B: Backend> std::fmt::Debug for GroupWriter<B> {
 }
 
 impl<B: Backend> GroupWriter<B> {
-    /// Starts the writer task on the current tokio runtime.
+    /// Starts the writer task on the current tokio runtime: for a backend whose calls are
+    /// asynchronous (a network database).
     pub fn start(backend: B, guard: Arc<StoreGuard>, settings: WriterSettings) -> Self {
+        let (writer, task, receiver) = Self::prepare(backend, guard, settings);
+        tokio::spawn(task.run(receiver));
+        writer
+    }
+
+    /// Starts the writer on a thread of its own, with a runtime of its own: for a backend whose
+    /// calls block (an embedded database). The thread makes each group's statements itself, so
+    /// a group costs one wake-up of this thread and one per request answered, and no hand-off
+    /// per statement. The thread ends once every handle is dropped.
+    pub fn start_on_thread(
+        name: &str,
+        backend: B,
+        guard: Arc<StoreGuard>,
+        settings: WriterSettings,
+    ) -> std::io::Result<Self> {
+        let (writer, task, receiver) = Self::prepare(backend, guard, settings);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()?;
+        std::thread::Builder::new()
+            .name(name.to_owned())
+            .spawn(move || runtime.block_on(task.run(receiver)))?;
+        Ok(writer)
+    }
+
+    fn prepare(
+        backend: B,
+        guard: Arc<StoreGuard>,
+        settings: WriterSettings,
+    ) -> (Self, Task<B>, mpsc::Receiver<Job<B::Handle>>) {
         let (queue, receiver) = mpsc::channel(settings.queue_depth.max(1));
         let stats = Arc::new(WriterStats::default());
         let task = Task {
@@ -100,12 +131,12 @@ impl<B: Backend> GroupWriter<B> {
             settings,
             last_write: Instant::now(),
         };
-        tokio::spawn(task.run(receiver));
-        Self {
+        let writer = Self {
             queue,
             guard,
             stats,
-        }
+        };
+        (writer, task, receiver)
     }
 
     pub fn guard(&self) -> &Arc<StoreGuard> {
