@@ -78,7 +78,7 @@ impl Clock for ManualClock {
     }
 }
 
-impl<T: Clock> Clock for std::sync::Arc<T> {
+impl<T: Clock + ?Sized> Clock for std::sync::Arc<T> {
     fn monotonic(&self) -> Timestamp {
         (**self).monotonic()
     }

@@ -8,13 +8,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use chittyid_app::authority::{CallerHash, MintRequest};
+use chittyid_app::authority::CallerHash;
 use chittyid_app::gateway::{
-    Adapters, AuditSink, AuthorityError, Clock, GatewayConfig, GatewayPorts, GatewayService,
-    IdempotencyStore, InProcessAuthority, InProcessCache, InProcessRateLimits, MintAuthority,
-    SystemClock, UpstreamKey,
+    AuditSink, AuthorityError, DynMintAuthority, DynRateLimitStore, DynVerdictCache, GatewayConfig,
+    GatewayDeps, GatewayService, IdempotencyStore, InProcessAuthority, InProcessCache,
+    InProcessRateLimits, MintAuthority, SystemClock, VerdictCache,
 };
-use chittyid_domain::ChittyId;
 use chittyid_domain::resilience::ResilienceConfig;
 use chittyid_http::TokenSet;
 use chittyid_http::gateway::GatewayApi;
@@ -26,7 +25,7 @@ use tokio::sync::watch;
 
 use crate::authority::Settings as AuthoritySettings;
 use crate::data_dir;
-use crate::store::{Cache, RateLimits, Store};
+use crate::store::Store;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
 /// SHA-256 digests of the accepted API keys, one per line, when none are configured.
@@ -93,81 +92,12 @@ impl Settings {
     }
 }
 
-type Embedded = InProcessAuthority<Store, Store, SystemClock>;
-
-/// Either upstream, behind one type.
-#[derive(Debug)]
-pub enum AnyAuthority {
-    Embedded(Embedded),
-    // Boxed: the HTTP client is large, and the enum is held by value in the service.
-    Remote(Box<HttpAuthority>),
-}
-
-impl MintAuthority for AnyAuthority {
-    async fn mint(
-        &self,
-        request: &MintRequest,
-        key: &UpstreamKey,
-    ) -> Result<ChittyId, AuthorityError> {
-        match self {
-            Self::Embedded(a) => a.mint(request, key).await,
-            Self::Remote(a) => a.mint(request, key).await,
-        }
-    }
-
-    async fn mint_batch(
-        &self,
-        requests: &[MintRequest],
-        key: &UpstreamKey,
-    ) -> Result<Vec<ChittyId>, AuthorityError> {
-        match self {
-            Self::Embedded(a) => a.mint_batch(requests, key).await,
-            Self::Remote(a) => a.mint_batch(requests, key).await,
-        }
-    }
-
-    fn honours_mint_keys(&self) -> bool {
-        match self {
-            Self::Embedded(a) => a.honours_mint_keys(),
-            Self::Remote(a) => a.honours_mint_keys(),
-        }
-    }
-
-    async fn verify(&self, id: &ChittyId) -> Result<bool, AuthorityError> {
-        match self {
-            Self::Embedded(a) => a.verify(id).await,
-            Self::Remote(a) => a.verify(id).await,
-        }
-    }
-
-    async fn health(&self) -> Result<(), AuthorityError> {
-        match self {
-            Self::Embedded(a) => a.health().await,
-            Self::Remote(a) => a.health().await,
-        }
-    }
-}
-
-/// The ports `chittyid serve` wires: an authority in process or over HTTP; the verdict cache and
-/// rate limits in process, or shared through Redis; audit log and idempotency keys in the store.
-#[derive(Debug)]
-pub struct Wired;
-
-impl GatewayPorts for Wired {
-    type Authority = AnyAuthority;
-    type Cache = Cache;
-    type Audit = Store;
-    type Clock = SystemClock;
-    type Keys = Store;
-    type RateLimits = RateLimits;
-}
-
-type Service = GatewayService<Wired>;
-
 /// A bound, ready gateway. `build` binds first, so port 0 gives a free port to tests.
 pub struct GatewayApplication {
     listener: TcpListener,
-    service: Arc<Service>,
+    service: Arc<GatewayService>,
+    /// The store the audit log is in (also the service's audit sink and idempotency store).
+    audit: Store,
     api_keys: TokenSet,
     address: SocketAddr,
     limits: server::ServerLimits,
@@ -215,7 +145,7 @@ impl GatewayApplication {
                         remote.base_url()
                     );
                 }
-                let authority = AnyAuthority::Remote(Box::new(remote));
+                let authority = DynMintAuthority::new_box(remote);
                 let audit = Store::open(
                     settings.database_url.as_deref(),
                     &settings.data_dir.join(AUDIT_DATABASE_FILE),
@@ -229,7 +159,7 @@ impl GatewayApplication {
                     authority.database_url.clone_from(&settings.database_url);
                 }
                 let (store, service) = authority.open_service().await?;
-                let authority = AnyAuthority::Embedded(InProcessAuthority::new(
+                let authority = DynMintAuthority::new_box(InProcessAuthority::new(
                     Arc::new(service),
                     CallerHash::of_token("chittyid-gateway-in-process"),
                 ));
@@ -238,28 +168,31 @@ impl GatewayApplication {
         };
         let policy = settings.gateway.resilience.cache;
         let fallback_callers = settings.gateway.rate_limited_keys;
-        let (cache, rate_limits) = match &settings.redis {
+        let (cache, rate_limits): (
+            Box<DynVerdictCache<'static>>,
+            Box<DynRateLimitStore<'static>>,
+        ) = match &settings.redis {
             Some(redis) => {
                 let link = RedisLink::open(redis.clone())?;
                 (
-                    Cache::Tiered(TieredCache::new(policy, link.clone())),
-                    RateLimits::Shared(SharedRateLimits::new(link, fallback_callers)),
+                    DynVerdictCache::new_box(TieredCache::new(policy, link.clone())),
+                    DynRateLimitStore::new_box(SharedRateLimits::new(link, fallback_callers)),
                 )
             }
             None => (
-                Cache::Local(InProcessCache::new(policy)),
-                RateLimits::Local(InProcessRateLimits::new(fallback_callers)),
+                DynVerdictCache::new_box(InProcessCache::new(policy)),
+                DynRateLimitStore::new_box(InProcessRateLimits::new(fallback_callers)),
             ),
         };
-        let adapters = Adapters::<Wired> {
+        let deps = GatewayDeps {
             authority,
             cache,
-            audit: audit.clone(),
-            clock: SystemClock::default(),
-            keys: audit,
+            audit: audit.audit_sink(),
+            clock: Arc::new(SystemClock::default()),
+            keys: audit.idempotency_store(),
             rate_limits,
         };
-        let service = GatewayService::try_new(adapters, settings.gateway)
+        let service = GatewayService::try_new(deps, settings.gateway)
             .context("the resilience configuration")?;
         let listener = TcpListener::bind(settings.listen)
             .await
@@ -271,6 +204,7 @@ impl GatewayApplication {
         Ok(Self {
             listener,
             service: Arc::new(service),
+            audit,
             api_keys,
             address,
             limits: settings.limits,
@@ -284,7 +218,7 @@ impl GatewayApplication {
 
     /// The store holding the audit log.
     pub fn audit_store(&self) -> &Store {
-        self.service.audit()
+        &self.audit
     }
 
     /// Serves until `shutdown` resolves; then stops the background tasks, drains in-flight

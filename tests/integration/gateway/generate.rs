@@ -203,7 +203,7 @@ async fn refusals_replays_and_cached_verifications_are_audited_before_they_are_a
     assert_eq!(app.generate(&json!({"entity": "PEO"})).await.status, 429);
     // The refusal's event does not hold up its answer: it is stored once the writer comes
     // round, which a flush waits for.
-    chittyid_app::gateway::AuditSink::flush(&app.audit)
+    chittyid_app::gateway::AuditSink::flush(&*app.audit.audit_sink())
         .await
         .expect("flushed");
     let events = app.audit.recent_audit_events(20).await.expect("read");

@@ -11,9 +11,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use bytes::Bytes;
 use chittyid_app::authority::CallerHash;
-use chittyid_app::gateway::{
-    GatewayError, GatewayPorts, GatewayService, IdempotencyKey, with_request_id,
-};
+use chittyid_app::gateway::{GatewayError, GatewayService, IdempotencyKey, with_request_id};
 use chittyid_app::validation::ValidationReport;
 use chittyid_domain::{ChittyId, ReservedPattern, ValidationError, ValidationOptions};
 use http::{Request, Response, StatusCode};
@@ -46,8 +44,8 @@ const STATUS_PAGE_POLICY: &str = "default-src 'none'; script-src 'unsafe-inline'
 /// The `Idempotency-Key` header.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
-pub struct GatewayApi<P: GatewayPorts> {
-    service: Arc<GatewayService<P>>,
+pub struct GatewayApi {
+    service: Arc<GatewayService>,
     api_keys: TokenSet,
     /// Keyed generates run in tasks of their own, so that a client going away does not cancel
     /// a mint whose result its key must replay; tracked, so that shutdown can wait for them.
@@ -57,7 +55,7 @@ pub struct GatewayApi<P: GatewayPorts> {
     started: std::time::Instant,
 }
 
-impl<P: GatewayPorts> std::fmt::Debug for GatewayApi<P> {
+impl std::fmt::Debug for GatewayApi {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GatewayApi")
             .field("api_keys", &self.api_keys)
@@ -73,8 +71,8 @@ struct ValidateBatch {
     legacy: bool,
 }
 
-impl<P: GatewayPorts> GatewayApi<P> {
-    pub fn new(service: Arc<GatewayService<P>>, api_keys: TokenSet) -> Self {
+impl GatewayApi {
+    pub fn new(service: Arc<GatewayService>, api_keys: TokenSet) -> Self {
         let collector = GatewayCollector::default();
         let metrics = MetricsBuilder::new().collector(collector.clone()).build();
         Self {
@@ -100,73 +98,72 @@ impl<P: GatewayPorts> GatewayApi<P> {
     /// The gateway's routes with the edge layers. Mount it in a server of your own, or serve it
     /// with [`crate::server::serve`].
     pub fn router(self: Arc<Self>) -> Router {
-        type Api<P> = State<Arc<GatewayApi<P>>>;
-        let mut routes = Router::new()
-            .route(
-                "/health",
-                get(|State(api): Api<P>| async move { api.health().await }),
-            )
-            .route(
-                "/ready",
-                get(|State(api): Api<P>| async move { api.ready().await }),
-            )
-            .route(
-                "/api/id/health",
-                get(|State(api): Api<P>| async move { api.health_document().await }),
-            )
-            .route(
-                "/",
-                get(|| async {
-                    (
-                        [
-                            (http::header::CONTENT_TYPE, "text/html; charset=utf-8"),
-                            (http::header::CONTENT_SECURITY_POLICY, STATUS_PAGE_POLICY),
-                        ],
-                        STATUS_PAGE,
-                    )
-                }),
-            )
-            .route(
-                "/api/id/status",
-                get(|State(api): Api<P>| async move { api.status().await }),
-            )
-            .route(
-                "/metrics",
-                get(|State(api): Api<P>, request: Request<Body>| async move {
-                    api.metrics(request).await
-                }),
-            )
-            .route(
-                "/api/id/validate",
-                post(|State(api): Api<P>, request: Request<Body>| async move {
-                    api.validate_batch(request).await.into_response()
-                }),
-            )
-            .route(
-                "/api/id/validate/{*id}",
-                get(|State(api): Api<P>, request: Request<Body>| async move {
-                    api.validate_request(request).await.into_response()
-                }),
-            );
+        type Api = State<Arc<GatewayApi>>;
+        let mut routes =
+            Router::new()
+                .route(
+                    "/health",
+                    get(|State(api): Api| async move { api.health().await }),
+                )
+                .route(
+                    "/ready",
+                    get(|State(api): Api| async move { api.ready().await }),
+                )
+                .route(
+                    "/api/id/health",
+                    get(|State(api): Api| async move { api.health_document().await }),
+                )
+                .route(
+                    "/",
+                    get(|| async {
+                        (
+                            [
+                                (http::header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                                (http::header::CONTENT_SECURITY_POLICY, STATUS_PAGE_POLICY),
+                            ],
+                            STATUS_PAGE,
+                        )
+                    }),
+                )
+                .route(
+                    "/api/id/status",
+                    get(|State(api): Api| async move { api.status().await }),
+                )
+                .route(
+                    "/metrics",
+                    get(|State(api): Api, request: Request<Body>| async move {
+                        api.metrics(request).await
+                    }),
+                )
+                .route(
+                    "/api/id/validate",
+                    post(|State(api): Api, request: Request<Body>| async move {
+                        api.validate_batch(request).await.into_response()
+                    }),
+                )
+                .route(
+                    "/api/id/validate/{*id}",
+                    get(|State(api): Api, request: Request<Body>| async move {
+                        api.validate_request(request).await.into_response()
+                    }),
+                );
         // The authority protocol too, so that a v2.2.0 client pointed at this gateway (as its
         // CHITTYID_SERVICE_URL) works unchanged, with an API key as its bearer token.
         let mut v1 = Router::new()
             .route(
                 "/v1/health",
-                get(|State(api): Api<P>| async move { api.v1_health().await }),
+                get(|State(api): Api| async move { api.v1_health().await }),
             )
             .route(
                 "/v1/validate/{*id}",
-                get(|State(api): Api<P>, request: Request<Body>| async move {
+                get(|State(api): Api, request: Request<Body>| async move {
                     api.v1_validate(request).await.into_response()
                 }),
             );
         let generate = |batch: bool| {
-            post(
-                move |State(api): Api<P>, request: Request<Body>| async move {
-                    api.generate(request, batch).await.into_response()
-                },
-            )
+            post(move |State(api): Api, request: Request<Body>| async move {
+                api.generate(request, batch).await.into_response()
+            })
         };
         for (path, batch) in [
             ("/api/id/generate", false),

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use axum::body::Body;
 use chittyid_app::authority::MintRequest;
 use chittyid_app::gateway::{
-    Adapters, AuthorityError, GatewayConfig, GatewayPorts, GatewayService, InMemoryKeys,
-    InProcessCache, InProcessRateLimits, LogAudit, MintAuthority, SystemClock, UpstreamKey,
+    AuthorityError, GatewayConfig, GatewayDeps, GatewayService, InMemoryKeys, InProcessCache,
+    InProcessRateLimits, LogAudit, MintAuthority, SystemClock, UpstreamKey,
 };
 use chittyid_domain::resilience::ResilienceConfig;
 use chittyid_domain::{
@@ -82,30 +82,19 @@ impl MintAuthority for MemoryAuthority {
     }
 }
 
-struct InMemory;
-
-impl GatewayPorts for InMemory {
-    type Authority = MemoryAuthority;
-    type Cache = InProcessCache;
-    type Audit = LogAudit;
-    type Clock = SystemClock;
-    type Keys = InMemoryKeys;
-    type RateLimits = InProcessRateLimits;
-}
-
 fn router(authority: &MemoryAuthority, rate_limit: Option<u32>) -> axum::Router {
     let resilience = ResilienceConfig::recommended();
     let mut config = GatewayConfig::new(resilience, 7);
     config.rate_limit_per_minute = rate_limit;
-    let adapters = Adapters::<InMemory> {
-        authority: authority.clone(),
-        cache: InProcessCache::new(resilience.cache),
-        audit: LogAudit,
-        clock: SystemClock::default(),
-        keys: InMemoryKeys::new(),
-        rate_limits: InProcessRateLimits::new(100),
-    };
-    let service = Arc::new(GatewayService::try_new(adapters, config).expect("valid config"));
+    let deps = GatewayDeps::new(
+        authority.clone(),
+        InProcessCache::new(resilience.cache),
+        LogAudit,
+        Arc::new(SystemClock::default()),
+        InMemoryKeys::new(),
+        InProcessRateLimits::new(100),
+    );
+    let service = Arc::new(GatewayService::try_new(deps, config).expect("valid config"));
     Arc::new(GatewayApi::new(service, TokenSet::new([KEY]))).router()
 }
 

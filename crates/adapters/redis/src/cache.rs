@@ -52,6 +52,10 @@ impl<C: Clock> TieredCache<C> {
 }
 
 impl<C: Clock> VerdictCache for TieredCache<C> {
+    fn sweep(&self) -> usize {
+        TieredCache::sweep(self)
+    }
+
     async fn get(&self, id: &ChittyId) -> Result<Option<bool>, CacheError> {
         if let Some(minted) = self.local.get(id).await? {
             return Ok(Some(minted));

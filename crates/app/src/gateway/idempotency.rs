@@ -147,7 +147,12 @@ pub enum IdempotencyError {
 
 /// Where keys and their answers are kept. Work per call is O(1) or O(log n) in the keys held;
 /// expiry is by time, through `sweep`, never by evicting keys that are still young.
-pub trait IdempotencyStore: Send + Sync + 'static {
+#[dynosaur::dynosaur(pub DynIdempotencyStore = dyn(box) IdempotencyStore)]
+#[allow(
+    unreachable_pub,
+    reason = "re-exported from `gateway`; the lint misreads the trait dynosaur re-emits"
+)]
+pub trait IdempotencyStore: Send + Sync {
     fn claim(
         &self,
         caller: CallerHash,

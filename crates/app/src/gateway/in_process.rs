@@ -135,6 +135,10 @@ impl<C: Clock> InProcessCache<C> {
 }
 
 impl<C: Clock> VerdictCache for InProcessCache<C> {
+    fn sweep(&self) -> usize {
+        InProcessCache::sweep(self)
+    }
+
     async fn get(&self, id: &ChittyId) -> Result<Option<bool>, CacheError> {
         Ok(match lock(&self.cache).get(id, self.clock.monotonic()) {
             CacheLookup::Hit(minted) => Some(minted),

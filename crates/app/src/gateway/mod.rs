@@ -1,5 +1,5 @@
 //! The gateway's use cases: generate and verify through the authority with the resilience
-//! policies in front of it, validate locally, report health; generic over its ports.
+//! policies in front of it, validate locally, report health; its ports are trait objects.
 
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
@@ -13,9 +13,9 @@ mod service;
 pub use crate::clock::{Clock, ManualClock, SystemClock};
 pub use context::{current_request_id, with_request_id};
 pub use idempotency::{
-    Claim, ClaimTerms, Decision, IdempotencyError, IdempotencyKey, IdempotencyKeyError,
-    IdempotencyStore, InMemoryKeys, MAX_IDEMPOTENCY_KEY_BYTES, UpstreamKey, answer_from_json,
-    answer_to_json, decide,
+    Claim, ClaimTerms, Decision, DynIdempotencyStore, IdempotencyError, IdempotencyKey,
+    IdempotencyKeyError, IdempotencyStore, InMemoryKeys, MAX_IDEMPOTENCY_KEY_BYTES, UpstreamKey,
+    answer_from_json, answer_to_json, decide,
 };
 pub use in_process::{InProcessAuthority, InProcessCache, InProcessRateLimits, LogAudit};
 pub use metrics::{
@@ -23,9 +23,9 @@ pub use metrics::{
     SUSPICIOUS_PATTERNS,
 };
 pub use ports::{
-    Adapters, AuditError, AuditEvent, AuditSink, AuthorityError, CacheError, CacheReport,
-    GatewayPorts, MintAuthority, RateDecision, RateLimitError, RateLimitStore, SharedCacheStats,
-    StoredAuditEvent, VerdictCache,
+    AuditError, AuditEvent, AuditSink, AuthorityError, CacheError, CacheReport, DynAuditSink,
+    DynMintAuthority, DynRateLimitStore, DynVerdictCache, GatewayDeps, MintAuthority, RateDecision,
+    RateLimitError, RateLimitStore, SharedCacheStats, StoredAuditEvent, VerdictCache,
 };
 pub use service::{
     GatewayConfig, GatewayError, GatewayService, GeneratedId, HealthSnapshot, Readiness, Verified,

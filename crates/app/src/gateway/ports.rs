@@ -87,7 +87,12 @@ impl AuthorityError {
 }
 
 /// The ChittyID authority, over HTTP or in process.
-pub trait MintAuthority: Send + Sync + 'static {
+#[dynosaur::dynosaur(pub DynMintAuthority = dyn(box) MintAuthority)]
+#[allow(
+    unreachable_pub,
+    reason = "re-exported from `gateway`; the lint misreads the trait dynosaur re-emits"
+)]
+pub trait MintAuthority: Send + Sync {
     /// Mints with `key` (every attempt of one request sends the same key).
     fn mint(
         &self,
@@ -123,7 +128,12 @@ pub enum CacheError {
 /// The authority's verdicts, cached. A failing cache degrades to asking the authority. Each
 /// adapter keeps time (and expiry) its own way: an in-process cache by this process's clock, a
 /// shared one by its server's, so nothing here takes a timestamp.
-pub trait VerdictCache: Send + Sync + 'static {
+#[dynosaur::dynosaur(pub DynVerdictCache = dyn(box) VerdictCache)]
+#[allow(
+    unreachable_pub,
+    reason = "re-exported from `gateway`; the lint misreads the trait dynosaur re-emits"
+)]
+pub trait VerdictCache: Send + Sync {
     fn get(&self, id: &ChittyId) -> impl Future<Output = Result<Option<bool>, CacheError>> + Send;
 
     fn put(
@@ -134,6 +144,12 @@ pub trait VerdictCache: Send + Sync + 'static {
 
     /// Hits, misses and size of each level.
     fn stats(&self) -> impl Future<Output = Result<CacheReport, CacheError>> + Send;
+
+    /// Drops expired entries kept in this process; how many. A cache that keeps nothing here
+    /// has nothing to sweep.
+    fn sweep(&self) -> usize {
+        0
+    }
 }
 
 /// A shared cache level (Redis): what it answered, and whether it answers now.
@@ -189,7 +205,12 @@ pub enum AuditError {
 /// its event is recorded. `record_detached` queues an event nobody waits for (refusals,
 /// validation inputs): a crash may lose the last of them, and `dropped` counts those never
 /// stored. `flush` waits for anything the sink still holds (the server calls it on shutdown).
-pub trait AuditSink: Send + Sync + 'static {
+#[dynosaur::dynosaur(pub DynAuditSink = dyn(box) AuditSink)]
+#[allow(
+    unreachable_pub,
+    reason = "re-exported from `gateway`; the lint misreads the trait dynosaur re-emits"
+)]
+pub trait AuditSink: Send + Sync {
     fn record(&self, event: AuditEvent) -> impl Future<Output = Result<(), AuditError>> + Send;
 
     /// Queues `event` and returns at once.
@@ -226,7 +247,12 @@ pub enum RateLimitError {
 
 /// Per-caller allowances. The policy (`limit` per `period`) comes with each call, so a store
 /// shared by several gateways needs no configuration of its own.
-pub trait RateLimitStore: Send + Sync + 'static {
+#[dynosaur::dynosaur(pub DynRateLimitStore = dyn(box) RateLimitStore)]
+#[allow(
+    unreachable_pub,
+    reason = "re-exported from `gateway`; the lint misreads the trait dynosaur re-emits"
+)]
+pub trait RateLimitStore: Send + Sync {
     /// For a store shared by several gateways, whether it answers now (when it does not, each
     /// gateway limits on its own); `None` for a store in this process only.
     fn shared_available(&self) -> Option<bool> {
@@ -243,25 +269,41 @@ pub trait RateLimitStore: Send + Sync + 'static {
     ) -> impl Future<Output = Result<RateDecision, RateLimitError>> + Send;
 }
 
-/// The adapters one gateway runs on: implement it on a marker type to wire your own (the bin
-/// wires the embedded default or the shared stores; tests wire in-memory ones and a manual
-/// clock).
-pub trait GatewayPorts: Send + Sync + 'static {
-    type Authority: MintAuthority;
-    type Cache: VerdictCache;
-    type Audit: AuditSink;
-    type Clock: crate::clock::Clock;
-    type Keys: super::idempotency::IdempotencyStore;
-    type RateLimits: RateLimitStore;
+/// The adapters one gateway runs on, as trait objects: the bin wires the embedded default or
+/// the shared stores, tests wire in-memory ones and a manual clock. One value may serve as
+/// several ports (a SQL store is the audit sink and the idempotency store).
+pub struct GatewayDeps {
+    pub authority: Box<DynMintAuthority<'static>>,
+    pub cache: Box<DynVerdictCache<'static>>,
+    pub audit: Box<DynAuditSink<'static>>,
+    pub clock: std::sync::Arc<dyn crate::clock::Clock>,
+    pub keys: Box<super::idempotency::DynIdempotencyStore<'static>>,
+    pub rate_limits: Box<DynRateLimitStore<'static>>,
 }
 
-/// One value of each port.
-#[derive(Debug)]
-pub struct Adapters<P: GatewayPorts> {
-    pub authority: P::Authority,
-    pub cache: P::Cache,
-    pub audit: P::Audit,
-    pub clock: P::Clock,
-    pub keys: P::Keys,
-    pub rate_limits: P::RateLimits,
+impl GatewayDeps {
+    /// Boxes each adapter as its port.
+    pub fn new(
+        authority: impl MintAuthority + 'static,
+        cache: impl VerdictCache + 'static,
+        audit: impl AuditSink + 'static,
+        clock: std::sync::Arc<dyn crate::clock::Clock>,
+        keys: impl super::idempotency::IdempotencyStore + 'static,
+        rate_limits: impl RateLimitStore + 'static,
+    ) -> Self {
+        Self {
+            authority: DynMintAuthority::new_box(authority),
+            cache: DynVerdictCache::new_box(cache),
+            audit: DynAuditSink::new_box(audit),
+            clock,
+            keys: super::idempotency::DynIdempotencyStore::new_box(keys),
+            rate_limits: DynRateLimitStore::new_box(rate_limits),
+        }
+    }
+}
+
+impl std::fmt::Debug for GatewayDeps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GatewayDeps").finish_non_exhaustive()
+    }
 }

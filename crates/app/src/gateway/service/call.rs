@@ -7,7 +7,7 @@ use chittyid_domain::resilience::{GiveUp, Idempotency, Outcome, Permit, RetryDec
 
 use super::{Control, GatewayError, GatewayService};
 use crate::clock::Clock;
-use crate::gateway::ports::{AuthorityError, GatewayPorts};
+use crate::gateway::ports::AuthorityError;
 use crate::sync::lock;
 
 /// Returns the breaker permit whatever happens: with an outcome, or cancelled if the call is
@@ -51,7 +51,7 @@ impl From<GatewayError> for Failed {
     }
 }
 
-impl<P: GatewayPorts> GatewayService<P> {
+impl GatewayService {
     /// One call to the authority: one breaker permit for the whole retry sequence, retries as
     /// the policy and the budget allow, each attempt within its timeout.
     pub(super) async fn call_authority<T, F, Fut>(

@@ -13,11 +13,9 @@ use crate::clock::Clock;
 use crate::gateway::idempotency::{
     Claim, ClaimTerms, IdempotencyKey, IdempotencyStore, UpstreamKey,
 };
-use crate::gateway::ports::{
-    AuthorityError, GatewayPorts, MintAuthority, RateDecision, RateLimitStore,
-};
+use crate::gateway::ports::{AuthorityError, MintAuthority, RateDecision, RateLimitStore};
 
-impl<P: GatewayPorts> GatewayService<P> {
+impl GatewayService {
     /// Generates one ID per request through the authority. With a key, a repeat of the same
     /// request gets the same IDs. Every call is audited: IDs are handed out only once their
     /// event is stored; a refusal or failure (which hands out nothing) does not wait for its

@@ -20,9 +20,13 @@ use chittyid_domain::resilience::{
 };
 
 use super::metrics::GatewayMetrics;
-use super::ports::{Adapters, AuditEvent, AuditSink, CacheReport, GatewayPorts};
+use super::ports::{
+    AuditEvent, AuditSink, CacheReport, DynAuditSink, DynMintAuthority, DynRateLimitStore,
+    DynVerdictCache, GatewayDeps,
+};
 use crate::authority::{CallerHash, MintRequest};
 use crate::clock::Clock;
+use crate::gateway::idempotency::DynIdempotencyStore;
 
 #[derive(Debug, Clone, Copy)]
 pub struct GatewayConfig {
@@ -162,13 +166,15 @@ struct Control {
     rng: SplitMix64,
 }
 
-pub struct GatewayService<P: GatewayPorts> {
-    authority: P::Authority,
-    cache: P::Cache,
-    audit: P::Audit,
-    clock: P::Clock,
-    keys: P::Keys,
-    rate_limits: P::RateLimits,
+/// The gateway's use cases over its ports. A call through a port costs one boxed future: noise
+/// next to the network hop or commit behind it (measured in BENCHMARKS.md).
+pub struct GatewayService {
+    authority: Box<DynMintAuthority<'static>>,
+    cache: Box<DynVerdictCache<'static>>,
+    audit: Box<DynAuditSink<'static>>,
+    clock: std::sync::Arc<dyn Clock>,
+    keys: Box<DynIdempotencyStore<'static>>,
+    rate_limits: Box<DynRateLimitStore<'static>>,
     config: GatewayConfig,
     retry: RetryPolicy,
     control: Mutex<Control>,
@@ -178,26 +184,26 @@ pub struct GatewayService<P: GatewayPorts> {
     audit_probe: tokio::sync::Mutex<Option<(Timestamp, bool)>>,
 }
 
-impl<P: GatewayPorts> std::fmt::Debug for GatewayService<P> {
+impl std::fmt::Debug for GatewayService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GatewayService").finish_non_exhaustive()
     }
 }
 
-impl<P: GatewayPorts> GatewayService<P> {
-    pub fn try_new(adapters: Adapters<P>, config: GatewayConfig) -> Result<Self, ConfigError> {
+impl GatewayService {
+    pub fn try_new(deps: GatewayDeps, config: GatewayConfig) -> Result<Self, ConfigError> {
         if let Some(limit) = config.rate_limit_per_minute {
             // The same checks the token bucket makes, at start rather than at the first call.
             RateLimiter::<CallerHash>::try_new(limit, RATE_LIMIT_PERIOD, 1)?;
         }
-        let Adapters {
+        let GatewayDeps {
             authority,
             cache,
             audit,
             clock,
             keys,
             rate_limits,
-        } = adapters;
+        } = deps;
         Ok(Self {
             control: Mutex::new(Control {
                 breaker: CircuitBreaker::try_new(config.resilience.breaker)?,
@@ -221,7 +227,7 @@ impl<P: GatewayPorts> GatewayService<P> {
         })
     }
 
-    pub fn keys(&self) -> &P::Keys {
+    pub fn keys(&self) -> &DynIdempotencyStore<'static> {
         &self.keys
     }
 
@@ -241,16 +247,16 @@ impl<P: GatewayPorts> GatewayService<P> {
         }
     }
 
-    pub fn audit(&self) -> &P::Audit {
+    pub fn audit(&self) -> &DynAuditSink<'static> {
         &self.audit
     }
 
-    pub fn cache(&self) -> &P::Cache {
+    pub fn cache(&self) -> &DynVerdictCache<'static> {
         &self.cache
     }
 
-    pub fn clock(&self) -> &P::Clock {
-        &self.clock
+    pub fn clock(&self) -> &dyn Clock {
+        &*self.clock
     }
 
     fn audit_event(

@@ -7,12 +7,10 @@ use chittyid_domain::resilience::{BreakerState, ConnectionState};
 
 use super::{AUDIT_PROBE_REUSE, Control, GatewayService, HealthSnapshot, Readiness};
 use crate::clock::Clock;
-use crate::gateway::ports::{
-    AuditSink, CacheReport, GatewayPorts, MintAuthority, RateLimitStore, VerdictCache,
-};
+use crate::gateway::ports::{AuditSink, CacheReport, MintAuthority, RateLimitStore, VerdictCache};
 use crate::sync::lock;
 
-impl<P: GatewayPorts> GatewayService<P> {
+impl GatewayService {
     /// What would make a generate fail now: an open breaker, an authority the monitor cannot
     /// reach, an audit store that cannot write.
     pub async fn readiness(&self) -> Readiness {

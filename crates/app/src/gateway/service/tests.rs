@@ -21,7 +21,7 @@ use crate::clock::ManualClock;
 use crate::gateway::idempotency::{IdempotencyKey, InMemoryKeys, UpstreamKey};
 use crate::gateway::in_process::{InProcessCache, InProcessRateLimits};
 use crate::gateway::ports::{
-    Adapters, AuditError, AuditEvent, AuditSink, AuthorityError, GatewayPorts, MintAuthority,
+    AuditError, AuditEvent, AuditSink, AuthorityError, GatewayDeps, MintAuthority,
 };
 
 /// An authority that answers from a script (then mints), and counts its calls.
@@ -115,17 +115,6 @@ impl AuditSink for Events {
     }
 }
 
-struct InMemory;
-
-impl GatewayPorts for InMemory {
-    type Authority = FakeAuthority;
-    type Cache = InProcessCache<Arc<ManualClock>>;
-    type Audit = Events;
-    type Clock = Arc<ManualClock>;
-    type Keys = InMemoryKeys;
-    type RateLimits = InProcessRateLimits<Arc<ManualClock>>;
-}
-
 const fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
@@ -172,7 +161,7 @@ fn config() -> GatewayConfig {
 }
 
 struct Harness {
-    service: GatewayService<InMemory>,
+    service: GatewayService,
     authority: FakeAuthority,
     clock: Arc<ManualClock>,
     events: Events,
@@ -182,16 +171,16 @@ fn harness(config: GatewayConfig) -> Harness {
     let clock = Arc::new(ManualClock::starting_at(1_794_000_000_000));
     let authority = FakeAuthority::default();
     let events = Events::default();
-    let adapters = Adapters::<InMemory> {
-        authority: authority.clone(),
-        cache: InProcessCache::with_clock(config.resilience.cache, Arc::clone(&clock)),
-        audit: events.clone(),
-        clock: Arc::clone(&clock),
-        keys: InMemoryKeys::new(),
-        rate_limits: InProcessRateLimits::with_clock(100, Arc::clone(&clock)),
-    };
+    let deps = GatewayDeps::new(
+        authority.clone(),
+        InProcessCache::with_clock(config.resilience.cache, Arc::clone(&clock)),
+        events.clone(),
+        Arc::clone(&clock) as Arc<dyn crate::clock::Clock>,
+        InMemoryKeys::new(),
+        InProcessRateLimits::with_clock(100, Arc::clone(&clock)),
+    );
     Harness {
-        service: GatewayService::try_new(adapters, config).expect("valid"),
+        service: GatewayService::try_new(deps, config).expect("valid"),
         authority,
         clock,
         events,

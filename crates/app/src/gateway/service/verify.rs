@@ -6,9 +6,9 @@ use chittyid_domain::resilience::Idempotency;
 use super::{GatewayError, GatewayService, Verified, error_outcome};
 use crate::authority::CallerHash;
 use crate::clock::Clock;
-use crate::gateway::ports::{AuditEvent, GatewayPorts, MintAuthority, VerdictCache};
+use crate::gateway::ports::{AuditEvent, MintAuthority, VerdictCache};
 
-impl<P: GatewayPorts> GatewayService<P> {
+impl GatewayService {
     /// Asks the authority whether it minted `id`, through the cache. Every call is audited; an
     /// answer that confirms the ID is given only once its event is stored, any other answer
     /// (not minted, or the call failed) does not wait for its event.
