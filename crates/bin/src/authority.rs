@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
-use chittyid_app::authority::{AuthorityConfig, AuthorityService, SystemClock};
+use chittyid_app::authority::{AuthorityConfig, AuthorityDeps, AuthorityService, SystemClock};
 use chittyid_domain::{Jurisdiction, Region, TrustLevel};
 use chittyid_http::TokenSet;
 use chittyid_http::authority::AuthorityApi;
@@ -77,9 +77,11 @@ impl Settings {
         )
         .await?;
         let service = AuthorityService::new(
-            store.clone(),
-            store.clone(),
-            SystemClock::default(),
+            AuthorityDeps {
+                sequences: store.sequence_store(),
+                ledger: store.mint_ledger(),
+                clock: Arc::new(SystemClock::default()),
+            },
             self.authority_config(),
         );
         Ok((store, service))
@@ -87,8 +89,8 @@ impl Settings {
 }
 
 /// The authority on its store.
-pub type Service = AuthorityService<Store, Store, SystemClock>;
-type Api = AuthorityApi<Store, Store, SystemClock>;
+pub type Service = AuthorityService;
+type Api = AuthorityApi;
 
 /// A bound, ready authority. `build` binds first, so port 0 gives a free port to tests.
 pub struct AuthorityApplication {

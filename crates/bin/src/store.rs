@@ -1,15 +1,13 @@
 //! Where durable state lives: the embedded SQLite file (the default) or PostgreSQL
-//! (`DATABASE_URL`). One type for both, so that the authority and the gateway are built once;
-//! each port call goes to the backend chosen at start.
+//! (`DATABASE_URL`), chosen at start. The store value is handed to the services as each port
+//! it implements (sequence store, mint ledger, audit sink, idempotency store); what is left
+//! here is opening it and what operators read back.
 
 use std::path::Path;
+use std::sync::Arc;
 
-use chittyid_app::authority::{
-    CallerHash, CounterBlock, KeptMint, LedgerError, MintKey, MintLedger, MintRecord,
-    SequenceStore, SequenceStoreError,
-};
+use chittyid_app::authority::{DynMintLedger, DynSequenceStore};
 use chittyid_app::gateway::{DynAuditSink, DynIdempotencyStore, StoredAuditEvent};
-use chittyid_domain::{ChittyId, SequenceSpace};
 use chittyid_postgres::{PgStore, PoolSettings};
 use chittyid_sqlite::SqliteStore;
 
@@ -47,6 +45,22 @@ impl Store {
         }
     }
 
+    /// This store as the authority's sequence store.
+    pub fn sequence_store(&self) -> Arc<DynSequenceStore<'static>> {
+        match self {
+            Self::Sqlite(store) => Arc::from(DynSequenceStore::new_box(store.clone())),
+            Self::Postgres(store) => Arc::from(DynSequenceStore::new_box(store.clone())),
+        }
+    }
+
+    /// This store as the authority's mint ledger.
+    pub fn mint_ledger(&self) -> Box<DynMintLedger<'static>> {
+        match self {
+            Self::Sqlite(store) => DynMintLedger::new_box(store.clone()),
+            Self::Postgres(store) => DynMintLedger::new_box(store.clone()),
+        }
+    }
+
     /// PostgreSQL at `database_url` if given, else the SQLite file at `sqlite_path`.
     pub async fn open(database_url: Option<&str>, sqlite_path: &Path) -> anyhow::Result<Self> {
         match database_url {
@@ -79,47 +93,5 @@ impl Store {
     /// The most recent audit events, newest first.
     pub async fn recent_audit_events(&self, limit: u32) -> anyhow::Result<Vec<StoredAuditEvent>> {
         each!(self, store => store.recent_audit_events(limit).await)
-    }
-}
-
-impl SequenceStore for Store {
-    async fn reserve_block(
-        &self,
-        space: &SequenceSpace,
-        count: u32,
-        capacity: u32,
-    ) -> Result<CounterBlock, SequenceStoreError> {
-        each!(self, store => store.reserve_block(space, count, capacity).await)
-    }
-
-    async fn ping(&self) -> Result<(), SequenceStoreError> {
-        each!(self, store => SequenceStore::ping(store).await)
-    }
-
-    async fn permutation_key(&self) -> Result<[u8; 32], SequenceStoreError> {
-        each!(self, store => store.permutation_key().await)
-    }
-}
-
-impl MintLedger for Store {
-    async fn record(
-        &self,
-        records: Vec<MintRecord>,
-        key: Option<MintKey>,
-    ) -> Result<(), LedgerError> {
-        each!(self, store => MintLedger::record(store, records, key).await)
-    }
-
-    async fn find(&self, id: &ChittyId) -> Result<Option<MintRecord>, LedgerError> {
-        each!(self, store => store.find(id).await)
-    }
-
-    async fn find_key(
-        &self,
-        caller: CallerHash,
-        key: &str,
-        now_unix_ms: i64,
-    ) -> Result<Option<KeptMint>, LedgerError> {
-        each!(self, store => store.find_key(caller, key, now_unix_ms).await)
     }
 }

@@ -12,8 +12,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use bytes::Bytes;
 use chittyid_app::authority::{
-    AuthorityService, CallerHash, Clock, MintError, MintLedger, MintRequest, Minted, SequenceStore,
-    Verdict,
+    AuthorityService, CallerHash, MintError, MintRequest, Minted, Verdict,
 };
 use http::{Request, Response, StatusCode};
 use http_body_util::Full;
@@ -30,14 +29,14 @@ use crate::mint_body::{MAX_BATCH_BODY_BYTES, MAX_MINT_BODY_BYTES, parse_batch, p
 use crate::time::rfc3339_millis;
 use crate::tokens::TokenSet;
 
-pub struct AuthorityApi<S, L, C> {
-    service: Arc<AuthorityService<S, L, C>>,
+pub struct AuthorityApi {
+    service: Arc<AuthorityService>,
     tokens: TokenSet,
     counters: Arc<MintCounters>,
     metrics: Metrics,
 }
 
-impl<S, L, C> std::fmt::Debug for AuthorityApi<S, L, C> {
+impl std::fmt::Debug for AuthorityApi {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AuthorityApi")
             .field("tokens", &self.tokens)
@@ -45,9 +44,9 @@ impl<S, L, C> std::fmt::Debug for AuthorityApi<S, L, C> {
     }
 }
 
-impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
+impl AuthorityApi {
     pub fn new(
-        service: Arc<AuthorityService<S, L, C>>,
+        service: Arc<AuthorityService>,
         tokens: TokenSet,
         store_writes: StoreWritesSource,
     ) -> Self {
@@ -182,50 +181,42 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
     }
 }
 
-impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityApi<S, L, C> {
+impl AuthorityApi {
     /// The authority's routes, under `/v1` and again under `/api/v1` (where v2.2.0 base-URL
     /// normalisation sends clients given a bare host), with the edge layers. Mount it in a server
     /// of your own, or serve it with [`crate::server::serve`].
     pub fn router(self: Arc<Self>) -> Router {
-        type Api<S, L, C> = State<Arc<AuthorityApi<S, L, C>>>;
+        type Api = State<Arc<AuthorityApi>>;
         let v1 = Router::new()
             .route(
                 "/v1/health",
-                get(|State(api): Api<S, L, C>| async move { api.health().await }),
+                get(|State(api): Api| async move { api.health().await }),
             )
             .route(
                 "/v1/metrics",
-                get(
-                    |State(api): Api<S, L, C>, request: Request<Body>| async move {
-                        let up = api.service.health().await.is_ok();
-                        api.counters.store_up.store(up, Ordering::Relaxed);
-                        api.metrics.answer(request.headers())
-                    },
-                ),
+                get(|State(api): Api, request: Request<Body>| async move {
+                    let up = api.service.health().await.is_ok();
+                    api.counters.store_up.store(up, Ordering::Relaxed);
+                    api.metrics.answer(request.headers())
+                }),
             )
             .route(
                 "/v1/mint",
-                post(
-                    |State(api): Api<S, L, C>, request: Request<Body>| async move {
-                        api.counted(api.mint(request).await)
-                    },
-                ),
+                post(|State(api): Api, request: Request<Body>| async move {
+                    api.counted(api.mint(request).await)
+                }),
             )
             .route(
                 "/v1/mint/batch",
-                post(
-                    |State(api): Api<S, L, C>, request: Request<Body>| async move {
-                        api.counted(api.mint_batch(request).await)
-                    },
-                ),
+                post(|State(api): Api, request: Request<Body>| async move {
+                    api.counted(api.mint_batch(request).await)
+                }),
             )
             .route(
                 "/v1/validate/{*id}",
-                get(
-                    |State(api): Api<S, L, C>, request: Request<Body>| async move {
-                        api.validate_request(request).await.into_response()
-                    },
-                ),
+                get(|State(api): Api, request: Request<Body>| async move {
+                    api.validate_request(request).await.into_response()
+                }),
             );
         // Generated once; each answer shares the bytes.
         let document = Bytes::from(authority_openapi_json());

@@ -29,7 +29,10 @@ pub fn space(tag: &str) -> SequenceSpace {
 
 /// Two handles on one store (two processes) reserving concurrently never get the same counter,
 /// and together they use the space without gaps.
-pub async fn concurrent_blocks_never_overlap<S: SequenceStore + Clone>(first: S, second: S) {
+pub async fn concurrent_blocks_never_overlap<S: SequenceStore + Clone + 'static>(
+    first: S,
+    second: S,
+) {
     let space = space("OVL");
     let reserve = |store: S| {
         tokio::spawn(async move {
@@ -114,7 +117,7 @@ pub async fn records_are_found_as_recorded<L: MintLedger>(ledger: &L) {
 }
 
 /// Many concurrent `record` calls all land (group commit loses nothing).
-pub async fn concurrent_records_all_land<L: MintLedger + Clone>(ledger: L) {
+pub async fn concurrent_records_all_land<L: MintLedger + Clone + 'static>(ledger: L) {
     let space = space("GRP");
     let tasks: Vec<_> = (0..200u32)
         .map(|n| {

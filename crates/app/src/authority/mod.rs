@@ -10,11 +10,11 @@ mod service;
 
 pub use crate::clock::{Clock, SystemClock};
 pub use ports::{
-    CallerHash, CounterBlock, KeptMint, LedgerError, MintKey, MintLedger, MintRecord,
-    SequenceStore, SequenceStoreError, to_hex,
+    CallerHash, CounterBlock, DynMintLedger, DynSequenceStore, KeptMint, LedgerError, MintKey,
+    MintLedger, MintRecord, SequenceStore, SequenceStoreError, to_hex,
 };
 pub use request::{MAX_METADATA_BYTES, MAX_NAME_CHARS, Metadata, MetadataError, MintRequest};
 pub use service::{
-    AuthorityConfig, AuthorityService, IDEMPOTENCY_KEY_TTL, MintError, Minted, Verdict,
-    request_hash,
+    AuthorityConfig, AuthorityDeps, AuthorityService, IDEMPOTENCY_KEY_TTL, MintError, Minted,
+    Verdict, request_hash,
 };

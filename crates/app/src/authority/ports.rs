@@ -27,7 +27,12 @@ pub enum SequenceStoreError {
 
 /// Where sequence counters are reserved. Implementations must make `reserve_block` atomic
 /// across every process sharing the store.
-pub trait SequenceStore: Send + Sync + 'static {
+#[dynosaur::dynosaur(pub DynSequenceStore = dyn(box) SequenceStore)]
+#[allow(
+    unreachable_pub,
+    reason = "re-exported from `authority`; the lint misreads the trait dynosaur re-emits"
+)]
+pub trait SequenceStore: Send + Sync {
     /// Reserves the next `count` counters of `space` (fewer when fewer remain below
     /// `capacity`); `Exhausted` when none remain.
     fn reserve_block(
@@ -152,7 +157,12 @@ pub struct KeptMint {
 }
 
 /// The record of every minted ID.
-pub trait MintLedger: Send + Sync + 'static {
+#[dynosaur::dynosaur(pub DynMintLedger = dyn(box) MintLedger)]
+#[allow(
+    unreachable_pub,
+    reason = "re-exported from `authority`; the lint misreads the trait dynosaur re-emits"
+)]
+pub trait MintLedger: Send + Sync {
     /// Records `records` durably, with `key` if given, in one transaction: `Ok` only once they
     /// survive a crash. `KeyTaken` (and nothing recorded) if the key is held by an unexpired
     /// mint. Concurrent calls may share one transaction.

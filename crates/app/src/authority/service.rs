@@ -15,8 +15,8 @@ use tokio::sync::{Mutex, OnceCell};
 use sha2::{Digest, Sha256};
 
 use super::ports::{
-    CallerHash, CounterBlock, LedgerError, MintKey, MintLedger, MintRecord, SequenceStore,
-    SequenceStoreError,
+    CallerHash, CounterBlock, DynMintLedger, DynSequenceStore, LedgerError, MintKey, MintLedger,
+    MintRecord, SequenceStore, SequenceStoreError,
 };
 use super::request::MintRequest;
 
@@ -145,11 +145,41 @@ type Slot = Arc<Mutex<Option<SpaceState>>>;
 /// A block is refilled in the background once this fraction of it is left.
 const REFILL_WHEN_LEFT: u32 = 10; // percent
 
-pub struct AuthorityService<S, L, C> {
+/// The adapters an authority runs on, as trait objects. One value may serve as both stores
+/// (a SQL store is the sequence store and the ledger).
+pub struct AuthorityDeps {
     /// Shared with the background refills.
-    store: Arc<S>,
-    ledger: L,
-    clock: C,
+    pub sequences: Arc<DynSequenceStore<'static>>,
+    pub ledger: Box<DynMintLedger<'static>>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AuthorityDeps {
+    /// Boxes each adapter as its port.
+    pub fn new(
+        sequences: impl SequenceStore + 'static,
+        ledger: impl MintLedger + 'static,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            sequences: Arc::from(DynSequenceStore::new_box(sequences)),
+            ledger: DynMintLedger::new_box(ledger),
+            clock,
+        }
+    }
+}
+
+impl std::fmt::Debug for AuthorityDeps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthorityDeps").finish_non_exhaustive()
+    }
+}
+
+pub struct AuthorityService {
+    /// Shared with the background refills.
+    store: Arc<DynSequenceStore<'static>>,
+    ledger: Box<DynMintLedger<'static>>,
+    clock: Arc<dyn Clock>,
     config: AuthorityConfig,
     key: OnceCell<[u8; 32]>,
     spaces: SyncMutex<Spaces>,
@@ -165,7 +195,7 @@ struct Spaces {
     slots: HashMap<SequenceSpace, Slot>,
 }
 
-impl<S, L, C> std::fmt::Debug for AuthorityService<S, L, C> {
+impl std::fmt::Debug for AuthorityService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AuthorityService")
             .field("config", &self.config)
@@ -173,12 +203,12 @@ impl<S, L, C> std::fmt::Debug for AuthorityService<S, L, C> {
     }
 }
 
-impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityService<S, L, C> {
-    pub fn new(store: S, ledger: L, clock: C, config: AuthorityConfig) -> Self {
+impl AuthorityService {
+    pub fn new(deps: AuthorityDeps, config: AuthorityConfig) -> Self {
         Self {
-            store: Arc::new(store),
-            ledger,
-            clock,
+            store: deps.sequences,
+            ledger: deps.ledger,
+            clock: deps.clock,
             config: AuthorityConfig {
                 space_capacity: config.space_capacity.min(Sequence::SPACE_SIZE),
                 block_size: config.block_size.max(1),
@@ -193,7 +223,7 @@ impl<S: SequenceStore, L: MintLedger, C: Clock> AuthorityService<S, L, C> {
         &self.config
     }
 
-    pub fn ledger(&self) -> &L {
+    pub fn ledger(&self) -> &DynMintLedger<'static> {
         &self.ledger
     }
 
@@ -439,10 +469,10 @@ mod tests {
     use super::*;
     use crate::authority::ports::{CounterBlock, KeptMint};
 
-    #[derive(Default)]
+    #[derive(Default, Clone)]
     struct Counters(
-        SyncMutex<HashMap<SequenceSpace, u32>>,
-        std::sync::atomic::AtomicUsize,
+        Arc<SyncMutex<HashMap<SequenceSpace, u32>>>,
+        Arc<std::sync::atomic::AtomicUsize>,
     );
 
     impl SequenceStore for Counters {
@@ -522,10 +552,13 @@ mod tests {
 
     #[tokio::test]
     async fn the_next_block_is_reserved_before_the_current_one_runs_out() {
+        let counters = Counters::default();
         let service = AuthorityService::new(
-            Counters::default(),
-            Records,
-            SetClock(AtomicI64::new(1_794_000_000_000)),
+            AuthorityDeps::new(
+                counters.clone(),
+                Records,
+                Arc::new(SetClock(AtomicI64::new(1_794_000_000_000))),
+            ),
             config(10),
         );
         let caller = CallerHash::of_token("t");
@@ -535,17 +568,17 @@ mod tests {
         }
         // One left of ten: the refill runs in the background.
         for _ in 0..100 {
-            if service.store.1.load(Ordering::SeqCst) == 2 {
+            if counters.1.load(Ordering::SeqCst) == 2 {
                 break;
             }
             tokio::task::yield_now().await;
         }
-        assert_eq!(service.store.1.load(Ordering::SeqCst), 2, "refilled");
+        assert_eq!(counters.1.load(Ordering::SeqCst), 2, "refilled");
         for _ in 0..2 {
             service.mint(peo(), caller, None).await.expect("minted");
         }
         assert_eq!(
-            service.store.1.load(Ordering::SeqCst),
+            counters.1.load(Ordering::SeqCst),
             2,
             "the 11th mint took the spare block without a reservation of its own"
         );
@@ -555,10 +588,13 @@ mod tests {
     async fn only_the_current_months_spaces_are_held() {
         const NOV_2026: i64 = 1_794_000_000_000;
         const DEC_2026: i64 = 1_796_600_000_000;
+        let clock = Arc::new(SetClock(AtomicI64::new(NOV_2026)));
         let service = AuthorityService::new(
-            Counters::default(),
-            Records,
-            SetClock(AtomicI64::new(NOV_2026)),
+            AuthorityDeps::new(
+                Counters::default(),
+                Records,
+                Arc::clone(&clock) as Arc<dyn Clock>,
+            ),
             config(10),
         );
         let caller = CallerHash::of_token("t");
@@ -573,7 +609,7 @@ mod tests {
                 .expect("minted");
         }
         assert_eq!(service.spaces_held(), 4);
-        service.clock.0.store(DEC_2026, Ordering::SeqCst);
+        clock.0.store(DEC_2026, Ordering::SeqCst);
         let december = service
             .mint(request("USA"), caller, None)
             .await

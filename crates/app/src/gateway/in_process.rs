@@ -12,25 +12,23 @@ use super::ports::{
     AuditError, AuditEvent, AuditSink, AuthorityError, CacheError, CacheReport, MintAuthority,
     RateDecision, RateLimitError, RateLimitStore, VerdictCache,
 };
-use crate::authority::{
-    AuthorityService, CallerHash, MintError, MintLedger, MintRequest, SequenceStore, Verdict,
-};
+use crate::authority::{AuthorityService, CallerHash, MintError, MintRequest, Verdict};
 use crate::clock::{Clock, SystemClock};
 
 /// The authority's service, called directly. Mints are recorded under this gateway's own
 /// caller hash.
-pub struct InProcessAuthority<S, L, C> {
-    service: Arc<AuthorityService<S, L, C>>,
+pub struct InProcessAuthority {
+    service: Arc<AuthorityService>,
     caller: CallerHash,
 }
 
-impl<S, L, C> InProcessAuthority<S, L, C> {
-    pub fn new(service: Arc<AuthorityService<S, L, C>>, caller: CallerHash) -> Self {
+impl InProcessAuthority {
+    pub fn new(service: Arc<AuthorityService>, caller: CallerHash) -> Self {
         Self { service, caller }
     }
 }
 
-impl<S, L, C> std::fmt::Debug for InProcessAuthority<S, L, C> {
+impl std::fmt::Debug for InProcessAuthority {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("InProcessAuthority")
     }
@@ -60,7 +58,7 @@ fn authority_error(err: MintError) -> AuthorityError {
     }
 }
 
-impl<S: SequenceStore, L: MintLedger, C: Clock> MintAuthority for InProcessAuthority<S, L, C> {
+impl MintAuthority for InProcessAuthority {
     async fn mint(
         &self,
         request: &MintRequest,
