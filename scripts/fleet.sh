@@ -62,7 +62,7 @@ declare -A ports=()
 loadtest() { # report-file ids-file requests gateway...
   local report=$1 ids=$2 count=$3; shift 3
   local urls=(); for name in "$@"; do urls+=(--url "http://127.0.0.1:${ports[$name]}"); done
-  "$bin" loadtest "${urls[@]}" --key "$key" --requests "$count" --concurrency 30 \
+  "$bin" loadtest "${urls[@]}" --key "$key" --requests "$count" --concurrency "${concurrency:-30}" \
     --min-success-percent 0 --max-p95-ms 100000 --json --save-ids "$ids" >"$report" || true
 }
 show() { # title report-file
@@ -116,7 +116,10 @@ echo "IDs answered: $answered; answered twice: $duplicates; recorded by the auth
 for g in g1 g2; do kill "${pids[$g]}"; wait "${pids[$g]}" 2>/dev/null || true; unset "pids[$g]"; done
 prefix="$prefix-limit"
 for g in l1 l2 l3; do start_gateway "$g" 120; done
-loadtest "$work/r4.json" "$work/ids4" 360 l1 l2 l3
+# Six at a time: refusals answer in microseconds, and thirty clients refused that fast keep a
+# busy machine's Redis past its 25 ms budget, where each gateway limits on its own (as
+# documented) and this round would measure that fallback instead of the shared limit.
+concurrency=6 loadtest "$work/r4.json" "$work/ids4" 360 l1 l2 l3
 admitted=$(field "$work/r4.json" 'r["successes"]')
 seconds=$(field "$work/r4.json" 'round(r["seconds"], 1)')
 bound=$(python3 -c "import math; print(120 + math.ceil($seconds * 2) + 1)")

@@ -37,7 +37,9 @@ fi
 command -v kubernetes-validate >/dev/null 2>&1 || python3 -m pip install -q kubernetes-validate >/dev/null
 
 # The contract check runs the real binary against its own OpenAPI document (schemathesis).
-cargo build -p chittyid --locked
+# Built as the tests build it (dev-dependency features included), so that the binary and the
+# tests share one build of every dependency.
+cargo test --workspace --locked --no-run
 bash scripts/contract.sh target/debug/chittyid
 
 cargo test --workspace --locked "$@"

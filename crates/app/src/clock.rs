@@ -13,16 +13,18 @@ pub trait Clock: Send + Sync + 'static {
     fn unix_ms(&self) -> i64;
 }
 
-/// The machine's clocks.
+/// The machine's clocks. Monotonic time is tokio's, the clock the app crate's waits (retry
+/// backoff, the idempotency wait, the monitor's pauses, timeouts) run on: a test that pauses
+/// tokio's clock (`start_paused`) and advances it moves the readings and the waits together.
 #[derive(Debug, Clone, Copy)]
 pub struct SystemClock {
-    origin: std::time::Instant,
+    origin: tokio::time::Instant,
 }
 
 impl Default for SystemClock {
     fn default() -> Self {
         Self {
-            origin: std::time::Instant::now(),
+            origin: tokio::time::Instant::now(),
         }
     }
 }

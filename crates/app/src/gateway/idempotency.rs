@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use super::service::GeneratedId;
+use super::generated::GeneratedId;
 use crate::authority::{CallerHash, to_hex};
 use crate::sync::lock;
 

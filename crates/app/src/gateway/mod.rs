@@ -4,6 +4,7 @@
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod context;
+mod generated;
 mod idempotency;
 mod in_process;
 mod metrics;

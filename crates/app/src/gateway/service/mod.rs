@@ -12,7 +12,6 @@ mod verify;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use chittyid_domain::ChittyId;
 use chittyid_domain::resilience::{
     BreakerCounters, BreakerState, CircuitBreaker, ConfigError, ConnectionMonitor, ConnectionState,
     MonitorStats, RateLimiter, Rejected, ResilienceConfig, RetryBudget, RetryPolicy, SplitMix64,
@@ -114,12 +113,7 @@ pub enum GatewayError {
     AuditUnavailable,
 }
 
-/// A generated ID and the entity name it was asked for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GeneratedId {
-    pub id: ChittyId,
-    pub entity: String,
-}
+pub use crate::gateway::generated::GeneratedId;
 
 /// What a verification found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

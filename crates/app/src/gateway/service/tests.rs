@@ -371,3 +371,47 @@ async fn the_rate_limit_refills_with_time_and_says_when() {
         .await
         .expect("another key has its own allowance");
 }
+
+/// Retries wait their backoff on tokio's clock, which the service also reads (SystemClock):
+/// with the clock paused (it moves only when every task waits), a generate that fails twice
+/// then succeeds takes exactly the two backoff delays.
+#[tokio::test(start_paused = true)]
+async fn retries_wait_their_backoff_on_the_clock_the_service_reads() {
+    use crate::clock::{Clock, SystemClock};
+    let mut config = config();
+    config.resilience.retry = RetryPolicy::try_new(
+        3,
+        Backoff::try_new(ms(100), 2.0, Duration::ZERO, ms(1_000), Jitter::None).expect("valid"),
+        ms(500),
+        Some(ms(5_000)),
+        Duration::from_secs(2),
+    )
+    .expect("valid");
+    let clock = Arc::new(SystemClock::default());
+    let authority = FakeAuthority::default();
+    let deps = GatewayDeps::new(
+        authority.clone(),
+        InProcessCache::new(config.resilience.cache),
+        Events::default(),
+        Arc::clone(&clock) as Arc<dyn crate::clock::Clock>,
+        InMemoryKeys::new(),
+        InProcessRateLimits::new(100),
+    );
+    let service = GatewayService::try_new(deps, config).expect("valid");
+    authority.fail_next([
+        AuthorityError::Unavailable { retry_after: None },
+        AuthorityError::Unavailable { retry_after: None },
+    ]);
+    let started = clock.monotonic();
+    let ids = service
+        .generate(person(), caller(), None)
+        .await
+        .expect("the third attempt succeeds");
+    assert_eq!(ids.len(), 1);
+    assert_eq!(authority.calls(), 3);
+    assert_eq!(
+        clock.monotonic().saturating_since(started),
+        ms(100 + 200),
+        "two backoff delays, on the paused clock"
+    );
+}
