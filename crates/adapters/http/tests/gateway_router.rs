@@ -3,21 +3,16 @@
 //! answer is held against the gateway's OpenAPI document.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use axum::body::Body;
-use chittyid_app::authority::MintRequest;
 use chittyid_app::gateway::{
-    AuthorityError, GatewayConfig, GatewayDeps, GatewayService, InMemoryKeys, InProcessCache,
-    InProcessRateLimits, LogAudit, MintAuthority, SystemClock, UpstreamKey,
+    GatewayConfig, GatewayDeps, GatewayService, InMemoryKeys, InProcessCache, InProcessRateLimits,
+    LogAudit, SystemClock,
 };
 use chittyid_domain::resilience::ResilienceConfig;
-use chittyid_domain::{
-    ChittyId, EntityType, Jurisdiction, Region, Sequence, SequenceSpace, TrustLevel, Version,
-    YearMonth,
-};
 use chittyid_http::TokenSet;
 use chittyid_http::gateway::GatewayApi;
+use chittyid_testing::ScriptedAuthority;
 use http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
@@ -28,61 +23,7 @@ mod schema;
 
 const KEY: &str = "router-test-key";
 
-/// An authority in memory: mints people in one space, or is down.
-#[derive(Clone, Default)]
-struct MemoryAuthority {
-    next: Arc<AtomicU32>,
-    down: Arc<AtomicBool>,
-}
-
-impl MintAuthority for MemoryAuthority {
-    async fn mint(
-        &self,
-        request: &MintRequest,
-        key: &UpstreamKey,
-    ) -> Result<ChittyId, AuthorityError> {
-        Ok(self.mint_batch(std::slice::from_ref(request), key).await?[0])
-    }
-
-    async fn mint_batch(
-        &self,
-        requests: &[MintRequest],
-        _key: &UpstreamKey,
-    ) -> Result<Vec<ChittyId>, AuthorityError> {
-        if self.down.load(Ordering::SeqCst) {
-            return Err(AuthorityError::ConnectionRefused);
-        }
-        let space = SequenceSpace {
-            version: Version::CURRENT,
-            region: Region::NorthAmerica,
-            jurisdiction: Jurisdiction::try_new("USA").expect("valid"),
-            entity_type: EntityType::Person,
-            year_month: YearMonth::try_new(2026, 11).expect("valid"),
-            trust_level: TrustLevel::L0,
-        };
-        Ok(requests
-            .iter()
-            .map(|_| {
-                let counter = self.next.fetch_add(1, Ordering::SeqCst);
-                space.id(Sequence::try_new(counter).expect("in range"))
-            })
-            .collect())
-    }
-
-    fn honours_mint_keys(&self) -> bool {
-        false
-    }
-
-    async fn verify(&self, id: &ChittyId) -> Result<bool, AuthorityError> {
-        Ok(id.sequence().value() < 10)
-    }
-
-    async fn health(&self) -> Result<(), AuthorityError> {
-        Ok(())
-    }
-}
-
-fn router(authority: &MemoryAuthority, rate_limit: Option<u32>) -> axum::Router {
+fn router(authority: &ScriptedAuthority, rate_limit: Option<u32>) -> axum::Router {
     let resilience = ResilienceConfig::recommended();
     let mut config = GatewayConfig::new(resilience, 7);
     config.rate_limit_per_minute = rate_limit;
@@ -148,7 +89,7 @@ fn matches_document(answer: &Answer, method: &str, path: &str) {
 
 #[tokio::test]
 async fn generate_answers_the_documented_shape() {
-    let router = router(&MemoryAuthority::default(), None);
+    let router = router(&ScriptedAuthority::default(), None);
     let one = call(
         &router,
         "POST",
@@ -168,8 +109,8 @@ async fn generate_answers_the_documented_shape() {
 
 #[tokio::test]
 async fn an_authority_that_is_down_is_a_documented_503_with_retry_after() {
-    let authority = MemoryAuthority::default();
-    authority.down.store(true, Ordering::SeqCst);
+    let authority = ScriptedAuthority::default();
+    authority.set_down(true);
     let router = router(&authority, None);
     let answer = call(&router, "POST", "/v1/mint", Some(json!({"entity": "PEO"}))).await;
     assert_eq!(answer.status, 503, "{}", answer.body);
@@ -180,7 +121,7 @@ async fn an_authority_that_is_down_is_a_documented_503_with_retry_after() {
 
 #[tokio::test]
 async fn the_rate_limit_is_a_documented_429() {
-    let router = router(&MemoryAuthority::default(), Some(2));
+    let router = router(&ScriptedAuthority::default(), Some(2));
     let batch = json!({"requests": [{"entity": "PEO"}, {"entity": "PEO"}]});
     let first = call(&router, "POST", "/api/id/generate/batch", Some(batch)).await;
     assert_eq!(first.status, 200, "{}", first.body);
@@ -198,7 +139,7 @@ async fn the_rate_limit_is_a_documented_429() {
 
 #[tokio::test]
 async fn verification_goes_through_the_cache_and_answers_as_documented() {
-    let router = router(&MemoryAuthority::default(), None);
+    let router = router(&ScriptedAuthority::default(), None);
     let minted = call(
         &router,
         "POST",
@@ -235,7 +176,7 @@ async fn verification_goes_through_the_cache_and_answers_as_documented() {
 
 #[tokio::test]
 async fn health_answers_are_documented() {
-    let router = router(&MemoryAuthority::default(), None);
+    let router = router(&ScriptedAuthority::default(), None);
     for (path, documented) in [
         ("/health", "/health"),
         ("/ready", "/ready"),
@@ -251,7 +192,7 @@ async fn health_answers_are_documented() {
 
 #[tokio::test]
 async fn a_slash_left_unencoded_is_part_of_the_input() {
-    let router = router(&MemoryAuthority::default(), None);
+    let router = router(&ScriptedAuthority::default(), None);
     let report = call(&router, "GET", "/api/id/validate/03-1-USA/0001", None).await;
     assert_eq!(report.status, 200, "{}", report.body);
     assert_eq!(

@@ -5,8 +5,6 @@
 mod call;
 mod generate;
 mod monitor;
-#[cfg(test)]
-mod tests;
 mod verify;
 
 use std::sync::Mutex;

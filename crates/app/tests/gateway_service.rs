@@ -1,119 +1,21 @@
-//! The gateway's use cases against in-memory ports and a manual clock: breaker timing, the retry
-//! budget, idempotency expiry and the rate limit, without sockets or sleeps of any length.
+//! The gateway's use cases against in-memory ports (`chittyid-testing`) and a manual clock:
+//! breaker timing, the retry budget, idempotency expiry and the rate limit, without sockets or
+//! sleeps of any length.
 
-use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
+use chittyid_app::authority::{CallerHash, MintRequest};
+use chittyid_app::gateway::{
+    AuthorityError, GatewayConfig, GatewayDeps, GatewayError, GatewayService, IdempotencyKey,
+    InMemoryKeys, InProcessCache, InProcessRateLimits, ManualClock,
+};
+use chittyid_domain::EntityName;
 use chittyid_domain::resilience::{
     Backoff, BreakerConfig, BudgetConfig, ConsecutiveFailures, HalfOpenConfig, Jitter,
     OpenDuration, ResilienceConfig, RetryPolicy, WindowKind,
 };
-use chittyid_domain::{
-    ChittyId, EntityName, EntityType, Jurisdiction, Region, Sequence, SequenceSpace, TrustLevel,
-    Version, YearMonth,
-};
-
-use super::{GatewayConfig, GatewayError, GatewayService};
-use crate::authority::{CallerHash, MintRequest};
-use crate::clock::ManualClock;
-use crate::gateway::idempotency::{IdempotencyKey, InMemoryKeys, UpstreamKey};
-use crate::gateway::in_process::{InProcessCache, InProcessRateLimits};
-use crate::gateway::ports::{
-    AuditError, AuditEvent, AuditSink, AuthorityError, GatewayDeps, MintAuthority,
-};
-
-/// An authority that answers from a script (then mints), and counts its calls.
-#[derive(Default)]
-struct Script {
-    answers: Mutex<VecDeque<AuthorityError>>,
-    calls: AtomicUsize,
-    next: AtomicU32,
-}
-
-#[derive(Clone, Default)]
-struct FakeAuthority(Arc<Script>);
-
-impl FakeAuthority {
-    fn fail_next(&self, errors: impl IntoIterator<Item = AuthorityError>) {
-        self.0.answers.lock().expect("lock").extend(errors);
-    }
-
-    fn calls(&self) -> usize {
-        self.0.calls.load(Ordering::SeqCst)
-    }
-}
-
-impl MintAuthority for FakeAuthority {
-    async fn mint(
-        &self,
-        _request: &MintRequest,
-        _key: &UpstreamKey,
-    ) -> Result<ChittyId, AuthorityError> {
-        self.0.calls.fetch_add(1, Ordering::SeqCst);
-        if let Some(err) = self.0.answers.lock().expect("lock").pop_front() {
-            return Err(err);
-        }
-        let space = SequenceSpace {
-            version: Version::CURRENT,
-            region: Region::NorthAmerica,
-            jurisdiction: Jurisdiction::try_new("USA").expect("valid"),
-            entity_type: EntityType::Person,
-            year_month: YearMonth::try_new(2026, 11).expect("valid"),
-            trust_level: TrustLevel::L0,
-        };
-        let counter = self.0.next.fetch_add(1, Ordering::SeqCst);
-        Ok(space.id(Sequence::try_new(counter).expect("in range")))
-    }
-
-    async fn mint_batch(
-        &self,
-        requests: &[MintRequest],
-        key: &UpstreamKey,
-    ) -> Result<Vec<ChittyId>, AuthorityError> {
-        let mut ids = Vec::new();
-        for request in requests {
-            ids.push(self.mint(request, key).await?);
-        }
-        Ok(ids)
-    }
-
-    async fn verify(&self, _id: &ChittyId) -> Result<bool, AuthorityError> {
-        Ok(true)
-    }
-
-    async fn health(&self) -> Result<(), AuthorityError> {
-        Ok(())
-    }
-
-    fn honours_mint_keys(&self) -> bool {
-        false
-    }
-}
-
-/// Audit events kept in memory.
-#[derive(Clone, Default)]
-struct Events(Arc<Mutex<Vec<AuditEvent>>>);
-
-impl AuditSink for Events {
-    async fn record(&self, event: AuditEvent) -> Result<(), AuditError> {
-        self.record_detached(event);
-        Ok(())
-    }
-
-    fn record_detached(&self, event: AuditEvent) {
-        self.0.lock().expect("lock").push(event);
-    }
-
-    async fn flush(&self) -> Result<(), AuditError> {
-        Ok(())
-    }
-
-    async fn health(&self) -> Result<(), AuditError> {
-        Ok(())
-    }
-}
+use chittyid_testing::{RecordingAudit, ScriptedAuthority};
 
 const fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
@@ -162,28 +64,18 @@ fn config() -> GatewayConfig {
 
 struct Harness {
     service: GatewayService,
-    authority: FakeAuthority,
+    authority: ScriptedAuthority,
     clock: Arc<ManualClock>,
-    events: Events,
+    events: RecordingAudit,
 }
 
 fn harness(config: GatewayConfig) -> Harness {
-    let clock = Arc::new(ManualClock::starting_at(1_794_000_000_000));
-    let authority = FakeAuthority::default();
-    let events = Events::default();
-    let deps = GatewayDeps::new(
-        authority.clone(),
-        InProcessCache::with_clock(config.resilience.cache, Arc::clone(&clock)),
-        events.clone(),
-        Arc::clone(&clock) as Arc<dyn crate::clock::Clock>,
-        InMemoryKeys::new(),
-        InProcessRateLimits::with_clock(100, Arc::clone(&clock)),
-    );
+    let ports = chittyid_testing::in_memory(&config, 1_794_000_000_000);
     Harness {
-        service: GatewayService::try_new(deps, config).expect("valid"),
-        authority,
-        clock,
-        events,
+        service: GatewayService::try_new(ports.deps, config).expect("valid"),
+        authority: ports.authority,
+        clock: ports.clock,
+        events: ports.audit,
     }
 }
 
@@ -234,14 +126,7 @@ async fn the_breaker_opens_after_three_failures_and_lets_a_probe_through_after_i
         .await
         .expect("closed");
     assert_eq!(h.authority.calls(), 5);
-    let outcomes: Vec<&str> = h
-        .events
-        .0
-        .lock()
-        .expect("lock")
-        .iter()
-        .map(|e| e.outcome)
-        .collect();
+    let outcomes: Vec<&str> = h.events.events().iter().map(|e| e.outcome).collect();
     assert_eq!(
         outcomes,
         [
@@ -377,7 +262,7 @@ async fn the_rate_limit_refills_with_time_and_says_when() {
 /// then succeeds takes exactly the two backoff delays.
 #[tokio::test(start_paused = true)]
 async fn retries_wait_their_backoff_on_the_clock_the_service_reads() {
-    use crate::clock::{Clock, SystemClock};
+    use chittyid_app::{Clock, SystemClock};
     let mut config = config();
     config.resilience.retry = RetryPolicy::try_new(
         3,
@@ -388,12 +273,12 @@ async fn retries_wait_their_backoff_on_the_clock_the_service_reads() {
     )
     .expect("valid");
     let clock = Arc::new(SystemClock::default());
-    let authority = FakeAuthority::default();
+    let authority = ScriptedAuthority::default();
     let deps = GatewayDeps::new(
         authority.clone(),
         InProcessCache::new(config.resilience.cache),
-        Events::default(),
-        Arc::clone(&clock) as Arc<dyn crate::clock::Clock>,
+        RecordingAudit::default(),
+        Arc::clone(&clock) as Arc<dyn Clock>,
         InMemoryKeys::new(),
         InProcessRateLimits::new(100),
     );
