@@ -192,3 +192,53 @@ async fn several_authorities_started_at_once_on_a_new_data_dir_all_serve() {
         assert_eq!(up, 4, "round {round}: exited: {exited:?}");
     }
 }
+
+/// A store that fails is logged once per failure found, as one line with its causes, never
+/// once per refused request and never with a backtrace, even with `RUST_BACKTRACE=1`.
+#[tokio::test]
+async fn a_full_disk_under_the_authority_is_logged_once_per_failure_without_backtraces() {
+    use crate::http_client::HttpClient;
+    const TOKEN: &str = "full-disk-log-token";
+    let disk = SmallDisk::mount("4m");
+    let data = disk.path().join("authority");
+    let log = tempfile::NamedTempFile::new().expect("log file");
+    let port = crate::helpers::free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
+        .args(["authority", "--listen", &port.to_string(), "--data-dir"])
+        .arg(&data)
+        .env("CHITTYID_AUTHORITY_TOKENS", TOKEN)
+        .env("RUST_BACKTRACE", "1")
+        .env("RUST_LOG", "warn")
+        .env_remove("DATABASE_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(log.reopen().expect("log"))
+        .spawn()
+        .expect("starts");
+    let running = crate::helpers::Running(child);
+    let client = HttpClient::new(format!("127.0.0.1:{port}").parse().expect("address"));
+    crate::helpers::wait_for(&client, "/v1/health").await;
+    let body = json!({"entity": "PEO"});
+    let mint = || client.post_json("/v1/mint", Some(TOKEN), &body);
+    assert_eq!(mint().await.status, 200);
+    let filler = disk.fill();
+    let mut refused = 0;
+    for _ in 0..200 {
+        let answer = mint().await;
+        assert_ne!(answer.status, 200, "nothing is minted on a full disk");
+        assert_eq!(answer.status, 503);
+        refused += 1;
+    }
+    std::fs::remove_file(filler).expect("free the space");
+    drop(running);
+    let text = std::fs::read_to_string(log.path()).expect("log");
+    let errors = text.lines().filter(|line| line.contains("ERROR")).count();
+    println!("{refused} mints refused; {errors} error lines:\n{text}");
+    assert!(
+        !text.to_lowercase().contains("backtrace"),
+        "no backtraces:\n{text}"
+    );
+    assert!(
+        errors >= 1 && errors <= 20,
+        "the failure is logged, but not once per refused mint: {errors} error lines for {refused}"
+    );
+}

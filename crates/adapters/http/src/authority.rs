@@ -312,7 +312,7 @@ fn mint_error(err: MintError) -> ApiError {
             api
         }
         MintError::Store(err) | MintError::Ledger(err) => {
-            tracing::error!(error = ?err, "minting failed in the store");
+            tracing::error!(error = %format_args!("{err:#}"), "minting failed in the store");
             let mut api = ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "store_unavailable",

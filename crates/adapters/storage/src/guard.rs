@@ -142,7 +142,7 @@ impl StoreGuard {
         let was_up = self.is_up();
         self.report(Outcome::Failure { retry_after: None });
         if was_up && !self.is_up() {
-            tracing::error!(store = self.store, error = %error, "the store failed; its calls are refused until a probe succeeds");
+            tracing::error!(store = self.store, error = %format_args!("{error:#}"), "the store failed; its calls are refused until a probe succeeds");
         }
     }
 

@@ -48,7 +48,7 @@ fn authority_error(err: MintError) -> AuthorityError {
             message: err.to_string(),
         },
         MintError::Store(err) | MintError::Ledger(err) => {
-            tracing::error!(error = ?err, "the embedded authority's store failed");
+            tracing::error!(error = %format_args!("{err:#}"), "the embedded authority's store failed");
             AuthorityError::Unavailable { retry_after: None }
         }
         // The store's guard logged the failure once; each refusal is not news.
