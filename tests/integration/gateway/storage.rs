@@ -238,7 +238,7 @@ async fn a_full_disk_under_the_authority_is_logged_once_per_failure_without_back
         "no backtraces:\n{text}"
     );
     assert!(
-        errors >= 1 && errors <= 20,
+        (1..=20).contains(&errors),
         "the failure is logged, but not once per refused mint: {errors} error lines for {refused}"
     );
 }
