@@ -36,6 +36,8 @@ pub const AUDIT_DATABASE_FILE: &str = "gateway.db";
 const CACHE_SWEEP_EVERY: Duration = Duration::from_secs(300);
 /// Expired idempotency keys dropped per sweep transaction at most (short write locks).
 const KEY_SWEEP_BATCH: u32 = 5_000;
+/// Audit events past the retention deleted per statement at most (short write locks).
+const AUDIT_EXPIRY_BATCH: u32 = 5_000;
 /// How long the start-up check of a remote authority's token may take.
 const STARTUP_PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -247,6 +249,9 @@ impl GatewayApplication {
                         return;
                     }
                     service.cache().sweep();
+                    if let Err(err) = service.expire_audit(AUDIT_EXPIRY_BATCH).await {
+                        tracing::warn!(error = %format_args!("{err:#}"), "expiring old audit events failed; the next sweep tries again");
+                    }
                     let now = service.clock().unix_ms();
                     while let Ok(dropped) = service.keys().sweep(now, KEY_SWEEP_BATCH).await {
                         if dropped < u64::from(KEY_SWEEP_BATCH) {

@@ -242,3 +242,51 @@ async fn a_full_disk_under_the_authority_is_logged_once_per_failure_without_back
         "the failure is logged, but not once per refused mint: {errors} error lines for {refused}"
     );
 }
+
+/// Audit events older than the retention are deleted at start (and every 5 minutes); newer
+/// ones stay.
+#[tokio::test]
+async fn audit_events_past_the_retention_are_deleted_and_newer_ones_kept() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = settings(&dir);
+    config.gateway.audit_retention = Some(Duration::from_secs(24 * 60 * 60));
+    let app = spawn_app_with(config.clone(), dir).await;
+    let kept = app.generate_id("PEO").await;
+    let (_, dir) = app.stop_and_keep_audit().await;
+    // What a gateway running two days ago would have left.
+    let database = dir.path().join(chittyid::authority::DATABASE_FILE);
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", database.display()))
+        .await
+        .expect("open");
+    let two_days_ago = chittyid_app::unix_now_ms() - 2 * 24 * 60 * 60 * 1_000;
+    for n in 0..3 {
+        sqlx::query(
+            "INSERT INTO audit_events (at_unix_ms, action, caller_hash, outcome, ids, entity)
+             VALUES (?1, 'generate', 'old', 'ok', ?2, NULL)",
+        )
+        .bind(two_days_ago + n)
+        .bind(format!("[\"old-{n}\"]"))
+        .execute(&pool)
+        .await
+        .expect("insert");
+    }
+    pool.close().await;
+    let app = spawn_app_with(config, dir).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let events = loop {
+        let events = app.audit.recent_audit_events(100).await.expect("read");
+        if events.iter().all(|e| e.caller_hash != "old") || std::time::Instant::now() > deadline {
+            break events;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(
+        events.iter().all(|e| e.caller_hash != "old"),
+        "the events past the retention are gone: {events:?}"
+    );
+    assert!(
+        events.iter().any(|e| e.ids.contains(&kept)),
+        "the recent event is kept: {events:?}"
+    );
+    app.stop().await;
+}

@@ -312,3 +312,68 @@ async fn killed_database_connections_fail_cleanly_and_recover() {
         String::from_utf8_lossy(&health.body)
     );
 }
+
+/// `CHITTYID_AUDIT_RETENTION_DAYS` on a gateway process: events older than the retention are
+/// deleted from PostgreSQL at start; newer ones stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_events_past_the_retention_are_deleted_from_postgres() {
+    let database = TestDatabase::create().await;
+    let store = chittyid_postgres::PgStore::connect(
+        database.url(),
+        chittyid_postgres::PoolSettings::default(),
+    )
+    .await
+    .expect("connect");
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(database.url())
+        .await
+        .expect("connect");
+    let now = chittyid_app::unix_now_ms();
+    for (at, caller) in [(now - 3 * 24 * 60 * 60 * 1_000, "old"), (now, "recent")] {
+        sqlx::query(
+            "INSERT INTO audit_events (at_unix_ms, action, caller_hash, outcome, ids, entity)
+             VALUES ($1, 'generate', $2, 'ok', '[]', NULL)",
+        )
+        .bind(at)
+        .bind(caller)
+        .execute(&mut conn)
+        .await
+        .expect("insert");
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
+        .args(["serve", "--listen", &port.to_string(), "--data-dir"])
+        .arg(dir.path())
+        .env("DATABASE_URL", database.url())
+        .env_remove("REDIS_URL")
+        .env("CHITTYID_API_KEYS", API_KEY)
+        .env("CHITTYID_AUDIT_RETENTION_DAYS", "2")
+        .env_remove("CHITTYID_SERVICE_URL")
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let _running = Running(child);
+    let client = HttpClient::new(format!("127.0.0.1:{port}").parse().expect("address"));
+    wait_for(&client, "/health").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let callers = loop {
+        let callers: Vec<String> = store
+            .recent_audit_events(100)
+            .await
+            .expect("read")
+            .into_iter()
+            .map(|e| e.caller_hash)
+            .collect();
+        if !callers.iter().any(|c| c == "old") || std::time::Instant::now() > deadline {
+            break callers;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        callers,
+        ["recent"],
+        "only the event within two days is kept"
+    );
+}

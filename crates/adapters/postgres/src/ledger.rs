@@ -292,6 +292,26 @@ impl AuditSink for PgStore {
     async fn health(&self) -> Result<(), AuditError> {
         self.writable().map_err(AuditError::Unknown)
     }
+
+    /// Looks only at the `limit` oldest rows (by id, the order they were written in), so a
+    /// sweep costs what it deletes.
+    async fn expire(&self, before_unix_ms: i64, limit: u32) -> Result<u64, AuditError> {
+        let deleted = self
+            .guarded(
+                sqlx::query(
+                    "DELETE FROM audit_events WHERE id IN
+                        (SELECT id FROM (SELECT id, at_unix_ms FROM audit_events
+                                         ORDER BY id LIMIT $2) AS oldest
+                         WHERE at_unix_ms < $1)",
+                )
+                .bind(before_unix_ms)
+                .bind(i64::from(limit))
+                .execute(&self.pool),
+            )
+            .await
+            .context("expiring audit events")?;
+        Ok(deleted.rows_affected())
+    }
 }
 
 impl PgStore {

@@ -316,7 +316,32 @@ impl AuditSink for SqliteStore {
     async fn health(&self) -> Result<(), AuditError> {
         self.writable().map_err(AuditError::Unknown)
     }
+
+    /// On the writer, between groups. Looks only at the `limit` oldest rows (by rowid, the
+    /// order they were written in), so a sweep costs what it deletes.
+    async fn expire(&self, before_unix_ms: i64, limit: u32) -> Result<u64, AuditError> {
+        let deleted = self
+            .writer
+            .run(move |pool| {
+                Box::pin(async move {
+                    sqlx::query(EXPIRE_AUDITS)
+                        .bind(before_unix_ms)
+                        .bind(i64::from(limit))
+                        .execute(&pool)
+                        .await
+                        .map(|done| done.rows_affected())
+                })
+            })
+            .await?
+            .context("expiring audit events")?;
+        Ok(deleted)
+    }
 }
+
+/// The oldest `limit` audit rows that are older than the retention.
+const EXPIRE_AUDITS: &str = "DELETE FROM audit_events WHERE id IN
+    (SELECT id FROM (SELECT id, at_unix_ms FROM audit_events ORDER BY id LIMIT $2)
+     WHERE at_unix_ms < $1)";
 
 impl SqliteStore {
     /// The most recent audit events, newest first.

@@ -225,6 +225,17 @@ pub trait AuditSink: Send + Sync {
 
     /// Whether an event recorded now would be stored (readiness asks this).
     fn health(&self) -> impl Future<Output = Result<(), AuditError>> + Send;
+
+    /// Deletes up to `limit` of the oldest events recorded before `before_unix_ms`; how many.
+    /// Costs what it deletes, not what is kept. A sink that keeps nothing has nothing to expire.
+    fn expire(
+        &self,
+        before_unix_ms: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<u64, AuditError>> + Send {
+        let _ = (before_unix_ms, limit);
+        async { Ok(0) }
+    }
 }
 
 /// What a rate-limit store decided.

@@ -31,6 +31,7 @@ struct ConfigFile {
     service_ca: Option<PathBuf>,
     api_keys_file: Option<PathBuf>,
     rate_limit: Option<u32>,
+    audit_retention_days: Option<u32>,
     resilience: Option<Preset>,
 }
 
@@ -46,8 +47,9 @@ impl ConfigFile {
 pub(crate) struct ServeArgs {
     #[command(flatten)]
     log: super::LogArgs,
-    /// A JSON configuration file (keys: listen, dataDir, serviceUrl, apiKeysFile, rateLimit,
-    /// resilience); flags and environment variables take precedence.
+    /// A JSON configuration file (keys: listen, dataDir, serviceUrl, serviceCa, apiKeysFile,
+    /// rateLimit, auditRetentionDays, resilience); flags and environment variables take
+    /// precedence.
     #[arg(long, env = "CHITTYID_CONFIG")]
     config: Option<PathBuf>,
     /// Address to listen on: PORT, HOST:PORT or [IPv6]:PORT [default: 127.0.0.1:8787].
@@ -94,6 +96,10 @@ pub(crate) struct ServeArgs {
     /// IDs per minute per API key; 0 turns the limit off [default: 100].
     #[arg(long, env = "CHITTYID_RATE_LIMIT")]
     rate_limit: Option<u32>,
+    /// Days audit events are kept; older ones are deleted at start and every 5 minutes; 0
+    /// keeps them forever [default: 30].
+    #[arg(long, env = "CHITTYID_AUDIT_RETENTION_DAYS")]
+    audit_retention_days: Option<u32>,
     /// Resilience configuration: retry, breaker, budget, monitor and cache settings
     /// [default: recommended].
     #[arg(long, env = "CHITTYID_RESILIENCE", value_enum)]
@@ -146,6 +152,10 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
     settings.api_key_hashes_file = args.api_keys_file.clone().or(file.api_keys_file);
     let rate_limit = args.rate_limit.or(file.rate_limit).unwrap_or(100);
     settings.gateway.rate_limit_per_minute = (rate_limit > 0).then_some(rate_limit);
+    if let Some(days) = args.audit_retention_days.or(file.audit_retention_days) {
+        settings.gateway.audit_retention =
+            (days > 0).then(|| std::time::Duration::from_secs(u64::from(days) * 24 * 60 * 60));
+    }
     settings.gateway.resilience = match args
         .resilience
         .or(file.resilience)

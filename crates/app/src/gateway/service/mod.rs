@@ -38,12 +38,15 @@ pub struct GatewayConfig {
     pub idempotency_lease: Duration,
     /// Distinct API keys the rate limiter tracks at most.
     pub rate_limited_keys: usize,
+    /// Audit events older than this are deleted by the sweeper; `None` keeps them forever.
+    pub audit_retention: Option<Duration>,
     /// Seed of the jitter RNG; fixed in tests, random in production.
     pub seed: u64,
 }
 
 impl GatewayConfig {
     pub const DEFAULT_RATE_LIMIT: u32 = 100;
+    pub const DEFAULT_AUDIT_RETENTION: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 
     pub fn new(resilience: ResilienceConfig, seed: u64) -> Self {
         Self {
@@ -53,6 +56,7 @@ impl GatewayConfig {
             idempotency_wait: Duration::from_secs(30),
             idempotency_lease: Duration::from_secs(60),
             rate_limited_keys: 100_000,
+            audit_retention: Some(Self::DEFAULT_AUDIT_RETENTION),
             seed,
         }
     }
@@ -229,6 +233,24 @@ impl GatewayService {
 
     pub fn metrics(&self) -> &GatewayMetrics {
         &self.metrics
+    }
+
+    /// Deletes the audit events older than the retention, a batch of `batch` at a time; how
+    /// many. Nothing with no retention set.
+    pub async fn expire_audit(&self, batch: u32) -> Result<u64, crate::gateway::AuditError> {
+        let Some(retention) = self.config.audit_retention else {
+            return Ok(0);
+        };
+        let retention_ms = i64::try_from(retention.as_millis()).unwrap_or(i64::MAX);
+        let before = self.clock.unix_ms().saturating_sub(retention_ms);
+        let mut expired = 0;
+        loop {
+            let deleted = self.audit.expire(before, batch).await?;
+            expired += deleted;
+            if deleted < u64::from(batch) {
+                return Ok(expired);
+            }
+        }
     }
 
     /// The counters, with the audit events the sink dropped.
