@@ -113,6 +113,13 @@ impl std::fmt::Debug for AuthorityApplication {
 impl AuthorityApplication {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         data_dir::ensure(&settings.data_dir)?;
+        let (store, service) = settings.open_service().await?;
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("binding {}", settings.listen))?;
+        let address = listener.local_addr().context("reading the bound address")?;
+        // Last, once nothing else can fail: a token created by a start that then failed would
+        // never be shown, and later starts would find the file and show none.
         let mut created_token = None;
         let tokens = if settings.tokens.is_empty() {
             let path = settings.data_dir.join(TOKEN_FILE);
@@ -125,7 +132,6 @@ impl AuthorityApplication {
         } else {
             settings.tokens.clone()
         };
-        let (store, service) = settings.open_service().await?;
         let metrics_store = store.clone();
         let api = Arc::new(AuthorityApi::new(
             Arc::new(service),
@@ -139,10 +145,6 @@ impl AuthorityApplication {
                 }
             }),
         ));
-        let listener = TcpListener::bind(settings.listen)
-            .await
-            .with_context(|| format!("binding {}", settings.listen))?;
-        let address = listener.local_addr().context("reading the bound address")?;
         Ok(Self {
             listener,
             api,
