@@ -257,3 +257,35 @@ async fn listen_takes_a_bare_port_and_a_host_name() {
         wait_for(&client, "/health").await;
     }
 }
+
+/// A password inside `CHITTYID_SERVICE_URL` never reaches the start-up error.
+#[test]
+fn credentials_in_the_service_url_stay_out_of_the_start_up_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = crate::helpers::chittyid(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+            dir.path().to_str().expect("utf-8"),
+            "--service-url",
+            "ftp://alice:s3cret-pw@127.0.0.1:1/v1",
+            "--authority-token",
+            "t",
+        ],
+        b"",
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("not a valid http(s) URL"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("s3cret-pw") && !run.stdout.contains("s3cret-pw"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("***@127.0.0.1:1"), "{}", run.stderr);
+}

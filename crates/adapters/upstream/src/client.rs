@@ -15,7 +15,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
 
-use crate::base_url::normalize_base_url;
+use crate::base_url::{normalize_base_url, redact_userinfo};
 
 /// How long an idle pooled connection is kept.
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -24,6 +24,7 @@ const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum UpstreamConfigError {
+    /// The URL as given, with any credentials in it redacted.
     #[error("CHITTYID_SERVICE_URL {0:?} is not a valid http(s) URL")]
     InvalidUrl(String),
     #[error("CHITTY_ID_TOKEN is required when CHITTYID_SERVICE_URL is set")]
@@ -92,9 +93,9 @@ impl HttpAuthority {
         let base = normalize_base_url(base_url);
         let uri: Uri = base
             .parse()
-            .map_err(|_| UpstreamConfigError::InvalidUrl(base.clone()))?;
+            .map_err(|_| UpstreamConfigError::InvalidUrl(redact_userinfo(&base)))?;
         if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
-            return Err(UpstreamConfigError::InvalidUrl(base));
+            return Err(UpstreamConfigError::InvalidUrl(redact_userinfo(&base)));
         }
         let token = token
             .map(str::trim)
@@ -112,8 +113,9 @@ impl HttpAuthority {
         })
     }
 
-    pub fn base_url(&self) -> &str {
-        &self.base
+    /// The base URL as messages and logs may show it: credentials in it are redacted.
+    pub fn base_url(&self) -> String {
+        redact_userinfo(&self.base)
     }
 
     /// One attempt, in a span of its own (a child of the request's, when traced), whose

@@ -5,5 +5,5 @@
 mod base_url;
 mod client;
 
-pub use base_url::{DEFAULT_BASE_URL, normalize_base_url};
+pub use base_url::{DEFAULT_BASE_URL, normalize_base_url, redact_userinfo};
 pub use client::{HttpAuthority, HttpClient, UpstreamConfigError, http_client};
