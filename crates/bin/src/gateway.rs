@@ -118,6 +118,21 @@ impl std::fmt::Debug for GatewayApplication {
 impl GatewayApplication {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         data_dir::ensure(&settings.data_dir)?;
+        // Which authority's verdicts the shared cache holds: gateways share them only when they
+        // mint through the same authority (the same URL, or the same store for an embedded one).
+        let authority_identity = match &settings.upstream {
+            Upstream::Remote { url, .. } => chittyid_upstream::normalize_base_url(url),
+            Upstream::Embedded(authority) => match &settings.database_url {
+                Some(url) => format!("embedded:{url}"),
+                None => format!(
+                    "embedded:{}",
+                    authority
+                        .data_dir
+                        .join(crate::authority::DATABASE_FILE)
+                        .display()
+                ),
+            },
+        };
         // The audit log lives in the embedded database: the authority's file when the authority
         // runs here, a file of its own otherwise.
         let (authority, audit) = match &settings.upstream {
@@ -177,7 +192,11 @@ impl GatewayApplication {
             Some(redis) => {
                 let link = RedisLink::open(redis.clone())?;
                 (
-                    DynVerdictCache::new_box(TieredCache::new(policy, link.clone())),
+                    DynVerdictCache::new_box(TieredCache::new(
+                        policy,
+                        link.clone(),
+                        &authority_identity,
+                    )),
                     DynRateLimitStore::new_box(SharedRateLimits::new(link, fallback_callers)),
                 )
             }

@@ -223,3 +223,49 @@ async fn gateways_keep_serving_through_a_redis_restart_and_reconnect() {
         }
     }
 }
+
+/// Two gateways, each with an authority of its own (embedded, its own store), sharing one
+/// Redis and one prefix: one's verdict is never the other's answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateways_in_front_of_different_authorities_do_not_share_verdicts() {
+    let redis_dir = tempfile::tempdir().expect("dir");
+    let redis_port = free_port();
+    let _redis = redis_server(redis_port, redis_dir.path());
+    let mut gateways = Vec::new();
+    let mut dirs = Vec::new();
+    for _ in 0..2 {
+        let dir = tempfile::tempdir().expect("dir");
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
+            .args(["serve", "--listen", &port.to_string(), "--data-dir"])
+            .arg(dir.path())
+            .env_remove("DATABASE_URL")
+            .env_remove("CHITTYID_SERVICE_URL")
+            .env("REDIS_URL", format!("redis://127.0.0.1:{redis_port}"))
+            .env("CHITTYID_API_KEYS", API_KEY)
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starts");
+        let client = HttpClient::new(format!("127.0.0.1:{port}").parse().expect("address"));
+        wait_for(&client, "/health").await;
+        gateways.push((Running(child), client));
+        dirs.push(dir);
+    }
+    let (first, second) = (&gateways[0].1, &gateways[1].1);
+    let minted = first
+        .post_json("/api/id/generate", Some(API_KEY), &json!({"entity": "PEO"}))
+        .await
+        .json();
+    let id = minted["chittyId"].as_str().expect("ID");
+    let path = format!("/api/id/validate/{id}?verify=true");
+    let asked = first.get(&path, Some(API_KEY)).await.json();
+    assert_eq!(asked["authority"], json!({"minted": true, "cached": false}));
+    let answered = second.get(&path, Some(API_KEY)).await.json();
+    assert_eq!(
+        answered["authority"],
+        json!({"minted": false, "cached": false}),
+        "the second gateway's authority never minted it, and its answer is its own"
+    );
+}

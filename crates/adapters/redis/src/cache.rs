@@ -17,6 +17,9 @@ use crate::link::RedisLink;
 pub struct TieredCache<C = SystemClock> {
     local: InProcessCache<C>,
     link: RedisLink,
+    /// Which authority the verdicts are of: gateways in front of different authorities that
+    /// share a Redis prefix must not answer each other's verifications.
+    scope: String,
     policy: CachePolicy,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -24,16 +27,26 @@ pub struct TieredCache<C = SystemClock> {
 }
 
 impl TieredCache {
-    pub fn new(policy: CachePolicy, link: RedisLink) -> Self {
-        Self::with_clock(policy, link, SystemClock::default())
+    /// `authority` names the authority whose verdicts these are (its base URL, or the store of
+    /// an embedded one); only a digest of it is kept in Redis keys.
+    pub fn new(policy: CachePolicy, link: RedisLink, authority: &str) -> Self {
+        Self::with_clock(policy, link, authority, SystemClock::default())
     }
 }
 
+/// The first 16 hex digits of SHA-256 of `authority`: short, and reveals nothing of it.
+fn scope_of(authority: &str) -> String {
+    chittyid_app::authority::to_hex(
+        &chittyid_app::authority::CallerHash::of_token(authority).0[..8],
+    )
+}
+
 impl<C: Clock> TieredCache<C> {
-    pub fn with_clock(policy: CachePolicy, link: RedisLink, clock: C) -> Self {
+    pub fn with_clock(policy: CachePolicy, link: RedisLink, authority: &str, clock: C) -> Self {
         Self {
             local: InProcessCache::with_clock(policy, clock),
             link,
+            scope: scope_of(authority),
             policy,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -47,7 +60,8 @@ impl<C: Clock> TieredCache<C> {
     }
 
     fn key(&self, id: &ChittyId) -> String {
-        self.link.key("verdict", id.as_str())
+        self.link
+            .key("verdict", &format!("{}:{}", self.scope, id.as_str()))
     }
 }
 

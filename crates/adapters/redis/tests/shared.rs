@@ -43,6 +43,14 @@ fn policy() -> CachePolicy {
     CachePolicy::try_new(100, Duration::from_secs(300), Duration::from_secs(2)).expect("valid")
 }
 
+/// The authority the caches in these tests stand in front of.
+const AUTHORITY: &str = "http://authority.example/v1";
+
+/// How the cache names an authority in its keys: the first 16 hex digits of its SHA-256.
+fn scope(authority: &str) -> String {
+    chittyid_app::authority::CallerHash::of_token(authority).to_hex()[..16].to_owned()
+}
+
 fn id() -> ChittyId {
     ChittyId::parse("03-1-USA-0001-P-2602-0-85").expect("valid")
 }
@@ -50,8 +58,8 @@ fn id() -> ChittyId {
 #[tokio::test]
 async fn a_verdict_cached_by_one_gateway_is_answered_to_another_from_redis() {
     let (url, prefix) = (redis_url(), fresh_prefix());
-    let first = TieredCache::new(policy(), link(&url, &prefix));
-    let second = TieredCache::new(policy(), link(&url, &prefix));
+    let first = TieredCache::new(policy(), link(&url, &prefix), AUTHORITY);
+    let second = TieredCache::new(policy(), link(&url, &prefix), AUTHORITY);
     first.put(&id(), true).await.expect("stored");
     assert_eq!(second.get(&id()).await.expect("answered"), Some(true));
     let shared = second
@@ -75,14 +83,19 @@ async fn a_verdict_cached_by_one_gateway_is_answered_to_another_from_redis() {
         1
     );
     // Another deployment's prefix sees nothing.
-    let elsewhere = TieredCache::new(policy(), link(&url, &fresh_prefix()));
+    let elsewhere = TieredCache::new(policy(), link(&url, &fresh_prefix()), AUTHORITY);
     assert_eq!(elsewhere.get(&id()).await.expect("answered"), None);
+    // Nor does a gateway in front of another authority on the same prefix: its verdicts are
+    // about what that authority minted.
+    let other_authority =
+        TieredCache::new(policy(), link(&url, &prefix), "http://other.example/v1");
+    assert_eq!(other_authority.get(&id()).await.expect("answered"), None);
 }
 
 #[tokio::test]
 async fn a_not_minted_verdict_lives_the_shorter_ttl_in_redis() {
     let (url, prefix) = (redis_url(), fresh_prefix());
-    let cache = TieredCache::new(policy(), link(&url, &prefix));
+    let cache = TieredCache::new(policy(), link(&url, &prefix), AUTHORITY);
     cache.put(&id(), false).await.expect("stored");
     let client = redis::Client::open(url.as_str()).expect("url");
     let mut conn = client
@@ -90,7 +103,7 @@ async fn a_not_minted_verdict_lives_the_shorter_ttl_in_redis() {
         .await
         .expect("connect");
     let ttl: i64 = redis::cmd("PTTL")
-        .arg(format!("{prefix}:v1:verdict:{}", id()))
+        .arg(format!("{prefix}:v1:verdict:{}:{}", scope(AUTHORITY), id()))
         .query_async(&mut conn)
         .await
         .expect("pttl");
@@ -229,7 +242,7 @@ async fn redis_going_away_falls_back_within_the_bound_and_comes_back_by_itself()
         timeout: Duration::from_millis(25),
     })
     .expect("valid");
-    let cache = TieredCache::new(policy(), link.clone());
+    let cache = TieredCache::new(policy(), link.clone(), AUTHORITY);
     let limits = SharedRateLimits::new(link.clone(), 100);
     let caller = CallerHash::of_token("outage");
     let minute = Duration::from_secs(60);
