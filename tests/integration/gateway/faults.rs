@@ -403,3 +403,39 @@ async fn the_request_id_goes_to_the_authority() {
     );
     app.stop().await;
 }
+
+/// After an outage, a successful generate is proof of health: readiness follows it at once
+/// instead of waiting out the connection monitor's reconnect backoff (30 s here).
+#[tokio::test]
+async fn readiness_follows_a_successful_generate_after_an_outage() {
+    let upstream = FaultUpstream::start(Mode::Healthy).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = remote(settings(&dir), upstream.base_url(), "upstream-token");
+    config.gateway.resilience.monitor.reconnect = chittyid_domain::resilience::Backoff::try_new(
+        Duration::from_secs(30),
+        1.0,
+        Duration::ZERO,
+        Duration::from_secs(30),
+        chittyid_domain::resilience::Jitter::None,
+    )
+    .expect("valid");
+    let app = spawn_app_with(config, dir).await;
+    app.ready_becomes(200).await;
+    upstream.set(Mode::Status(503));
+    let down = app.ready_becomes(503).await;
+    assert!(
+        String::from_utf8_lossy(&down.body).contains("authority_unreachable"),
+        "{}",
+        String::from_utf8_lossy(&down.body)
+    );
+    upstream.set(Mode::Healthy);
+    assert_eq!(attempt(&app).await.0, 200, "the authority answers again");
+    let ready = app.client.get("/ready", None).await;
+    assert_eq!(
+        ready.status,
+        200,
+        "ready right after a successful call, not after the 30 s backoff: {}",
+        String::from_utf8_lossy(&ready.body)
+    );
+    app.stop().await;
+}

@@ -234,15 +234,7 @@ impl ConnectionMonitor {
             Ok(()) => {
                 self.stats.successful_health_checks += 1;
                 if self.state != ConnectionState::Connected {
-                    if self.state == ConnectionState::Reconnecting {
-                        self.stats.total_reconnections += 1;
-                    }
-                    self.stats.total_connections += 1;
-                    self.reconnect_attempts = 0;
-                    self.previous_delay = Duration::ZERO;
-                    self.connected_since = Some(now);
-                    self.events.push(MonitorEvent::Connected);
-                    self.transition(ConnectionState::Connected, now);
+                    self.mark_connected(now);
                 }
                 self.next_check_at = Some(now + self.config.health_interval);
             }
@@ -258,6 +250,34 @@ impl ConnectionMonitor {
                 self.schedule_reconnect(now, rng);
             }
         }
+    }
+
+    /// A call to the upstream succeeded: proof of health as good as a health check's. While
+    /// connecting, reconnecting or failed, the monitor counts as connected at once instead of
+    /// waiting out its backoff (a check still in flight is ignored); while connected or
+    /// disconnected (not watching), nothing changes.
+    pub fn on_call_succeeded(&mut self, now: Timestamp) {
+        if matches!(
+            self.state,
+            ConnectionState::Connected | ConnectionState::Disconnected
+        ) {
+            return;
+        }
+        self.pending_check = None;
+        self.mark_connected(now);
+        self.next_check_at = Some(now + self.config.health_interval);
+    }
+
+    fn mark_connected(&mut self, now: Timestamp) {
+        if self.state == ConnectionState::Reconnecting {
+            self.stats.total_reconnections += 1;
+        }
+        self.stats.total_connections += 1;
+        self.reconnect_attempts = 0;
+        self.previous_delay = Duration::ZERO;
+        self.connected_since = Some(now);
+        self.events.push(MonitorEvent::Connected);
+        self.transition(ConnectionState::Connected, now);
     }
 
     fn schedule_reconnect(&mut self, now: Timestamp, rng: &mut impl RandomSource) {

@@ -318,3 +318,50 @@ fn nonsense_configurations_are_refused() {
         .is_err()
     );
 }
+
+#[test]
+fn a_successful_call_while_reconnecting_is_proof_of_health() {
+    let mut monitor = v2_2_0();
+    let check = monitor.connect(at(0)).expect("a first check");
+    answer(&mut monitor, check, Ok(()), at(10));
+    let check = monitor.poll(at(30_010)).expect("the next check is due");
+    answer(&mut monitor, check, DOWN(), at(30_020));
+    assert_eq!(monitor.state(), ConnectionState::Reconnecting);
+    let in_flight = monitor.poll(monitor.next_check_at().expect("a retry is due"));
+    // A generate goes through before the reconnect check answers.
+    monitor.on_call_succeeded(at(31_500));
+    assert_eq!(monitor.state(), ConnectionState::Connected);
+    assert!(monitor.is_healthy());
+    assert_eq!(
+        monitor.next_check_at(),
+        Some(at(61_500)),
+        "the regular interval again"
+    );
+    let stats = monitor.stats(at(31_500));
+    assert_eq!((stats.total_connections, stats.total_reconnections), (2, 1));
+    // The check that was in flight no longer counts.
+    if let Some(check) = in_flight {
+        answer(&mut monitor, check, DOWN(), at(31_600));
+        assert_eq!(monitor.state(), ConnectionState::Connected);
+    }
+}
+
+#[test]
+fn a_successful_call_changes_nothing_while_connected_or_not_watching() {
+    let mut monitor = v2_2_0();
+    monitor.on_call_succeeded(at(5));
+    assert_eq!(
+        monitor.state(),
+        ConnectionState::Disconnected,
+        "not watching"
+    );
+    let check = monitor.connect(at(10)).expect("a first check");
+    answer(&mut monitor, check, Ok(()), at(20));
+    monitor.on_call_succeeded(at(1_000));
+    assert_eq!(
+        monitor.next_check_at(),
+        Some(at(30_020)),
+        "the schedule stands"
+    );
+    assert_eq!(monitor.stats(at(1_000)).total_connections, 1);
+}

@@ -104,7 +104,11 @@ impl GatewayService {
             };
             let err = match result {
                 Ok(value) => {
-                    guard.finish(Outcome::Success, self.clock.monotonic());
+                    let now = self.clock.monotonic();
+                    guard.finish(Outcome::Success, now);
+                    // A successful call is proof of health: readiness follows it at once
+                    // rather than after the monitor's reconnect backoff.
+                    lock(&self.monitor).0.on_call_succeeded(now);
                     return Ok(value);
                 }
                 Err(err) => err,
