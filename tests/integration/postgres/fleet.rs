@@ -9,16 +9,16 @@ use serde_json::{Value, json};
 use crate::helpers::{Running, free_port, wait_for};
 use crate::http_client::HttpClient;
 
-const TOKEN: &str = "fleet-token-with-enough-entropy";
-const API_KEY: &str = "fleet-api-key";
+pub(super) const TOKEN: &str = "fleet-token-with-enough-entropy";
+pub(super) const API_KEY: &str = "fleet-api-key";
 
-/// `chittyid authority` on `database`, with its own (empty) data directory.
-async fn authority(database: &TestDatabase, data: &std::path::Path) -> (Running, HttpClient) {
+/// `chittyid authority` on the database at `url`, with its own (empty) data directory.
+pub(super) async fn authority(url: &str, data: &std::path::Path) -> (Running, HttpClient) {
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
         .args(["authority", "--listen", &port.to_string(), "--data-dir"])
         .arg(data)
-        .env("DATABASE_URL", database.url())
+        .env("DATABASE_URL", url)
         .env_remove("REDIS_URL")
         .env("CHITTYID_AUTHORITY_TOKENS", TOKEN)
         .env("RUST_LOG", "error")
@@ -31,13 +31,23 @@ async fn authority(database: &TestDatabase, data: &std::path::Path) -> (Running,
     (Running(child), client)
 }
 
-/// `chittyid serve` with the in-process authority, everything on `database`.
-async fn gateway(database: &TestDatabase, data: &std::path::Path) -> (Running, HttpClient) {
+/// `chittyid serve` with the in-process authority, everything on the database at `url`.
+pub(super) async fn gateway(url: &str, data: &std::path::Path) -> (Running, HttpClient) {
+    gateway_with(url, data, &[]).await
+}
+
+/// The same, with more environment variables.
+async fn gateway_with(
+    url: &str,
+    data: &std::path::Path,
+    env: &[(&str, &str)],
+) -> (Running, HttpClient) {
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
         .args(["serve", "--listen", &port.to_string(), "--data-dir"])
         .arg(data)
-        .env("DATABASE_URL", database.url())
+        .envs(env.iter().copied())
+        .env("DATABASE_URL", url)
         .env_remove("REDIS_URL")
         .env("CHITTYID_API_KEYS", API_KEY)
         .env("CHITTYID_RATE_LIMIT", "0")
@@ -73,8 +83,8 @@ async fn two_authorities_on_one_database_never_mint_the_same_id() {
         tempfile::tempdir().expect("dir"),
         tempfile::tempdir().expect("dir"),
     );
-    let (_a, first) = authority(&database, dir_a.path()).await;
-    let (_b, second) = authority(&database, dir_b.path()).await;
+    let (_a, first) = authority(database.url(), dir_a.path()).await;
+    let (_b, second) = authority(database.url(), dir_b.path()).await;
     let minted = Arc::new(Mutex::new(Vec::<String>::new()));
     let failures = Arc::new(Mutex::new(Vec::<u16>::new()));
     let mut tasks = Vec::new();
@@ -136,7 +146,7 @@ async fn two_authorities_on_one_database_never_mint_the_same_id() {
 async fn every_id_acknowledged_before_a_sigkill_is_recorded_and_audited() {
     let database = TestDatabase::create().await;
     let dir = tempfile::tempdir().expect("dir");
-    let (mut running, client) = gateway(&database, dir.path()).await;
+    let (mut running, client) = gateway(database.url(), dir.path()).await;
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
     let workers: Vec<_> = (0..8)
         .map(|_| {
@@ -166,7 +176,7 @@ async fn every_id_acknowledged_before_a_sigkill_is_recorded_and_audited() {
         "only {} generated",
         acknowledged.len()
     );
-    let (_restarted, client) = gateway(&database, dir.path()).await;
+    let (_restarted, client) = gateway(database.url(), dir.path()).await;
 
     let store = chittyid_postgres::PgStore::connect(
         database.url(),
@@ -218,7 +228,7 @@ async fn every_id_acknowledged_before_a_sigkill_is_recorded_and_audited() {
 async fn killed_database_connections_fail_cleanly_and_recover() {
     let database = TestDatabase::create().await;
     let dir = tempfile::tempdir().expect("dir");
-    let (_running, client) = gateway(&database, dir.path()).await;
+    let (_running, client) = gateway(database.url(), dir.path()).await;
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
     let statuses = Arc::new(Mutex::new(Vec::<(u16, bool)>::new()));
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -340,23 +350,12 @@ async fn audit_events_past_the_retention_are_deleted_from_postgres() {
         .expect("insert");
     }
     let dir = tempfile::tempdir().expect("dir");
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
-        .args(["serve", "--listen", &port.to_string(), "--data-dir"])
-        .arg(dir.path())
-        .env("DATABASE_URL", database.url())
-        .env_remove("REDIS_URL")
-        .env("CHITTYID_API_KEYS", API_KEY)
-        .env("CHITTYID_AUDIT_RETENTION_DAYS", "2")
-        .env_remove("CHITTYID_SERVICE_URL")
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("starts");
-    let _running = Running(child);
-    let client = HttpClient::new(format!("127.0.0.1:{port}").parse().expect("address"));
-    wait_for(&client, "/health").await;
+    let (_running, _client) = gateway_with(
+        database.url(),
+        dir.path(),
+        &[("CHITTYID_AUDIT_RETENTION_DAYS", "2")],
+    )
+    .await;
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     let callers = loop {
         let callers: Vec<String> = store

@@ -10,11 +10,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::helpers::{Running, free_port, wait_for};
+use super::fleet::{API_KEY, TOKEN, authority, gateway};
+use crate::helpers::free_port;
 use crate::http_client::HttpClient;
-
-const API_KEY: &str = "outage-api-key";
-const TOKEN: &str = "outage-authority-token";
 
 /// PostgreSQL's server programs: `pg_config --bindir`, else Debian's versioned directory.
 fn server_bin_dir() -> PathBuf {
@@ -155,43 +153,6 @@ impl Drop for Cluster {
                 .status();
         }
     }
-}
-
-async fn authority(url: &str, data: &Path) -> (Running, HttpClient) {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
-        .args(["authority", "--listen", &port.to_string(), "--data-dir"])
-        .arg(data)
-        .env("DATABASE_URL", url)
-        .env("CHITTYID_AUTHORITY_TOKENS", TOKEN)
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("starts");
-    let client = HttpClient::new(format!("127.0.0.1:{port}").parse().expect("address"));
-    wait_for(&client, "/v1/health").await;
-    (Running(child), client)
-}
-
-async fn gateway(url: &str, data: &Path) -> (Running, HttpClient) {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
-        .args(["serve", "--listen", &port.to_string(), "--data-dir"])
-        .arg(data)
-        .env("DATABASE_URL", url)
-        .env_remove("REDIS_URL")
-        .env("CHITTYID_API_KEYS", API_KEY)
-        .env("CHITTYID_RATE_LIMIT", "0")
-        .env_remove("CHITTYID_SERVICE_URL")
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("starts");
-    let client = HttpClient::new(format!("127.0.0.1:{port}").parse().expect("address"));
-    wait_for(&client, "/health").await;
-    (Running(child), client)
 }
 
 /// One answer: when it was asked (since the start), how long it took, its status, whether it

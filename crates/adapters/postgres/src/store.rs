@@ -89,22 +89,6 @@ impl PgStore {
         Ok(Self { pool, writer })
     }
 
-    /// Commits one small write now; fails if the database cannot take one.
-    pub async fn probe_write(&self) -> anyhow::Result<()> {
-        let now_ms = chittyid_app::unix_now_ms();
-        self.guarded(
-            sqlx::query(
-                "INSERT INTO health_probe (id, at_unix_ms) VALUES (1, $1)
-                 ON CONFLICT (id) DO UPDATE SET at_unix_ms = excluded.at_unix_ms",
-            )
-            .bind(now_ms)
-            .execute(&self.pool),
-        )
-        .await
-        .context("writing the health probe")?;
-        Ok(())
-    }
-
     /// Whether the database takes writes, as the writer last found (its commits, and a probe
     /// when idle for a second): reads state only, so health answers at once whatever the
     /// database is doing.

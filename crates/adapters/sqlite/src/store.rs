@@ -116,31 +116,6 @@ impl SqliteStore {
         Ok(Self { pool, writer })
     }
 
-    /// Commits one small write through the writer now, and fails if it cannot.
-    pub async fn probe_write(&self) -> anyhow::Result<()> {
-        let now_ms = chittyid_app::unix_now_ms();
-        self.writer
-            .run(move |pool| {
-                Box::pin(async move {
-                    let mut conn = pool.acquire().await.context("taking a connection")?;
-                    let written = match crate::ledger::begin(&mut conn).await {
-                        Ok(()) => sqlx::query(
-                            "INSERT INTO health_probe (id, at_unix_ms) VALUES (1, ?1)
-                             ON CONFLICT (id) DO UPDATE SET at_unix_ms = excluded.at_unix_ms",
-                        )
-                        .bind(now_ms)
-                        .execute(&mut *conn)
-                        .await
-                        .map(|_| ())
-                        .context("writing the health probe"),
-                        Err(err) => Err(err),
-                    };
-                    crate::ledger::finish(conn, written).await
-                })
-            })
-            .await?
-    }
-
     /// Whether the store takes writes, as the writer last found (its commits, and a probe
     /// when idle for a second): reads state only, so health answers at once whatever the
     /// store is doing.

@@ -100,21 +100,44 @@ fn key(n: u32) -> MintKey {
     }
 }
 
+/// Holds the writer on a job until `gate` is notified, so that what is sent meanwhile queues.
+fn hold(
+    writer: &Arc<GroupWriter<Scripted>>,
+    gate: &Arc<tokio::sync::Notify>,
+) -> tokio::task::JoinHandle<anyhow::Result<()>> {
+    let (gate, writer) = (Arc::clone(gate), Arc::clone(writer));
+    tokio::spawn(async move {
+        writer
+            .run(move |()| Box::pin(async move { gate.notified().await }))
+            .await
+    })
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_writes_share_commits() {
+async fn writes_queued_together_share_one_commit() {
     let backend = Scripted::default();
     let writer = Arc::new(writer(backend.clone()));
+    let gate = Arc::new(tokio::sync::Notify::new());
+    let held = hold(&writer, &gate);
+    tokio::task::yield_now().await;
     let tasks: Vec<_> = (0..64)
         .map(|_| {
             let writer = Arc::clone(&writer);
             tokio::spawn(async move { writer.audit(event("ok")).await })
         })
         .collect();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    gate.notify_one();
+    held.await.expect("task").expect("ran");
     for task in tasks {
         task.await.expect("task").expect("committed");
     }
     assert_eq!(backend.audits.lock().expect("lock").len(), 64);
-    assert!(backend.commits.load(Ordering::SeqCst) <= 64);
+    assert_eq!(
+        backend.commits.load(Ordering::SeqCst),
+        1,
+        "64 events queued behind one job are one transaction"
+    );
     assert_eq!(writer.stats().audit_events(), 64);
 }
 
@@ -186,15 +209,7 @@ async fn a_taken_key_fails_only_its_own_mint() {
     let writer = Arc::new(writer(backend.clone()));
     // Hold the writer so that several mints queue into one group.
     let gate = Arc::new(tokio::sync::Notify::new());
-    let hold = {
-        let gate = Arc::clone(&gate);
-        let writer = Arc::clone(&writer);
-        tokio::spawn(async move {
-            writer
-                .run(move |()| Box::pin(async move { gate.notified().await }))
-                .await
-        })
-    };
+    let hold = hold(&writer, &gate);
     tokio::task::yield_now().await;
     let mints: Vec<_> = (0..4)
         .map(|n| {
