@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::file_limit::fit_to_file_limit;
 use anyhow::Context;
 use chittyid_app::authority::{AuthorityConfig, AuthorityDeps, AuthorityService, SystemClock};
 use chittyid_domain::{Jurisdiction, Region, TrustLevel};
@@ -149,7 +150,7 @@ impl AuthorityApplication {
             listener,
             api,
             address,
-            limits: settings.limits,
+            limits: fit_to_file_limit(settings.limits),
             created_token,
         })
     }

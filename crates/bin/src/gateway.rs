@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::file_limit::fit_to_file_limit;
 use anyhow::Context;
 use chittyid_app::authority::CallerHash;
 use chittyid_app::gateway::{
@@ -228,7 +229,7 @@ impl GatewayApplication {
             audit,
             api_keys,
             address,
-            limits: settings.limits,
+            limits: fit_to_file_limit(settings.limits),
             created_api_key,
         })
     }

@@ -3,6 +3,7 @@
 
 pub mod authority;
 pub mod data_dir;
+pub mod file_limit;
 pub mod gateway;
 pub mod loadtest;
 pub mod store;

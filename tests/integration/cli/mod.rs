@@ -1,4 +1,5 @@
 mod authority;
+mod connections;
 mod inspect;
 mod loadtest;
 mod serve;

@@ -22,6 +22,7 @@ use tokio::net::TcpListener;
 use tower::ServiceExt;
 
 use crate::connection::{ConnectionCount, WriteDeadline};
+use crate::refusals::{REFUSAL_SUMMARY_EVERY, RefusalLog};
 
 /// How long a client may take to send a request's headers.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -59,6 +60,30 @@ impl Default for ServerLimits {
     }
 }
 
+/// File descriptors kept back from client connections for everything else a server opens: its
+/// stores (a SQLite file with its WAL and shared memory per pooled connection, PostgreSQL and
+/// Redis connections), the pooled connections to the authority, log and trace exporters.
+pub const RESERVED_FILE_DESCRIPTORS: u64 = 128;
+
+impl ServerLimits {
+    /// These limits within a process that may hold `open_files` file descriptors: the connection
+    /// caps shrink so that a flood of connections is refused with `503 too_many_connections`
+    /// rather than running the process out of descriptors (where every accept fails and the
+    /// stores cannot open a file). [`RESERVED_FILE_DESCRIPTORS`] stay for the rest, or half the
+    /// limit when it is smaller than twice that.
+    #[must_use]
+    pub fn within_file_limit(self, open_files: u64) -> Self {
+        let reserved = RESERVED_FILE_DESCRIPTORS.min(open_files / 2);
+        let available = usize::try_from(open_files - reserved).unwrap_or(usize::MAX);
+        let max_connections = self.max_connections.min(available.max(1));
+        Self {
+            max_connections,
+            max_connections_per_client: self.max_connections_per_client.min(max_connections),
+            ..self
+        }
+    }
+}
+
 /// When a request's body must have arrived; put in each request's extensions for the body
 /// readers.
 #[derive(Debug, Clone, Copy)]
@@ -83,6 +108,12 @@ pub async fn serve(
 ) {
     let graceful = GracefulShutdown::new();
     let count = Arc::new(ConnectionCount::default());
+    let mut refusals = RefusalLog::default();
+    let mut summary = tokio::time::interval_at(
+        tokio::time::Instant::now() + REFUSAL_SUMMARY_EVERY,
+        REFUSAL_SUMMARY_EVERY,
+    );
+    summary.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         tokio::select! {
@@ -91,7 +122,7 @@ pub async fn serve(
                     Ok(accepted) => accepted,
                     Err(err) => {
                         // Out of file descriptors and the like: back off instead of spinning.
-                        tracing::warn!(error = %err, "accept failed");
+                        refusals.accept_failed(&err);
                         tokio::time::sleep(Duration::from_millis(50)).await;
                         continue;
                     }
@@ -103,7 +134,7 @@ pub async fn serve(
                 ) else {
                     // Best effort, without waiting: the socket is closed right after.
                     let _ = stream.try_write(TOO_MANY_CONNECTIONS);
-                    tracing::warn!(%peer, "connection refused: a connection cap is reached");
+                    refusals.refused(peer.ip());
                     continue;
                 };
                 let _ = stream.set_nodelay(true);
@@ -130,9 +161,11 @@ pub async fn serve(
                     }
                 });
             }
+            _ = summary.tick() => refusals.summarize(),
             () = &mut shutdown => break,
         }
     }
+    refusals.summarize();
     drop(listener);
     let grace = limits.shutdown_grace;
     tokio::select! {
@@ -143,6 +176,23 @@ pub async fn serve(
 
 #[cfg(test)]
 mod tests {
+    use super::{RESERVED_FILE_DESCRIPTORS, ServerLimits};
+
+    #[test]
+    fn the_connection_caps_leave_room_for_the_stores_within_the_file_limit() {
+        let limits = ServerLimits::default().within_file_limit(1_024);
+        assert_eq!(
+            limits.max_connections,
+            1_024 - usize::try_from(RESERVED_FILE_DESCRIPTORS).expect("small")
+        );
+        assert_eq!(limits.max_connections_per_client, 256);
+        let roomy = ServerLimits::default().within_file_limit(1 << 20);
+        assert_eq!(roomy, ServerLimits::default());
+        let tight = ServerLimits::default().within_file_limit(100);
+        assert_eq!(tight.max_connections, 50);
+        assert_eq!(tight.max_connections_per_client, 50);
+    }
+
     #[test]
     fn the_canned_refusal_declares_its_real_length() {
         let text = std::str::from_utf8(super::TOO_MANY_CONNECTIONS).expect("ASCII");

@@ -127,6 +127,15 @@ where
             Err(err) => return trouble(format_args!("{name}: {err:#}")),
         }
     };
+    match chittyid::file_limit::raise() {
+        Some(limit) if limit.now > limit.before => tracing::info!(
+            before = limit.before,
+            now = limit.now,
+            "raised the open-file limit to the hard limit"
+        ),
+        Some(limit) => tracing::info!(limit = limit.now, "open-file limit"),
+        None => tracing::warn!("the open-file limit could not be read"),
+    }
     let served = runtime.block_on(serve);
     // The exporter runs on the runtime: flush while it still does.
     runtime
