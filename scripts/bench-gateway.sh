@@ -29,7 +29,7 @@ CHITTYID_AUTHORITY_TOKENS="$token" RUST_LOG=warn target/release/chittyid authori
   --listen "$authority" --data-dir "$work/authority" & pids+=($!)
 wait_for "http://$authority/v1/health"
 CHITTYID_SERVICE_URL="http://$authority/v1" CHITTY_ID_TOKEN="$token" CHITTYID_API_KEYS="$key" \
-  CHITTYID_RATE_LIMIT=0 RUST_LOG=warn target/release/chittyid serve --listen "$gateway" \
+  CHITTYID_RATE_LIMIT=0 CHITTYID_VALIDATION_LIMIT=0 RUST_LOG=warn target/release/chittyid serve --listen "$gateway" \
   --data-dir "$work/gateway" & pids+=($!)
 wait_for "http://$gateway/health"
 wait_for "http://$hello/"
@@ -81,7 +81,7 @@ time.sleep(3600)
 PY
 sleep 0.3
 CHITTYID_SERVICE_URL="http://127.0.0.1:18789/v1" CHITTY_ID_TOKEN="$token" CHITTYID_API_KEYS="$key" \
-  CHITTYID_RATE_LIMIT=0 RUST_LOG=error target/release/chittyid serve --listen "$dead_gateway" \
+  CHITTYID_RATE_LIMIT=0 CHITTYID_VALIDATION_LIMIT=0 RUST_LOG=error target/release/chittyid serve --listen "$dead_gateway" \
   --data-dir "$work/dead" & pids+=($!)
 wait_for "http://$dead_gateway/health"
 # Trip the breaker: the recommended preset opens after 5 failed calls.

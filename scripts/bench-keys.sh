@@ -14,7 +14,7 @@ pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 start() {
-  CHITTYID_API_KEYS="$key" CHITTYID_RATE_LIMIT=0 RUST_LOG=warn target/release/chittyid serve \
+  CHITTYID_API_KEYS="$key" CHITTYID_RATE_LIMIT=0 CHITTYID_VALIDATION_LIMIT=0 RUST_LOG=warn target/release/chittyid serve \
     --listen "$gateway" --data-dir "$work" & pid=$!
   for _ in $(seq 1 100); do curl -sf "http://$gateway/health" >/dev/null && return 0; sleep 0.1; done
   echo "the gateway did not start" >&2; exit 1

@@ -8,7 +8,7 @@ cargo build --release -p chittyid >/dev/null 2>&1
 work=$(mktemp -d); key=bench-key
 for level in info warn info warn; do
   port=$((18800 + RANDOM % 100))
-  env -u DATABASE_URL -u REDIS_URL CHITTYID_API_KEYS=$key CHITTYID_RATE_LIMIT=0 RUST_LOG=$level target/release/chittyid serve --listen 127.0.0.1:$port --data-dir $work/$level-$port 2>/dev/null &
+  env -u DATABASE_URL -u REDIS_URL CHITTYID_API_KEYS=$key CHITTYID_RATE_LIMIT=0 CHITTYID_VALIDATION_LIMIT=0 RUST_LOG=$level target/release/chittyid serve --listen 127.0.0.1:$port --data-dir $work/$level-$port 2>/dev/null &
   pid=$!
   for _ in $(seq 1 100); do curl -sf http://127.0.0.1:$port/health >/dev/null && break; sleep 0.1; done
   out=$(CHITTYID_BENCH_TOKEN=$key wrk -t2 -c64 -d6s --latency -s scripts/bench/get.lua "http://127.0.0.1:$port/api/id/validate/03-1-USA-0001-P-2602-0-85")

@@ -16,7 +16,7 @@ trap 'rm -rf "$work"' EXIT
 row() { # label binary
   local port=$((18800 + RANDOM % 100))
   env -u DATABASE_URL -u REDIS_URL -u OTEL_EXPORTER_OTLP_ENDPOINT CHITTYID_API_KEYS=$key \
-    CHITTYID_RATE_LIMIT=0 RUST_LOG=warn "$2" serve --listen 127.0.0.1:$port \
+    CHITTYID_RATE_LIMIT=0 CHITTYID_VALIDATION_LIMIT=0 RUST_LOG=warn "$2" serve --listen 127.0.0.1:$port \
     --data-dir "$work/$1-$port" 2>/dev/null &
   local pid=$!
   for _ in $(seq 1 100); do curl -sf http://127.0.0.1:$port/health >/dev/null && break; sleep 0.1; done

@@ -64,7 +64,7 @@ start ""; mints
 
 echo; echo "## chittyid serve on PostgreSQL: generates (each with its audit row committed) (${seconds}s each)"
 export DATABASE_URL="$url"
-CHITTYID_API_KEYS="$token" CHITTYID_RATE_LIMIT=0 RUST_LOG=warn target/release/chittyid serve \
+CHITTYID_API_KEYS="$token" CHITTYID_RATE_LIMIT=0 CHITTYID_VALIDATION_LIMIT=0 RUST_LOG=warn target/release/chittyid serve \
   --listen "127.0.0.1:$port" --data-dir "$work/gateway" & pid=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
 before=$(psql "$url" -Atc "SELECT count(*) FROM audit_events")

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::helpers::{API_KEY, spawn_app};
+use super::helpers::{API_KEY, settings, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn validation_is_local_and_names_every_shape() {
@@ -214,4 +214,123 @@ async fn reserved_patterns_are_refused_as_ids_counted_and_audited() {
             "{outcome} {input} in {suspicious:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn validation_has_a_budget_per_key_of_its_own() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = settings(&dir);
+    config.gateway.validation_limit_per_minute = Some(5);
+    config.api_keys = vec![API_KEY.to_owned(), "another-key".to_owned()];
+    let app = spawn_app_with(config, dir).await;
+    for _ in 0..3 {
+        assert_eq!(
+            app.validate("03-1-USA-0001-P-2602-0-85", "").await.status,
+            200
+        );
+    }
+    // A batch costs its size: two more fit, three do not.
+    let batch = |ids: Vec<&str>, key: &'static str| {
+        let client = app.client.clone();
+        let ids: Vec<String> = ids.into_iter().map(str::to_owned).collect();
+        async move {
+            client
+                .post_json("/api/id/validate", Some(key), &json!({ "ids": ids }))
+                .await
+        }
+    };
+    let too_many = batch(vec!["a", "b", "c"], API_KEY).await;
+    assert_eq!(
+        (too_many.status.as_u16(), too_many.error_code()),
+        (429, "validation_rate_limited".into())
+    );
+    assert!(too_many.headers.contains_key("retry-after"));
+    assert_eq!(batch(vec!["a", "b"], API_KEY).await.status, 200);
+    for path in [
+        "/api/id/validate/03-1-USA-0001-P-2602-0-85",
+        "/v1/validate/03-1-USA-0001-P-2602-0-85",
+        "/api/id/validate/03-1-USA-0001-P-2602-0-85?verify=true",
+    ] {
+        let limited = app.client.get(path, Some(API_KEY)).await;
+        assert_eq!(
+            (limited.status.as_u16(), limited.error_code()),
+            (429, "validation_rate_limited".into()),
+            "{path}"
+        );
+        let retry_after: u64 = limited.headers["retry-after"]
+            .to_str()
+            .expect("ascii")
+            .parse()
+            .expect("seconds");
+        assert!((1..=60).contains(&retry_after), "{retry_after}");
+    }
+    // A batch larger than the whole budget could never pass: 400, not a 429 to retry forever.
+    let never = batch(vec!["a"; 6], "another-key").await;
+    assert_eq!(
+        (never.status.as_u16(), never.error_code()),
+        (400, "batch_exceeds_validation_budget".into())
+    );
+    // Another key has its own budget, and generating is not validating.
+    assert_eq!(
+        app.client
+            .get(
+                "/api/id/validate/03-1-USA-0001-P-2602-0-85",
+                Some("another-key")
+            )
+            .await
+            .status,
+        200
+    );
+    app.generate_id("PEO").await;
+    let metrics =
+        String::from_utf8(app.client.get("/metrics", None).await.body.to_vec()).expect("text");
+    assert!(
+        metrics.contains("chittyid_validation_refusals_total 4\n"),
+        "{metrics}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn repeated_suspicious_inputs_are_audited_as_samples_not_one_row_each() {
+    let app = spawn_app().await;
+    // Four batches of 1,000 reserved-pattern strings: what filled a disk at 25 MB/s.
+    for round in 0..4 {
+        let ids: Vec<String> = (0..1_000)
+            .map(|n| format!("00-0-SYS-{:04}-H-{round}111-1-1", n % 10_000))
+            .collect();
+        let answer = app
+            .client
+            .post_json("/api/id/validate", Some(API_KEY), &json!({ "ids": ids }))
+            .await;
+        assert_eq!(answer.status, 200);
+    }
+    app.validate("99-9-TST-0001-P-2602-0-85", "").await;
+    app.validate("99-9-TST-0002-P-2602-0-85", "").await;
+    let metrics =
+        String::from_utf8(app.client.get("/metrics", None).await.body.to_vec()).expect("text");
+    assert!(
+        metrics.contains("chittyid_suspicious_inputs_total{pattern=\"system_command\"} 4000\n"),
+        "every input is counted: {metrics}"
+    );
+    let (audit, _dir) = app.stop_and_keep_audit().await;
+    let events = audit.recent_audit_events(100).await.expect("read");
+    let suspicious: Vec<_> = events
+        .iter()
+        .filter(|e| e.action == "suspicious_input")
+        .collect();
+    assert_eq!(
+        suspicious.len(),
+        2,
+        "one event per pattern and key in a minute: {suspicious:?}"
+    );
+    let system = suspicious
+        .iter()
+        .find(|e| e.outcome == "system_command")
+        .expect("the system commands");
+    assert_eq!(
+        system.ids.len(),
+        chittyid_app::gateway::SUSPICIOUS_SAMPLES_PER_EVENT
+    );
+    assert_eq!(system.ids[0], "00-0-SYS-0000-H-0111-1-1");
 }

@@ -219,11 +219,12 @@ impl GatewayApi {
         let path = request.uri().path();
         let encoded = path.split_once("/validate/").map_or("", |(_, id)| id);
         let input = crate::authority::percent_decode(encoded)?;
+        self.service
+            .check_validation_budget(caller, 1)
+            .await
+            .map_err(gateway_error)?;
         if let Some(pattern) = ReservedPattern::of(&input) {
-            self.service
-                .report_suspicious(&[(&input, pattern)], caller)
-                .await
-                .map_err(gateway_error)?;
+            self.service.report_suspicious(&[(&input, pattern)], caller);
             return Ok(json_response(
                 StatusCode::OK,
                 &GatewayV1Validate {
@@ -356,6 +357,10 @@ impl GatewayApi {
         query: &str,
         caller: CallerHash,
     ) -> Result<Response<Full<Bytes>>, ApiError> {
+        self.service
+            .check_validation_budget(caller, 1)
+            .await
+            .map_err(gateway_error)?;
         let verify = query_flag(query, "verify");
         let options = ValidationOptions {
             accept_legacy: query_flag(query, "legacy"),
@@ -363,10 +368,7 @@ impl GatewayApi {
         let report = ValidationReport::new(input, options);
         self.service.metrics().record_validations(1);
         if let Some(ValidationError::ReservedPattern { pattern }) = report.error() {
-            self.service
-                .report_suspicious(&[(input, *pattern)], caller)
-                .await
-                .map_err(gateway_error)?;
+            self.service.report_suspicious(&[(input, *pattern)], caller);
         }
         if !verify {
             return Ok(json_response(StatusCode::OK, &report));
@@ -408,6 +410,10 @@ impl GatewayApi {
                 ),
             ));
         }
+        self.service
+            .check_validation_budget(caller, batch.ids.len())
+            .await
+            .map_err(gateway_error)?;
         let options = ValidationOptions {
             accept_legacy: batch.legacy,
         };
@@ -432,10 +438,7 @@ impl GatewayApi {
                 BatchResult::NotAString(_) => None,
             })
             .collect();
-        self.service
-            .report_suspicious(&suspicious, caller)
-            .await
-            .map_err(gateway_error)?;
+        self.service.report_suspicious(&suspicious, caller);
         let valid = results
             .iter()
             .filter(|r| matches!(r, BatchResult::Report(report) if report.is_valid()))
@@ -538,6 +541,16 @@ fn gateway_error(err: GatewayError) -> ApiError {
         GatewayError::BatchOverLimit { .. } => {
             (StatusCode::BAD_REQUEST, "batch_exceeds_rate_limit", None)
         }
+        GatewayError::ValidationRateLimited { retry_after, .. } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "validation_rate_limited",
+            Some(*retry_after),
+        ),
+        GatewayError::ValidationBatchOverLimit { .. } => (
+            StatusCode::BAD_REQUEST,
+            "batch_exceeds_validation_budget",
+            None,
+        ),
         GatewayError::IdempotencyMismatch => (StatusCode::CONFLICT, "idempotency_key_reused", None),
         GatewayError::IdempotencyOutcomeUnknown => {
             (StatusCode::CONFLICT, "idempotency_outcome_unknown", None)

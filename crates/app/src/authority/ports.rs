@@ -68,6 +68,17 @@ impl CallerHash {
         to_hex(&self.0)
     }
 
+    /// Another caller hash derived from this one for `purpose`: the same caller's allowance of
+    /// something else (validations beside generates) in a rate-limit store keyed by caller.
+    #[must_use]
+    pub fn scoped(&self, purpose: &str) -> Self {
+        let mut hasher = Sha256::new();
+        hasher.update(purpose.as_bytes());
+        hasher.update([0]);
+        hasher.update(self.0);
+        Self(hasher.finalize().into())
+    }
+
     /// Reads a hash written by [`CallerHash::to_hex`] (64 hex digits, surrounding white space
     /// ignored).
     pub fn from_hex(hex: &str) -> Option<Self> {

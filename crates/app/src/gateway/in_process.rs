@@ -194,7 +194,9 @@ impl AuditSink for LogAudit {
 /// `max_callers` tracked at once. Each gateway process enforces the limit on its own.
 #[derive(Debug)]
 pub struct InProcessRateLimits<C = SystemClock> {
-    limiter: Mutex<Option<chittyid_domain::resilience::RateLimiter<CallerHash>>>,
+    /// One limiter per policy (limit and period): the generate limit and the validation
+    /// budget are separate allowances, and neither may reset the other.
+    limiters: Mutex<Vec<chittyid_domain::resilience::RateLimiter<CallerHash>>>,
     max_callers: usize,
     clock: C,
 }
@@ -208,7 +210,7 @@ impl InProcessRateLimits {
 impl<C: Clock> InProcessRateLimits<C> {
     pub fn with_clock(max_callers: usize, clock: C) -> Self {
         Self {
-            limiter: Mutex::new(None),
+            limiters: Mutex::new(Vec::new()),
             max_callers,
             clock,
         }
@@ -223,20 +225,69 @@ impl<C: Clock> RateLimitStore for InProcessRateLimits<C> {
         limit: u32,
         period: std::time::Duration,
     ) -> Result<RateDecision, RateLimitError> {
-        let mut guard = lock(&self.limiter);
-        // The policy is the same on every call in a process; the limiter is built on the first.
-        if guard.as_ref().is_none_or(|l| l.limit() != limit) {
-            let limiter =
-                chittyid_domain::resilience::RateLimiter::try_new(limit, period, self.max_callers)
-                    .map_err(|err| RateLimitError::Unknown(anyhow::anyhow!("{err}")))?;
-            *guard = Some(limiter);
-        }
-        let limiter = guard.as_mut().expect("built above");
+        let mut limiters = lock(&self.limiters);
+        // A process has a policy or two, each the same on every call: a limiter is built on a
+        // policy's first call and kept.
+        let index = match limiters
+            .iter()
+            .position(|l| l.limit() == limit && l.period() == period)
+        {
+            Some(index) => index,
+            None => {
+                let limiter = chittyid_domain::resilience::RateLimiter::try_new(
+                    limit,
+                    period,
+                    self.max_callers,
+                )
+                .map_err(|err| RateLimitError::Unknown(anyhow::anyhow!("{err}")))?;
+                limiters.push(limiter);
+                limiters.len() - 1
+            }
+        };
+        let limiter = &mut limiters[index];
         Ok(
             match limiter.try_acquire(&caller, cost, self.clock.monotonic()) {
                 Ok(()) => RateDecision::Allowed,
                 Err(retry_after) => RateDecision::Limited { retry_after },
             },
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn two_policies_keep_their_own_allowances() {
+        let limits = InProcessRateLimits::new(16);
+        let caller = CallerHash::of_token("k");
+        let period = Duration::from_secs(60);
+        for _ in 0..2 {
+            assert_eq!(
+                limits
+                    .try_acquire(caller, 1, 2, period)
+                    .await
+                    .expect("checked"),
+                RateDecision::Allowed
+            );
+            // Another policy in between must not reset the first.
+            let scoped = caller.scoped("validate");
+            assert_eq!(
+                limits
+                    .try_acquire(scoped, 1, 1_000, period)
+                    .await
+                    .expect("checked"),
+                RateDecision::Allowed
+            );
+        }
+        assert!(matches!(
+            limits
+                .try_acquire(caller, 1, 2, period)
+                .await
+                .expect("checked"),
+            RateDecision::Limited { .. }
+        ));
     }
 }

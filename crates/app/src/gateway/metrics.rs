@@ -80,6 +80,7 @@ pub struct GatewayMetrics {
     ids_generated: AtomicU64,
     generation_latency: LatencyHistogram,
     rate_limit_refusals: AtomicU64,
+    validation_refusals: AtomicU64,
     audit_records: AtomicU64,
     audit_failures: AtomicU64,
     audit_detached: AtomicU64,
@@ -104,6 +105,8 @@ pub struct MetricsSnapshot {
     pub ids_generated: u64,
     pub generation_latency: HistogramSnapshot,
     pub rate_limit_refusals: u64,
+    /// Validation requests refused by a key's validation budget.
+    pub validation_refusals: u64,
     /// Audit events committed.
     pub audit_records: u64,
     /// Audit events that could not be stored (their requests failed).
@@ -149,6 +152,10 @@ impl GatewayMetrics {
         self.rate_limit_refusals.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub fn record_validation_refusal(&self) {
+        self.validation_refusals.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub fn record_audit(&self, committed: bool, elapsed: Duration) {
         let counter = if committed {
             &self.audit_records
@@ -180,6 +187,7 @@ impl GatewayMetrics {
             ids_generated: self.ids_generated.load(Ordering::Relaxed),
             generation_latency: self.generation_latency.snapshot(),
             rate_limit_refusals: self.rate_limit_refusals.load(Ordering::Relaxed),
+            validation_refusals: self.validation_refusals.load(Ordering::Relaxed),
             audit_records: self.audit_records.load(Ordering::Relaxed),
             audit_failures: self.audit_failures.load(Ordering::Relaxed),
             audit_detached: self.audit_detached.load(Ordering::Relaxed),

@@ -29,5 +29,6 @@ pub use ports::{
     RateLimitError, RateLimitStore, SharedCacheStats, StoredAuditEvent, VerdictCache,
 };
 pub use service::{
-    GatewayConfig, GatewayError, GatewayService, GeneratedId, HealthSnapshot, Readiness, Verified,
+    GatewayConfig, GatewayError, GatewayService, GeneratedId, HealthSnapshot, Readiness,
+    SUSPICIOUS_AUDIT_WINDOW_MS, SUSPICIOUS_SAMPLES_PER_EVENT, Verified,
 };

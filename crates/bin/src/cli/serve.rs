@@ -31,6 +31,7 @@ struct ConfigFile {
     service_ca: Option<PathBuf>,
     api_keys_file: Option<PathBuf>,
     rate_limit: Option<u32>,
+    validation_limit: Option<u32>,
     audit_retention_days: Option<u32>,
     resilience: Option<Preset>,
 }
@@ -48,7 +49,7 @@ pub(crate) struct ServeArgs {
     #[command(flatten)]
     log: super::LogArgs,
     /// A JSON configuration file (keys: listen, dataDir, serviceUrl, serviceCa, apiKeysFile,
-    /// rateLimit, auditRetentionDays, resilience); flags and environment variables take
+    /// rateLimit, validationLimit, auditRetentionDays, resilience); flags and environment variables take
     /// precedence.
     #[arg(long, env = "CHITTYID_CONFIG")]
     config: Option<PathBuf>,
@@ -96,6 +97,10 @@ pub(crate) struct ServeArgs {
     /// IDs per minute per API key; 0 turns the limit off [default: 100].
     #[arg(long, env = "CHITTYID_RATE_LIMIT")]
     rate_limit: Option<u32>,
+    /// Inputs validated per minute per API key (a batch costs its size), beside the generate
+    /// limit; 0 turns the budget off [default: 60000].
+    #[arg(long, env = "CHITTYID_VALIDATION_LIMIT")]
+    validation_limit: Option<u32>,
     /// Days audit events are kept; older ones are deleted at start and every 5 minutes; 0
     /// keeps them forever [default: 30].
     #[arg(long, env = "CHITTYID_AUDIT_RETENTION_DAYS")]
@@ -152,6 +157,12 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
     settings.api_key_hashes_file = args.api_keys_file.clone().or(file.api_keys_file);
     let rate_limit = args.rate_limit.or(file.rate_limit).unwrap_or(100);
     settings.gateway.rate_limit_per_minute = (rate_limit > 0).then_some(rate_limit);
+    let validation_limit = args
+        .validation_limit
+        .or(file.validation_limit)
+        .unwrap_or(chittyid_app::gateway::GatewayConfig::DEFAULT_VALIDATION_LIMIT);
+    settings.gateway.validation_limit_per_minute =
+        (validation_limit > 0).then_some(validation_limit);
     if let Some(days) = args.audit_retention_days.or(file.audit_retention_days) {
         settings.gateway.audit_retention =
             (days > 0).then(|| std::time::Duration::from_secs(u64::from(days) * 24 * 60 * 60));

@@ -341,6 +341,8 @@ pub struct YearMonthSchema {
 const GATEWAY_ERROR_CODES: &[&str] = &[
     "rate_limited",
     "batch_exceeds_rate_limit",
+    "validation_rate_limited",
+    "batch_exceeds_validation_budget",
     "idempotency_outcome_unknown",
     "idempotency_unavailable",
     "idempotency_in_progress",
@@ -427,7 +429,7 @@ struct ValidateBatchRequestSchema {
         (status = 200, body = ValidateBatchAnswer),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 408, body = ErrorBody), (status = 413, body = ErrorBody),
-        (status = 415, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 429, body = ErrorBody),
     ),
     security(("bearer" = []))
 )]

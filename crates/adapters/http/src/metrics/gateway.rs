@@ -117,6 +117,12 @@ fn generation(encoder: &mut DescriptorEncoder<'_>, counters: &MetricsSnapshot) -
     )?;
     counter(
         encoder,
+        "chittyid_validation_refusals",
+        "Validation requests refused by the API key's validation budget.",
+        counters.validation_refusals,
+    )?;
+    counter(
+        encoder,
         "chittyid_validations",
         "IDs validated locally.",
         counters.validations,

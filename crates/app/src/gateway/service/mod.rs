@@ -5,6 +5,7 @@
 mod call;
 mod generate;
 mod monitor;
+mod validation;
 mod verify;
 
 use std::sync::Mutex;
@@ -36,6 +37,9 @@ pub struct GatewayConfig {
     /// A key held by a request for longer than this belongs to a request that died (a crash
     /// mid-mint): its outcome is unknown. Longer than any request can take.
     pub idempotency_lease: Duration,
+    /// Inputs validated per minute per API key (a batch costs its size, `verify=true` included),
+    /// an allowance of its own beside the generate limit; `None` turns the budget off.
+    pub validation_limit_per_minute: Option<u32>,
     /// Distinct API keys the rate limiter tracks at most.
     pub rate_limited_keys: usize,
     /// Audit events older than this are deleted by the sweeper; `None` keeps them forever.
@@ -46,6 +50,7 @@ pub struct GatewayConfig {
 
 impl GatewayConfig {
     pub const DEFAULT_RATE_LIMIT: u32 = 100;
+    pub const DEFAULT_VALIDATION_LIMIT: u32 = 60_000;
     pub const DEFAULT_AUDIT_RETENTION: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 
     pub fn new(resilience: ResilienceConfig, seed: u64) -> Self {
@@ -55,6 +60,7 @@ impl GatewayConfig {
             idempotency_ttl: Duration::from_secs(24 * 60 * 60),
             idempotency_wait: Duration::from_secs(30),
             idempotency_lease: Duration::from_secs(60),
+            validation_limit_per_minute: Some(Self::DEFAULT_VALIDATION_LIMIT),
             rate_limited_keys: 100_000,
             audit_retention: Some(Self::DEFAULT_AUDIT_RETENTION),
             seed,
@@ -73,6 +79,12 @@ pub enum GatewayError {
         "this batch of {size} IDs is larger than the whole rate limit of {limit} IDs per minute for this API key; split it into batches of at most {limit}"
     )]
     BatchOverLimit { size: usize, limit: u32 },
+    #[error("validation budget of {limit} inputs per minute reached for this API key")]
+    ValidationRateLimited { retry_after: Duration, limit: u32 },
+    #[error(
+        "this batch of {size} inputs is larger than the whole validation budget of {limit} inputs per minute for this API key; split it into batches of at most {limit}"
+    )]
+    ValidationBatchOverLimit { size: usize, limit: u32 },
     #[error("this Idempotency-Key was used with a different request body")]
     IdempotencyMismatch,
     #[error("a request with this Idempotency-Key is still being served; retry shortly")]
@@ -116,6 +128,7 @@ pub enum GatewayError {
 }
 
 pub use crate::gateway::generated::GeneratedId;
+pub use validation::{SUSPICIOUS_AUDIT_WINDOW_MS, SUSPICIOUS_SAMPLES_PER_EVENT};
 
 /// What a verification found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,6 +191,8 @@ pub struct GatewayService {
     metrics: GatewayMetrics,
     /// The last audit-store probe: when, and whether it could write.
     audit_probe: tokio::sync::Mutex<Option<(Timestamp, bool)>>,
+    /// Which suspicious inputs were audited lately, so that repeats are counted, not stored.
+    suspicious: validation::SuspiciousWindows,
 }
 
 impl std::fmt::Debug for GatewayService {
@@ -190,6 +205,9 @@ impl GatewayService {
     pub fn try_new(deps: GatewayDeps, config: GatewayConfig) -> Result<Self, ConfigError> {
         if let Some(limit) = config.rate_limit_per_minute {
             // The same checks the token bucket makes, at start rather than at the first call.
+            RateLimiter::<CallerHash>::try_new(limit, RATE_LIMIT_PERIOD, 1)?;
+        }
+        if let Some(limit) = config.validation_limit_per_minute {
             RateLimiter::<CallerHash>::try_new(limit, RATE_LIMIT_PERIOD, 1)?;
         }
         let GatewayDeps {
@@ -213,6 +231,7 @@ impl GatewayService {
             retry: config.resilience.retry,
             metrics: GatewayMetrics::default(),
             audit_probe: tokio::sync::Mutex::new(None),
+            suspicious: validation::SuspiciousWindows::default(),
             authority,
             cache,
             audit,
@@ -291,37 +310,8 @@ impl GatewayService {
         }
     }
 
-    /// A reserved command or test pattern arrived where an ID is expected: never an ID, and a
-    /// sign of a client treating such strings as commands or mocks. Counted, and queued for the
-    /// audit log (the input kept to its first 128 characters) without holding up the answer.
-    pub async fn report_suspicious(
-        &self,
-        inputs: &[(&str, chittyid_domain::ReservedPattern)],
-        caller: CallerHash,
-    ) -> Result<(), GatewayError> {
-        let Some((_, first)) = inputs.first() else {
-            return Ok(());
-        };
-        for (_, pattern) in inputs {
-            self.metrics.record_suspicious(*pattern);
-        }
-        let event = AuditEvent {
-            at_unix_ms: self.clock.unix_ms(),
-            action: "suspicious_input",
-            caller,
-            outcome: first.code(),
-            ids: inputs
-                .iter()
-                .map(|(input, _)| input.chars().take(chittyid_domain::MAX_INPUT_LEN).collect())
-                .collect(),
-            entity: None,
-        };
-        self.record_audit_detached(event);
-        Ok(())
-    }
-
     /// Queues `event` for the audit log without waiting: for answers that hand out nothing.
-    fn record_audit_detached(&self, event: AuditEvent) {
+    pub(super) fn record_audit_detached(&self, event: AuditEvent) {
         self.metrics.record_audit_detached();
         self.audit.record_detached(event);
     }
@@ -352,6 +342,8 @@ fn error_outcome(err: &GatewayError) -> &'static str {
     match err {
         GatewayError::RateLimited { .. } => "rate_limited",
         GatewayError::BatchOverLimit { .. } => "batch_over_limit",
+        GatewayError::ValidationRateLimited { .. } => "validation_rate_limited",
+        GatewayError::ValidationBatchOverLimit { .. } => "validation_batch_over_limit",
         GatewayError::IdempotencyMismatch
         | GatewayError::IdempotencyInProgress
         | GatewayError::IdempotencyOutcomeUnknown => "idempotency_conflict",
