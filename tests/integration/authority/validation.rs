@@ -103,3 +103,40 @@ async fn the_openapi_document_is_served_and_is_the_committed_one() {
     assert_eq!(String::from_utf8_lossy(&served.body), committed.trim_end());
     authority.stop().await;
 }
+
+#[tokio::test]
+async fn the_name_given_at_a_mint_is_answered_only_to_the_caller_that_minted_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = settings(dir.path());
+    let other = "another-tenant-token-with-entropy";
+    config.tokens.push(other.to_owned());
+    let authority = spawn_authority(config).await;
+    let minted = authority
+        .mint(&json!({"entity": "PEO", "name": "Alice Example"}))
+        .await;
+    assert_eq!(minted.status, 200, "{}", minted.json());
+    let id = minted.json()["chittyId"]
+        .as_str()
+        .expect("an ID")
+        .to_owned();
+    let own = authority.validate(&id).await.json();
+    assert_eq!(
+        (&own["valid"], &own["name"]),
+        (&json!(true), &json!("Alice Example"))
+    );
+    let stranger = authority
+        .client
+        .get(&format!("/v1/validate/{id}"), Some(other))
+        .await;
+    assert_eq!(stranger.status, 200);
+    let body = String::from_utf8(stranger.body.to_vec()).expect("UTF-8");
+    let stranger = stranger.json();
+    assert_eq!(
+        (&stranger["valid"], &stranger["entity"]),
+        (&json!(true), &json!("PEO")),
+        "another caller still learns that it was minted"
+    );
+    assert!(stranger.get("name").is_none_or(serde_json::Value::is_null));
+    assert!(!body.contains("Alice"), "{body}");
+    authority.stop().await;
+}

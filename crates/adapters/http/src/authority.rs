@@ -134,7 +134,14 @@ impl AuthorityApi {
         }
     }
 
-    async fn validate(&self, input: &str) -> Result<Response<Full<Bytes>>, ApiError> {
+    /// Whether `input` was minted here, for any caller: that is the protocol. The name given
+    /// at the mint is personal data of the caller that minted it, so it is answered only to
+    /// that caller (the same token); others learn the ID, its entity and when it was minted.
+    async fn validate(
+        &self,
+        input: &str,
+        caller: CallerHash,
+    ) -> Result<Response<Full<Bytes>>, ApiError> {
         let verdict = self.service.validate(input).await.map_err(mint_error)?;
         let body = match verdict {
             Verdict::Malformed(err) => ValidateAnswer {
@@ -171,7 +178,7 @@ impl AuthorityApi {
                 well_formed: true,
                 minted_here: true,
                 entity: Some(record.entity_name),
-                name: record.name,
+                name: record.name.filter(|_| record.caller == caller),
                 entity_type: Some(record.id.entity_type().letter().to_string()),
                 minted_at: Some(rfc3339_millis(record.minted_at_unix_ms)),
                 error: None,
@@ -246,13 +253,13 @@ impl AuthorityApi {
         &self,
         request: Request<Body>,
     ) -> Result<Response<Full<Bytes>>, ApiError> {
-        self.tokens.authenticate(request.headers())?;
+        let caller = CallerHash(self.tokens.authenticate(request.headers())?);
         // The raw segment, decoded here: an ID's own characters never split or shift a route.
         let path = request.uri().path();
         let encoded = path
             .split_once("/validate/")
             .map_or("", |(_, segment)| segment);
-        self.validate(&percent_decode(encoded)?).await
+        self.validate(&percent_decode(encoded)?, caller).await
     }
 }
 
