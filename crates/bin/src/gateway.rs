@@ -11,9 +11,10 @@ use crate::file_limit::fit_to_file_limit;
 use anyhow::Context;
 use chittyid_app::authority::CallerHash;
 use chittyid_app::gateway::{
-    AuditSink, AuthorityError, DynMintAuthority, DynRateLimitStore, DynVerdictCache, GatewayConfig,
-    GatewayDeps, GatewayService, IdempotencyStore, InProcessAuthority, InProcessCache,
-    InProcessRateLimits, MintAuthority, SystemClock, VerdictCache,
+    ApiKeyStore, AuditSink, AuthorityError, Clock, DynApiKeyStore, DynMintAuthority,
+    DynRateLimitStore, DynVerdictCache, GatewayConfig, GatewayDeps, GatewayService,
+    IdempotencyStore, InProcessAuthority, InProcessCache, InProcessRateLimits, KeyDirectory,
+    MintAuthority, SystemClock, VerdictCache,
 };
 use chittyid_domain::resilience::ResilienceConfig;
 use chittyid_http::TokenSet;
@@ -41,6 +42,9 @@ const KEY_SWEEP_BATCH: u32 = 5_000;
 const AUDIT_EXPIRY_BATCH: u32 = 5_000;
 /// How long the start-up check of a remote authority's token may take.
 const STARTUP_PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often the API keys are read from the store: a key created, rotated or revoked with
+/// `chittyid keys` takes effect on every gateway of the store within this.
+pub const KEY_REFRESH_EVERY: Duration = Duration::from_secs(5);
 
 /// Where the gateway mints.
 #[derive(Debug, Clone)]
@@ -101,7 +105,8 @@ pub struct GatewayApplication {
     service: Arc<GatewayService>,
     /// The store the audit log is in (also the service's audit sink and idempotency store).
     audit: Store,
-    api_keys: TokenSet,
+    key_store: Arc<DynApiKeyStore<'static>>,
+    key_directory: Arc<KeyDirectory>,
     address: SocketAddr,
     limits: server::ServerLimits,
     /// Set when this start created a dev API key: the key, to show once.
@@ -214,6 +219,14 @@ impl GatewayApplication {
             keys: audit.idempotency_store(),
             rate_limits,
         };
+        // Keys from the store, shared by a fleet; read now and refreshed while serving.
+        let key_store = audit.api_key_store();
+        let stored_keys = key_store
+            .list_keys()
+            .await
+            .context("reading the API keys from the store")?;
+        let now = SystemClock::default().unix_ms();
+        let stored_active = stored_keys.iter().any(|key| key.is_active(now));
         let service = GatewayService::try_new(deps, settings.gateway)
             .context("the resilience configuration")?;
         let listener = TcpListener::bind(settings.listen)
@@ -222,12 +235,19 @@ impl GatewayApplication {
         let address = listener.local_addr().context("reading the bound address")?;
         // Last, once nothing else can fail: a dev key created by a start that then failed
         // would never be shown, and later starts would find its hash and show none.
-        let (api_keys, created_api_key) = api_keys(&settings)?;
+        let (api_keys, created_api_key) = api_keys(&settings, stored_active)?;
+        let key_directory = Arc::new(KeyDirectory::with_fixed(
+            api_keys.digests().iter().copied(),
+            "environment",
+        ));
+        key_directory.replace_stored(&stored_keys, now);
+        let service = service.with_key_directory(Arc::clone(&key_directory));
         Ok(Self {
             listener,
             service: Arc::new(service),
             audit,
-            api_keys,
+            key_store,
+            key_directory,
             address,
             limits: fit_to_file_limit(settings.limits),
             created_api_key,
@@ -281,8 +301,40 @@ impl GatewayApplication {
                 }
             })
         };
+        let key_refresher = {
+            let (store, directory) = (Arc::clone(&self.key_store), Arc::clone(&self.key_directory));
+            let service = Arc::clone(&self.service);
+            let mut stopped = stopped.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(KEY_REFRESH_EVERY);
+                let mut failing = false;
+                loop {
+                    tokio::select! {
+                        _ = tick.tick() => {}
+                        _ = stopped.wait_for(|stop| *stop) => return,
+                    }
+                    // A store that cannot be read keeps the last keys read; logged once.
+                    match store.list_keys().await {
+                        Ok(keys) => {
+                            directory.replace_stored(&keys, service.clock().unix_ms());
+                            if std::mem::take(&mut failing) {
+                                tracing::info!("API keys are read from the store again");
+                            }
+                        }
+                        Err(err) if !failing => {
+                            failing = true;
+                            tracing::warn!(error = %format_args!("{err:#}"), "reading the API keys failed; the keys read last stay in force");
+                        }
+                        Err(_) => {}
+                    }
+                }
+            })
+        };
         tracing::info!(address = %self.address, "chittyid gateway listening");
-        let api = Arc::new(GatewayApi::new(Arc::clone(&self.service), self.api_keys));
+        let api = Arc::new(GatewayApi::with_key_directory(
+            Arc::clone(&self.service),
+            Arc::clone(&self.key_directory),
+        ));
         server::serve(
             self.listener,
             Arc::clone(&api).router(),
@@ -298,6 +350,7 @@ impl GatewayApplication {
         let _ = stop.send(true);
         let _ = monitor.await;
         let _ = sweeper.await;
+        let _ = key_refresher.await;
         if let Err(err) = self.service.audit().flush().await {
             tracing::error!(error = %err, "flushing the audit log failed");
         }
@@ -307,7 +360,10 @@ impl GatewayApplication {
 
 /// The accepted API keys: configured keys, a file of key hashes, or a dev key created on the
 /// first start (its hash kept in the data directory, the key shown once).
-fn api_keys(settings: &Settings) -> anyhow::Result<(TokenSet, Option<(String, PathBuf)>)> {
+fn api_keys(
+    settings: &Settings,
+    stored_active: bool,
+) -> anyhow::Result<(TokenSet, Option<(String, PathBuf)>)> {
     if !settings.api_keys.is_empty() {
         return Ok((
             TokenSet::new(settings.api_keys.iter().map(String::as_str)),
@@ -318,6 +374,10 @@ fn api_keys(settings: &Settings) -> anyhow::Result<(TokenSet, Option<(String, Pa
     let mut created = None;
     let (path, lines) = match &settings.api_key_hashes_file {
         Some(path) => (path.clone(), data_dir::read_secrets(path)?),
+        // Keys made with `chittyid keys create` need no dev key.
+        None if stored_active && !settings.data_dir.join(API_KEY_FILE).exists() => {
+            return Ok((TokenSet::new([]), None));
+        }
         None => {
             let path = settings.data_dir.join(API_KEY_FILE);
             let (lines, _) = data_dir::load_or_create_secrets(&path, || {

@@ -5,6 +5,7 @@ pub mod authority;
 pub mod data_dir;
 pub mod file_limit;
 pub mod gateway;
+pub mod keys;
 pub mod loadtest;
 pub mod store;
 pub mod telemetry;

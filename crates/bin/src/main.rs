@@ -31,6 +31,9 @@ enum Command {
     /// errors by code, latency percentiles and throughput. Exit status: 0 when the thresholds
     /// held, 1 when not, 2 on a usage error.
     Loadtest(cli::loadtest::LoadTestArgs),
+    /// Manage the gateway's API keys (named, with their own scopes and rate) in its store:
+    /// create, list, rotate, revoke. Gateways on the store pick changes up within 5 s.
+    Keys(cli::keys::KeysArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,5 +44,6 @@ fn main() -> ExitCode {
         Command::Serve(args) => cli::serve::run(&args),
         Command::Authority(args) => cli::authority::run(&args),
         Command::Loadtest(args) => cli::loadtest::run(&args),
+        Command::Keys(args) => cli::keys::run(&args),
     }
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use chittyid_app::authority::{DynMintLedger, DynSequenceStore};
-use chittyid_app::gateway::{DynAuditSink, DynIdempotencyStore, StoredAuditEvent};
+use chittyid_app::gateway::{DynApiKeyStore, DynAuditSink, DynIdempotencyStore, StoredAuditEvent};
 use chittyid_postgres::{PgStore, PoolSettings};
 use chittyid_sqlite::SqliteStore;
 
@@ -42,6 +42,14 @@ impl Store {
         match self {
             Self::Sqlite(store) => DynIdempotencyStore::new_box(store.clone()),
             Self::Postgres(store) => DynIdempotencyStore::new_box(store.clone()),
+        }
+    }
+
+    /// This store as where the gateway's API key accounts are kept.
+    pub fn api_key_store(&self) -> Arc<DynApiKeyStore<'static>> {
+        match self {
+            Self::Sqlite(store) => Arc::from(DynApiKeyStore::new_box(store.clone())),
+            Self::Postgres(store) => Arc::from(DynApiKeyStore::new_box(store.clone())),
         }
     }
 

@@ -11,7 +11,9 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use bytes::Bytes;
 use chittyid_app::authority::CallerHash;
-use chittyid_app::gateway::{GatewayError, GatewayService, IdempotencyKey, with_request_id};
+use chittyid_app::gateway::{
+    GatewayError, GatewayService, IdempotencyKey, KeyDirectory, Scope, with_request_id,
+};
 use chittyid_app::validation::ValidationReport;
 use chittyid_domain::{ChittyId, ReservedPattern, ValidationError, ValidationOptions};
 use http::{Request, Response, StatusCode};
@@ -46,7 +48,7 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 pub struct GatewayApi {
     service: Arc<GatewayService>,
-    api_keys: TokenSet,
+    api_keys: Arc<KeyDirectory>,
     /// Keyed generates run in tasks of their own, so that a client going away does not cancel
     /// a mint whose result its key must replay; tracked, so that shutdown can wait for them.
     detached: TaskTracker,
@@ -58,7 +60,7 @@ pub struct GatewayApi {
 impl std::fmt::Debug for GatewayApi {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GatewayApi")
-            .field("api_keys", &self.api_keys)
+            .field("api_keys", &self.api_keys.len())
             .finish_non_exhaustive()
     }
 }
@@ -72,7 +74,14 @@ struct ValidateBatch {
 }
 
 impl GatewayApi {
+    /// A gateway that accepts `api_keys` (every scope, the configured rate).
     pub fn new(service: Arc<GatewayService>, api_keys: TokenSet) -> Self {
+        let directory = KeyDirectory::with_fixed(api_keys.digests().iter().copied(), "environment");
+        Self::with_key_directory(service, Arc::new(directory))
+    }
+
+    /// A gateway that accepts the keys of `api_keys`, each within its scopes.
+    pub fn with_key_directory(service: Arc<GatewayService>, api_keys: Arc<KeyDirectory>) -> Self {
         let collector = GatewayCollector::default();
         let metrics = MetricsBuilder::new().collector(collector.clone()).build();
         Self {
@@ -83,6 +92,29 @@ impl GatewayApi {
             collector,
             started: std::time::Instant::now(),
         }
+    }
+
+    /// The caller of a request whose key may do `scope`: `401` without an accepted key, `403
+    /// insufficient_scope` when the key may not.
+    fn authorize(&self, headers: &http::HeaderMap, scope: Scope) -> Result<CallerHash, ApiError> {
+        let digest = crate::tokens::bearer_digest(headers)?;
+        let grant = self
+            .api_keys
+            .find(&digest, self.service.clock().unix_ms())
+            .ok_or_else(crate::tokens::invalid_token)?;
+        if !grant.scopes.contains(scope) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "insufficient_scope",
+                format!(
+                    "the API key {:?} may not {}; its scopes are {}",
+                    grant.name,
+                    scope.as_str(),
+                    grant.scopes
+                ),
+            ));
+        }
+        Ok(CallerHash(digest))
     }
 
     /// Waits, at most `limit`, for keyed generates still running after their clients left;
@@ -215,7 +247,7 @@ impl GatewayApi {
     /// `GET /v1/validate/{id}` as the authority answers it (`valid` means minted), through the
     /// verdict cache.
     async fn v1_validate(&self, request: Request<Body>) -> Result<Response<Full<Bytes>>, ApiError> {
-        let caller = CallerHash(self.api_keys.authenticate(request.headers())?);
+        let caller = self.authorize(request.headers(), Scope::Validate)?;
         let path = request.uri().path();
         let encoded = path.split_once("/validate/").map_or("", |(_, id)| id);
         let input = crate::authority::percent_decode(encoded)?;
@@ -276,7 +308,7 @@ impl GatewayApi {
         &self,
         request: Request<Body>,
     ) -> Result<Response<Full<Bytes>>, ApiError> {
-        let caller = CallerHash(self.api_keys.authenticate(request.headers())?);
+        let caller = self.authorize(request.headers(), Scope::Validate)?;
         let request_id = request_id_of(&request);
         let uri = request.uri();
         let (path, query) = (uri.path(), uri.query().unwrap_or(""));
@@ -290,7 +322,7 @@ impl GatewayApi {
         request: Request<Body>,
         batch: bool,
     ) -> Result<Response<Full<Bytes>>, ApiError> {
-        let caller = CallerHash(self.api_keys.authenticate(request.headers())?);
+        let caller = self.authorize(request.headers(), Scope::Generate)?;
         let request_id = request_id_of(&request);
         let key_header = request
             .headers()
@@ -397,7 +429,7 @@ impl GatewayApi {
         &self,
         request: Request<Body>,
     ) -> Result<Response<Full<Bytes>>, ApiError> {
-        let caller = CallerHash(self.api_keys.authenticate(request.headers())?);
+        let caller = self.authorize(request.headers(), Scope::Validate)?;
         let body = read_json_body(request, MAX_VALIDATE_BODY_BYTES).await?;
         let batch: ValidateBatch = parse_json(&body)?;
         if batch.ids.len() > MAX_VALIDATE_BATCH {

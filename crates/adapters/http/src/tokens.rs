@@ -42,9 +42,41 @@ impl TokenSet {
         self.digests.is_empty()
     }
 
+    /// The accepted digests.
+    pub fn digests(&self) -> &[[u8; 32]] {
+        &self.digests
+    }
+
     /// The caller's token digest if the `Authorization: Bearer` header holds an accepted token.
     /// Every accepted digest is compared, whatever matches, so timing says nothing.
     pub fn authenticate(&self, headers: &HeaderMap) -> Result<[u8; 32], ApiError> {
+        let candidate = bearer_digest(headers)?;
+        let matched = self
+            .digests
+            .iter()
+            .fold(subtle::Choice::from(0), |found, known| {
+                found | known.ct_eq(&candidate)
+            });
+        if bool::from(matched) {
+            Ok(candidate)
+        } else {
+            Err(invalid_token())
+        }
+    }
+}
+
+/// The answer to a bearer token that is not accepted.
+pub(crate) fn invalid_token() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid_token",
+        "the bearer token is not accepted here",
+    )
+}
+
+/// The SHA-256 digest of the `Authorization: Bearer` token, or `401 missing_token`.
+pub(crate) fn bearer_digest(headers: &HeaderMap) -> Result<[u8; 32], ApiError> {
+    {
         let presented = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -61,22 +93,7 @@ impl TokenSet {
                     "send Authorization: Bearer <token>",
                 )
             })?;
-        let candidate = digest(presented);
-        let matched = self
-            .digests
-            .iter()
-            .fold(subtle::Choice::from(0), |found, known| {
-                found | known.ct_eq(&candidate)
-            });
-        if bool::from(matched) {
-            Ok(candidate)
-        } else {
-            Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_token",
-                "the bearer token is not accepted here",
-            ))
-        }
+        Ok(digest(presented))
     }
 }
 

@@ -4,6 +4,7 @@
 //! mints and audit events are committed in groups (one transaction for many concurrent
 //! requests), each answered only once its transaction commits.
 
+mod api_keys;
 mod keys;
 mod ledger;
 mod store;

@@ -59,6 +59,13 @@ fn migrator() -> Migrator {
             include_str!("../../../../migrations/postgres/0002_minted_name.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            3,
+            "api keys".into(),
+            MigrationType::Simple,
+            include_str!("../../../../migrations/postgres/0003_api_keys.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

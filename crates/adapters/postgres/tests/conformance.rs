@@ -128,3 +128,9 @@ async fn a_server_that_refuses_is_a_clear_error_without_the_url() {
     assert!(message.contains("connecting to PostgreSQL"), "{message}");
     assert!(!message.contains("secret-password"), "{message}");
 }
+
+#[tokio::test]
+async fn api_keys_are_kept_rotated_and_revoked() {
+    let db = TestDatabase::create().await;
+    keys::api_keys_are_kept_rotated_and_revoked(&store(&db).await).await;
+}

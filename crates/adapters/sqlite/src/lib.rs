@@ -2,6 +2,7 @@
 //! every sequence space, the record of every minted ID and the gateway's audit log. Several processes may share the
 //! file: reservations are single atomic statements under SQLite's write lock.
 
+mod api_keys;
 mod keys;
 mod ledger;
 mod store;

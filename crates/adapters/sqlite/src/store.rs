@@ -67,6 +67,13 @@ fn migrator() -> Migrator {
             include_str!("../../../../migrations/sqlite/0005_minted_name.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            6,
+            "api keys".into(),
+            MigrationType::Simple,
+            include_str!("../../../../migrations/sqlite/0006_api_keys.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

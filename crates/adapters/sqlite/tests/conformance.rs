@@ -118,3 +118,12 @@ async fn idempotency_keys_pass_the_conformance_checks() {
     keys::keys_live_their_whole_ttl_and_sweeping_drops_only_expired_ones(&store_in(&dirs[3]).await)
         .await;
 }
+
+#[tokio::test]
+async fn api_keys_are_kept_rotated_and_revoked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    chittyid_app::gateway::conformance::api_keys_are_kept_rotated_and_revoked(
+        &store_in(&dir).await,
+    )
+    .await;
+}

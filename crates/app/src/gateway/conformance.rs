@@ -131,3 +131,75 @@ pub async fn keys_live_their_whole_ttl_and_sweeping_drops_only_expired_ones(
         Claim::Proceed
     );
 }
+
+/// An API key store keeps accounts whole, ends a rotation's overlap for the other secrets of a
+/// name only, and revokes every secret of a name.
+pub async fn api_keys_are_kept_rotated_and_revoked(store: &impl super::ApiKeyStore) {
+    use super::{ApiKeyAccount, Scopes};
+    let account = |id: &str, name: &str, rate: Option<u32>, at: i64| ApiKeyAccount {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        secret_hash: CallerHash::of_token(id),
+        scopes: Scopes::parse("validate").expect("a scope"),
+        rate_per_minute: rate,
+        created_at_unix_ms: at,
+        expires_at_unix_ms: None,
+        revoked_at_unix_ms: None,
+    };
+    let first = account("key_a", "chat", Some(6_000), 1);
+    store.create_key(&first).await.expect("created");
+    store
+        .create_key(&account("key_b", "other", None, 2))
+        .await
+        .expect("created");
+    assert_eq!(
+        store.list_keys().await.expect("listed")[0],
+        first,
+        "kept whole"
+    );
+    assert!(
+        store
+            .create_key(&account("key_c", "copy", None, 3))
+            .await
+            .is_ok(),
+        "another name"
+    );
+    let mut duplicate = account("key_d", "dup", None, 4);
+    duplicate.secret_hash = first.secret_hash;
+    assert!(
+        store.create_key(&duplicate).await.is_err(),
+        "one secret, one key"
+    );
+    store
+        .create_key(&account("key_e", "chat", Some(6_000), 5))
+        .await
+        .expect("a second secret");
+    assert_eq!(
+        store
+            .expire_other_keys("chat", "key_e", 1_000)
+            .await
+            .expect("expired"),
+        1
+    );
+    let keys = store.list_keys().await.expect("listed");
+    let by_id = |id: &str| keys.iter().find(|k| k.id == id).expect("listed").clone();
+    assert_eq!(by_id("key_a").expires_at_unix_ms, Some(1_000));
+    assert_eq!(by_id("key_e").expires_at_unix_ms, None);
+    assert_eq!(
+        by_id("key_b").expires_at_unix_ms,
+        None,
+        "another name is untouched"
+    );
+    assert_eq!(store.revoke_key("chat", 2_000).await.expect("revoked"), 2);
+    assert_eq!(store.revoke_key("chat", 3_000).await.expect("revoked"), 0);
+    let keys = store.list_keys().await.expect("listed");
+    assert!(
+        keys.iter()
+            .filter(|k| k.name == "chat")
+            .all(|k| k.revoked_at_unix_ms == Some(2_000))
+    );
+    assert!(
+        keys.iter()
+            .any(|k| k.name == "other" && k.is_active(10_000))
+    );
+}

@@ -1,6 +1,7 @@
 //! The gateway's use cases: generate and verify through the authority with the resilience
 //! policies in front of it, validate locally, report health; its ports are trait objects.
 
+mod api_keys;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod context;
@@ -12,6 +13,10 @@ mod ports;
 mod service;
 
 pub use crate::clock::{Clock, ManualClock, SystemClock};
+pub use api_keys::{
+    ApiKeyAccount, ApiKeyError, ApiKeyInputError, ApiKeyStore, DynApiKeyStore, KeyDirectory,
+    KeyGrant, MAX_KEY_NAME_LEN, Scope, Scopes, check_key_name, parse_rate_per_minute,
+};
 pub use context::{current_request_id, with_request_id};
 pub use idempotency::{
     Claim, ClaimTerms, Decision, DynIdempotencyStore, IdempotencyError, IdempotencyKey,

@@ -342,6 +342,7 @@ const GATEWAY_ERROR_CODES: &[&str] = &[
     "rate_limited",
     "batch_exceeds_rate_limit",
     "validation_rate_limited",
+    "insufficient_scope",
     "batch_exceeds_validation_budget",
     "idempotency_outcome_unknown",
     "idempotency_unavailable",
@@ -365,6 +366,7 @@ const GATEWAY_ERROR_CODES: &[&str] = &[
     responses(
         (status = 200, body = GenerateAnswer),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
         (status = 408, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 502, body = ErrorBody),
@@ -383,6 +385,7 @@ fn generate() {}
     responses(
         (status = 200, body = GenerateBatchAnswer),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
         (status = 408, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 502, body = ErrorBody),
@@ -403,6 +406,7 @@ fn generate_batch() {}
     responses(
         (status = 200, body = ValidationReportSchema),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 502, body = ErrorBody),
         (status = 503, body = ErrorBody), (status = 504, body = ErrorBody),
     ),
@@ -428,6 +432,7 @@ struct ValidateBatchRequestSchema {
     responses(
         (status = 200, body = ValidateBatchAnswer),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
         (status = 408, body = ErrorBody), (status = 413, body = ErrorBody),
         (status = 415, body = ErrorBody), (status = 429, body = ErrorBody),
     ),
@@ -487,6 +492,7 @@ fn metrics() {}
     responses(
         (status = 200, body = GenerateAnswer),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
         (status = 408, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 502, body = ErrorBody),
@@ -504,6 +510,7 @@ fn v1_mint() {}
     responses(
         (status = 200, body = GenerateBatchAnswer),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
         (status = 408, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 502, body = ErrorBody),
@@ -520,6 +527,7 @@ fn v1_mint_batch() {}
     responses(
         (status = 200, body = GatewayV1Validate),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 502, body = ErrorBody),
         (status = 503, body = ErrorBody), (status = 504, body = ErrorBody),
     ),

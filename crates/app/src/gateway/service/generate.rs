@@ -140,7 +140,13 @@ impl GatewayService {
     }
 
     async fn check_rate(&self, caller: CallerHash, count: usize) -> Result<(), GatewayError> {
-        let Some(limit) = self.config.rate_limit_per_minute else {
+        // A stored key's own rate wins (0: no limit); other keys have the configured one.
+        let limit = match self.key_directory.rate_of(&caller) {
+            Some(0) => None,
+            Some(rate) => Some(rate),
+            None => self.config.rate_limit_per_minute,
+        };
+        let Some(limit) = limit else {
             return Ok(());
         };
         let cost = u32::try_from(count).unwrap_or(u32::MAX);

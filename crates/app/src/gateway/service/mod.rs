@@ -193,6 +193,8 @@ pub struct GatewayService {
     audit_probe: tokio::sync::Mutex<Option<(Timestamp, bool)>>,
     /// Which suspicious inputs were audited lately, so that repeats are counted, not stored.
     suspicious: validation::SuspiciousWindows,
+    /// The accepted keys, for their own rates.
+    key_directory: std::sync::Arc<crate::gateway::KeyDirectory>,
 }
 
 impl std::fmt::Debug for GatewayService {
@@ -232,6 +234,7 @@ impl GatewayService {
             metrics: GatewayMetrics::default(),
             audit_probe: tokio::sync::Mutex::new(None),
             suspicious: validation::SuspiciousWindows::default(),
+            key_directory: std::sync::Arc::default(),
             authority,
             cache,
             audit,
@@ -240,6 +243,16 @@ impl GatewayService {
             rate_limits,
             config,
         })
+    }
+
+    /// Rates keys by the accounts in `directory` (a key's own rate, else the configured one).
+    #[must_use]
+    pub fn with_key_directory(
+        mut self,
+        directory: std::sync::Arc<crate::gateway::KeyDirectory>,
+    ) -> Self {
+        self.key_directory = directory;
+        self
     }
 
     pub fn keys(&self) -> &DynIdempotencyStore<'static> {
