@@ -14,6 +14,7 @@ use chittyid_http::TokenSet;
 use chittyid_http::authority::AuthorityApi;
 use chittyid_http::metrics::StoreWrites;
 use chittyid_http::server;
+use secrecy::{ExposeSecret, SecretString};
 use tokio::net::TcpListener;
 
 use crate::data_dir;
@@ -29,9 +30,9 @@ pub struct Settings {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
     /// PostgreSQL for the counters and the ledger instead of the SQLite file in `data_dir`.
-    pub database_url: Option<String>,
+    pub database_url: Option<SecretString>,
     /// Accepted bearer tokens; empty means "read or create the token file".
-    pub tokens: Vec<String>,
+    pub tokens: Vec<SecretString>,
     pub default_region: Region,
     pub default_jurisdiction: Jurisdiction,
     pub default_trust_level: TrustLevel,
@@ -73,7 +74,7 @@ impl Settings {
     /// directory) and the authority service on it.
     pub async fn open_service(&self) -> anyhow::Result<(Store, Service)> {
         let store = Store::open(
-            self.database_url.as_deref(),
+            self.database_url.as_ref().map(ExposeSecret::expose_secret),
             &self.data_dir.join(DATABASE_FILE),
         )
         .await?;
@@ -131,7 +132,11 @@ impl AuthorityApplication {
             }
             tokens
         } else {
-            settings.tokens.clone()
+            settings
+                .tokens
+                .iter()
+                .map(|token| token.expose_secret().to_owned())
+                .collect()
         };
         let metrics_store = store.clone();
         let api = Arc::new(AuthorityApi::new(

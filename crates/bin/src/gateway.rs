@@ -22,6 +22,7 @@ use chittyid_http::gateway::GatewayApi;
 use chittyid_http::server;
 use chittyid_redis::{RedisLink, RedisSettings, SharedRateLimits, TieredCache};
 use chittyid_upstream::HttpAuthority;
+use secrecy::{ExposeSecret, SecretString};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -52,8 +53,9 @@ pub enum Upstream {
     /// The authority in this process, on the embedded store in the data directory.
     Embedded(AuthoritySettings),
     Remote {
-        url: String,
-        token: Option<String>,
+        /// May hold credentials (`https://user:pass@…`): shown only redacted.
+        url: SecretString,
+        token: Option<SecretString>,
         /// PEM certificates of a private CA that signed the authority's certificate.
         ca_file: Option<PathBuf>,
     },
@@ -65,12 +67,12 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// PostgreSQL for the audit log, the idempotency keys and (with the embedded authority) the
     /// authority's counters and ledger, instead of the SQLite files in `data_dir`.
-    pub database_url: Option<String>,
+    pub database_url: Option<SecretString>,
     /// Redis for a verdict cache and rate limits shared by every gateway using it.
     pub redis: Option<RedisSettings>,
     pub upstream: Upstream,
     /// Accepted API keys; with none and no hash file, a dev key is created.
-    pub api_keys: Vec<String>,
+    pub api_keys: Vec<SecretString>,
     pub api_key_hashes_file: Option<PathBuf>,
     pub gateway: GatewayConfig,
     /// Connection caps and client deadlines, and the shutdown grace.
@@ -127,9 +129,11 @@ impl GatewayApplication {
         // Which authority's verdicts the shared cache holds: gateways share them only when they
         // mint through the same authority (the same URL, or the same store for an embedded one).
         let authority_identity = match &settings.upstream {
-            Upstream::Remote { url, .. } => chittyid_upstream::normalize_base_url(url),
+            Upstream::Remote { url, .. } => {
+                chittyid_upstream::normalize_base_url(url.expose_secret())
+            }
             Upstream::Embedded(authority) => match &settings.database_url {
-                Some(url) => format!("embedded:{url}"),
+                Some(url) => format!("embedded:{}", url.expose_secret()),
                 None => format!(
                     "embedded:{}",
                     authority
@@ -155,8 +159,11 @@ impl GatewayApplication {
                         })
                     })
                     .transpose()?;
-                let remote =
-                    HttpAuthority::try_new_with_roots(url, token.as_deref(), ca.as_deref())?;
+                let remote = HttpAuthority::try_new_with_roots(
+                    url.expose_secret(),
+                    token.as_ref().map(ExposeSecret::expose_secret),
+                    ca.as_deref(),
+                )?;
                 // A wrong token shows now, not at the first mint. An authority that does not
                 // answer at all is not a reason to refuse to start: the gateway fails fast
                 // and the monitor reports it.
@@ -170,7 +177,10 @@ impl GatewayApplication {
                 }
                 let authority = DynMintAuthority::new_box(remote);
                 let audit = Store::open(
-                    settings.database_url.as_deref(),
+                    settings
+                        .database_url
+                        .as_ref()
+                        .map(ExposeSecret::expose_secret),
                     &settings.data_dir.join(AUDIT_DATABASE_FILE),
                 )
                 .await?;
@@ -366,7 +376,7 @@ fn api_keys(
 ) -> anyhow::Result<(TokenSet, Option<(String, PathBuf)>)> {
     if !settings.api_keys.is_empty() {
         return Ok((
-            TokenSet::new(settings.api_keys.iter().map(String::as_str)),
+            TokenSet::new(settings.api_keys.iter().map(ExposeSecret::expose_secret)),
             None,
         ));
     }
@@ -404,4 +414,39 @@ fn api_keys(
         TokenSet::from_digests(digests),
         created.map(|key| (key, path)),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_never_show_their_secrets_when_debugged() {
+        let mut settings = Settings::new(PathBuf::from("/var/lib/chittyid"));
+        settings.database_url = Some("postgres://app:pg-password-1@db/chittyid".to_owned().into());
+        settings.redis = Some(RedisSettings::new("redis://:redis-password-2@cache:6379"));
+        settings.api_keys = vec!["api-key-secret-3".to_owned().into()];
+        settings.upstream = Upstream::Remote {
+            url: "https://user:url-password-4@id.example".to_owned().into(),
+            token: Some("authority-token-5".to_owned().into()),
+            ca_file: None,
+        };
+        let shown = format!("{settings:?}");
+        for secret in [
+            "pg-password-1",
+            "redis-password-2",
+            "api-key-secret-3",
+            "url-password-4",
+            "authority-token-5",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        let authority = crate::authority::Settings {
+            tokens: vec!["authority-token-6".to_owned().into()],
+            database_url: Some("postgres://app:pg-password-7@db/chittyid".to_owned().into()),
+            ..crate::authority::Settings::new(PathBuf::from("/var/lib/chittyid"))
+        };
+        let shown = format!("{authority:?}");
+        assert!(!shown.contains("authority-token-6") && !shown.contains("pg-password-7"));
+    }
 }

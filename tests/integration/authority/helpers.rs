@@ -20,7 +20,7 @@ pub(crate) struct TestAuthority {
 pub(crate) fn settings(data_dir: &Path) -> Settings {
     let mut settings = Settings::new(data_dir.to_path_buf());
     settings.listen = "127.0.0.1:0".parse().expect("address");
-    settings.tokens = vec![TOKEN.to_owned()];
+    settings.tokens = vec![TOKEN.to_owned().into()];
     settings
 }
 

@@ -312,7 +312,7 @@ async fn an_idempotency_key_mints_once_per_caller_even_across_a_restart() {
     let mut config = settings(dir.path());
     config
         .tokens
-        .push("second-token-with-enough-entropy".to_owned());
+        .push("second-token-with-enough-entropy".to_owned().into());
     let authority = spawn_authority(config.clone()).await;
     let body = json!({"entity": "PEO", "metadata": {"n": 1}});
     let first = keyed_mint(&authority, "/v1/mint", TOKEN, "k-1", &body).await;

@@ -109,7 +109,7 @@ async fn the_name_given_at_a_mint_is_answered_only_to_the_caller_that_minted_it(
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = settings(dir.path());
     let other = "another-tenant-token-with-entropy";
-    config.tokens.push(other.to_owned());
+    config.tokens.push(other.to_owned().into());
     let authority = spawn_authority(config).await;
     let minted = authority
         .mint(&json!({"entity": "PEO", "name": "Alice Example"}))

@@ -312,7 +312,7 @@ async fn a_remote_authority_without_a_token_is_refused_at_start() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = settings(&dir);
     config.upstream = chittyid::gateway::Upstream::Remote {
-        url: "http://127.0.0.1:9/v1".to_owned(),
+        url: "http://127.0.0.1:9/v1".to_owned().into(),
         token: None,
         ca_file: None,
     };

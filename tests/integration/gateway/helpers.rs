@@ -78,7 +78,7 @@ pub(crate) fn fast_resilience() -> ResilienceConfig {
 pub(crate) fn settings(dir: &tempfile::TempDir) -> Settings {
     let mut settings = Settings::new(dir.path().to_path_buf());
     settings.listen = "127.0.0.1:0".parse().expect("address");
-    settings.api_keys = vec![API_KEY.to_owned()];
+    settings.api_keys = vec![API_KEY.to_owned().into()];
     settings.gateway.resilience = fast_resilience();
     settings.gateway.rate_limit_per_minute = None;
     settings.gateway.seed = 7;
@@ -87,8 +87,8 @@ pub(crate) fn settings(dir: &tempfile::TempDir) -> Settings {
 
 pub(crate) fn remote(mut settings: Settings, url: String, token: &str) -> Settings {
     settings.upstream = Upstream::Remote {
-        url,
-        token: Some(token.to_owned()),
+        url: url.into(),
+        token: Some(token.to_owned().into()),
         ca_file: None,
     };
     settings

@@ -221,7 +221,7 @@ async fn validation_has_a_budget_per_key_of_its_own() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = settings(&dir);
     config.gateway.validation_limit_per_minute = Some(5);
-    config.api_keys = vec![API_KEY.to_owned(), "another-key".to_owned()];
+    config.api_keys = vec![API_KEY.to_owned().into(), "another-key".to_owned().into()];
     let app = spawn_app_with(config, dir).await;
     for _ in 0..3 {
         assert_eq!(

@@ -11,7 +11,8 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 /// Where Redis is and how long a request may wait for it.
 #[derive(Debug, Clone)]
 pub struct RedisSettings {
-    pub url: String,
+    /// May hold a password: kept as a secret, so that `Debug` never shows it.
+    pub url: secrecy::SecretString,
     /// Namespaces every key (`{prefix}:v1:…`), so that several deployments can share a server.
     pub prefix: String,
     /// The longest any request waits on Redis before going on without it.
@@ -24,7 +25,7 @@ impl RedisSettings {
 
     pub fn new(url: impl Into<String>) -> Self {
         Self {
-            url: url.into(),
+            url: secrecy::SecretString::from(url.into()),
             prefix: Self::DEFAULT_PREFIX.to_owned(),
             timeout: Self::DEFAULT_TIMEOUT,
         }
@@ -63,7 +64,7 @@ impl RedisLink {
     /// Connects lazily: a Redis that is down at start does not stop the gateway, which works
     /// alone until Redis answers.
     pub fn open(settings: RedisSettings) -> anyhow::Result<Self> {
-        let client = redis::Client::open(settings.url.as_str())
+        let client = redis::Client::open(secrecy::ExposeSecret::expose_secret(&settings.url))
             .context("REDIS_URL is not a valid redis:// URL")?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(settings.timeout.max(Duration::from_millis(100))))

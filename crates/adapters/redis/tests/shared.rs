@@ -32,7 +32,7 @@ fn fresh_prefix() -> String {
 
 fn link(url: &str, prefix: &str) -> RedisLink {
     RedisLink::open(RedisSettings {
-        url: url.to_owned(),
+        url: url.to_owned().into(),
         prefix: prefix.to_owned(),
         timeout: Duration::from_millis(200),
     })
@@ -237,7 +237,7 @@ async fn redis_going_away_falls_back_within_the_bound_and_comes_back_by_itself()
     let redis = OwnRedis::new();
     let url = redis.url();
     let link = RedisLink::open(RedisSettings {
-        url: url.clone(),
+        url: url.clone().into(),
         prefix: fresh_prefix(),
         timeout: Duration::from_millis(25),
     })

@@ -1,5 +1,6 @@
 //! `chittyid authority`: arguments and the process around the application.
 
+use secrecy::{ExposeSecret, SecretString};
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -24,7 +25,8 @@ pub(crate) struct AuthorityArgs {
     /// PostgreSQL (postgres://...) for the counters and the ledger, shared by every authority
     /// process using it; unset keeps them in the data directory's SQLite file.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
-    database_url: Option<String>,
+    #[arg(value_parser = super::secret)]
+    database_url: Option<SecretString>,
     /// Accepted bearer tokens, comma-separated. Unset: read, or create and show once, the
     /// token file in the data directory.
     #[arg(
@@ -33,7 +35,8 @@ pub(crate) struct AuthorityArgs {
         value_delimiter = ',',
         hide_env_values = true
     )]
-    tokens: Vec<String>,
+    #[arg(value_parser = super::secret)]
+    tokens: Vec<SecretString>,
     /// Region digit (1-9) for requests that give none.
     #[arg(long, env = "CHITTYID_DEFAULT_REGION", default_value_t = 1)]
     default_region: u8,
@@ -62,12 +65,13 @@ impl AuthorityArgs {
         settings.database_url = self
             .database_url
             .clone()
-            .filter(|url| !url.trim().is_empty());
+            .filter(|url| !url.expose_secret().trim().is_empty());
         settings.tokens = self
             .tokens
             .iter()
-            .map(|t| t.trim().to_owned())
+            .map(|t| t.expose_secret().trim())
             .filter(|t| !t.is_empty())
+            .map(|t| SecretString::from(t.to_owned()))
             .collect();
         settings.default_region = Region::try_new(self.default_region)?;
         settings.default_jurisdiction = Jurisdiction::try_iso_3166(&self.default_jurisdiction)?;

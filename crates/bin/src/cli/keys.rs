@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use chittyid::keys::{self, CreatedKey};
 use chittyid_app::gateway::{ApiKeyAccount, Clock, Scopes, SystemClock, parse_rate_per_minute};
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
 use super::trouble;
@@ -19,8 +20,8 @@ pub(crate) struct KeysArgs {
     #[arg(long, env = "CHITTYID_DATA_DIR", global = true)]
     data_dir: Option<PathBuf>,
     /// PostgreSQL (postgres://...) when the gateways keep their state there.
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
-    database_url: Option<String>,
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true, value_parser = super::secret)]
+    database_url: Option<SecretString>,
     /// The authority's base URL, as the gateway is given it: only which file of the data
     /// directory holds the keys depends on it (`gateway.db` when set, `authority.db` when not).
     #[arg(long, env = "CHITTYID_SERVICE_URL", global = true)]
@@ -80,7 +81,8 @@ async fn run_command(args: &KeysArgs) -> anyhow::Result<()> {
         .unwrap_or_else(chittyid::data_dir::default_data_dir);
     let database_url = args
         .database_url
-        .as_deref()
+        .as_ref()
+        .map(ExposeSecret::expose_secret)
         .filter(|u| !u.trim().is_empty());
     let remote = args
         .service_url

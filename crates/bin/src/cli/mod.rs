@@ -44,6 +44,12 @@ pub(crate) fn parse_listen(value: &str) -> Result<std::net::SocketAddr, String> 
         .ok_or_else(|| format!("{value:?}: the host {host:?} resolves to no address"))
 }
 
+/// Reads a secret argument (a token, an API key, a URL that may hold a password) into a type
+/// whose `Debug` never shows it.
+pub(crate) fn secret(value: &str) -> Result<secrecy::SecretString, std::convert::Infallible> {
+    Ok(secrecy::SecretString::from(value.to_owned()))
+}
+
 /// Shows `input` as typed when it is plain, quoted and escaped when it holds white space or
 /// control characters, so that a terminal never interprets what a caller sent.
 pub(crate) struct Shown<'a>(pub(crate) &'a str);

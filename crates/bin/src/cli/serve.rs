@@ -1,5 +1,6 @@
 //! `chittyid serve`: arguments and the process around the gateway.
 
+use secrecy::{ExposeSecret, SecretString};
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -62,17 +63,20 @@ pub(crate) struct ServeArgs {
     /// PostgreSQL (postgres://...) for the audit log, idempotency keys and the in-process
     /// authority's counters and ledger; unset keeps them in the data directory's SQLite files.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
-    database_url: Option<String>,
+    #[arg(value_parser = super::secret)]
+    database_url: Option<SecretString>,
     /// Redis (redis://...) for a verdict cache and rate limits shared by every gateway using it;
     /// unset keeps both in this process.
     #[arg(long, env = "REDIS_URL", hide_env_values = true)]
-    redis_url: Option<String>,
+    #[arg(value_parser = super::secret)]
+    redis_url: Option<SecretString>,
     /// Prefix of every Redis key, so that deployments can share one server [default: chittyid].
     #[arg(long, env = "CHITTYID_REDIS_PREFIX")]
     redis_prefix: Option<String>,
     /// The authority's base URL; unset runs the authority in this process on the embedded store.
     #[arg(long, env = "CHITTYID_SERVICE_URL")]
-    service_url: Option<String>,
+    #[arg(value_parser = super::secret)]
+    service_url: Option<SecretString>,
     /// PEM certificates of a private CA that signed the authority's certificate (https).
     #[arg(long, env = "CHITTYID_SERVICE_CA")]
     service_ca: Option<PathBuf>,
@@ -82,7 +86,8 @@ pub(crate) struct ServeArgs {
         env = "CHITTY_ID_TOKEN",
         hide_env_values = true
     )]
-    token: Option<String>,
+    #[arg(value_parser = super::secret)]
+    token: Option<SecretString>,
     /// Accepted API keys, comma-separated.
     #[arg(
         long = "api-keys",
@@ -90,7 +95,8 @@ pub(crate) struct ServeArgs {
         value_delimiter = ',',
         hide_env_values = true
     )]
-    api_keys: Vec<String>,
+    #[arg(value_parser = super::secret)]
+    api_keys: Vec<SecretString>,
     /// A file of accepted API keys' SHA-256 hex digests, one per line.
     #[arg(long, env = "CHITTYID_API_KEYS_FILE")]
     api_keys_file: Option<PathBuf>,
@@ -128,10 +134,11 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
     settings.database_url = args
         .database_url
         .clone()
-        .filter(|url| !url.trim().is_empty());
+        .filter(|url| !url.expose_secret().trim().is_empty());
     settings.redis = args
         .redis_url
-        .as_deref()
+        .as_ref()
+        .map(ExposeSecret::expose_secret)
         .filter(|url| !url.trim().is_empty())
         .map(|url| {
             let mut redis = chittyid_redis::RedisSettings::new(url);
@@ -151,8 +158,9 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
     settings.api_keys = args
         .api_keys
         .iter()
-        .map(|k| k.trim().to_owned())
+        .map(|k| k.expose_secret().trim())
         .filter(|k| !k.is_empty())
+        .map(|k| SecretString::from(k.to_owned()))
         .collect();
     settings.api_key_hashes_file = args.api_keys_file.clone().or(file.api_keys_file);
     let rate_limit = args.rate_limit.or(file.rate_limit).unwrap_or(100);
@@ -175,10 +183,13 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
         Preset::Recommended => ResilienceConfig::recommended(),
         Preset::V220 => ResilienceConfig::v2_2_0(),
     };
-    let service_url = args.service_url.clone().or(file.service_url);
-    if let Some(url) = service_url.as_deref().filter(|u| !u.trim().is_empty()) {
+    let service_url = args
+        .service_url
+        .clone()
+        .or(file.service_url.map(SecretString::from));
+    if let Some(url) = service_url.filter(|u| !u.expose_secret().trim().is_empty()) {
         settings.upstream = Upstream::Remote {
-            url: url.to_owned(),
+            url,
             token: args.token.clone(),
             ca_file: args.service_ca.clone().or(file.service_ca),
         };
@@ -198,4 +209,44 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
         app.run_until(super::shutdown_signal()).await;
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Serve {
+        #[command(flatten)]
+        args: super::ServeArgs,
+    }
+
+    #[test]
+    fn the_parsed_arguments_never_show_their_secrets_when_debugged() {
+        let parsed = Serve::try_parse_from([
+            "serve",
+            "--database-url",
+            "postgres://app:pg-password-1@db/chittyid",
+            "--redis-url",
+            "redis://:redis-password-2@cache",
+            "--api-keys",
+            "api-key-secret-3,api-key-secret-4",
+            "--service-url",
+            "https://user:url-password-5@id.example",
+            "--authority-token",
+            "authority-token-6",
+        ])
+        .expect("parses");
+        let shown = format!("{parsed:?}");
+        for secret in [
+            "pg-password-1",
+            "redis-password-2",
+            "api-key-secret-3",
+            "api-key-secret-4",
+            "url-password-5",
+            "authority-token-6",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+    }
 }
