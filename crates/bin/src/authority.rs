@@ -97,6 +97,7 @@ type Api = AuthorityApi;
 /// A bound, ready authority. `build` binds first, so port 0 gives a free port to tests.
 pub struct AuthorityApplication {
     listener: TcpListener,
+    service: Arc<Service>,
     api: Arc<Api>,
     address: SocketAddr,
     limits: server::ServerLimits,
@@ -139,8 +140,9 @@ impl AuthorityApplication {
                 .collect()
         };
         let metrics_store = store.clone();
+        let service = Arc::new(service);
         let api = Arc::new(AuthorityApi::new(
-            Arc::new(service),
+            Arc::clone(&service),
             TokenSet::new(tokens.iter().map(String::as_str)),
             Box::new(move || {
                 let (transactions, records, blocks) = metrics_store.write_counts();
@@ -153,6 +155,7 @@ impl AuthorityApplication {
         ));
         Ok(Self {
             listener,
+            service,
             api,
             address,
             limits: fit_to_file_limit(settings.limits),
@@ -168,6 +171,35 @@ impl AuthorityApplication {
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) {
         tracing::info!(address = %self.address, "chittyid authority listening");
         server::serve(self.listener, self.api.router(), shutdown, self.limits).await;
+        give_back_unused(&self.service).await;
         tracing::info!("chittyid authority stopped");
     }
+}
+
+/// On a graceful stop: the sequence numbers reserved and never handed out go back to their
+/// spaces (see [`AuthorityService::release_unused`]).
+pub(crate) async fn give_back_unused(service: &AuthorityService) {
+    let released = service.release_unused().await;
+    if released > 0 {
+        tracing::info!(
+            released,
+            "unused sequence numbers given back to their spaces"
+        );
+    }
+}
+
+/// The sequence spaces of the store these settings name, fullest first.
+pub async fn space_usage(
+    settings: &Settings,
+) -> anyhow::Result<Vec<chittyid_app::authority::SpaceUsage>> {
+    data_dir::ensure(&settings.data_dir)?;
+    let store = Store::open(
+        settings
+            .database_url
+            .as_ref()
+            .map(ExposeSecret::expose_secret),
+        &settings.data_dir.join(DATABASE_FILE),
+    )
+    .await?;
+    Ok(chittyid_app::authority::SequenceStore::space_usage(&*store.sequence_store()).await?)
 }

@@ -109,6 +109,9 @@ pub struct GatewayApplication {
     audit: Store,
     key_store: Arc<DynApiKeyStore<'static>>,
     key_directory: Arc<KeyDirectory>,
+    /// The authority running in this process, if it does: it gives its unused numbers back
+    /// on a graceful stop.
+    embedded_authority: Option<Arc<chittyid_app::authority::AuthorityService>>,
     address: SocketAddr,
     limits: server::ServerLimits,
     /// Set when this start created a dev API key: the key, to show once.
@@ -145,6 +148,7 @@ impl GatewayApplication {
         };
         // The audit log lives in the embedded database: the authority's file when the authority
         // runs here, a file of its own otherwise.
+        let mut embedded_authority = None;
         let (authority, audit) = match &settings.upstream {
             Upstream::Remote {
                 url,
@@ -192,8 +196,10 @@ impl GatewayApplication {
                     authority.database_url.clone_from(&settings.database_url);
                 }
                 let (store, service) = authority.open_service().await?;
+                let service = Arc::new(service);
+                embedded_authority = Some(Arc::clone(&service));
                 let authority = DynMintAuthority::new_box(InProcessAuthority::new(
-                    Arc::new(service),
+                    service,
                     CallerHash::of_token("chittyid-gateway-in-process"),
                 ));
                 (authority, store)
@@ -258,6 +264,7 @@ impl GatewayApplication {
             audit,
             key_store,
             key_directory,
+            embedded_authority,
             address,
             limits: fit_to_file_limit(settings.limits),
             created_api_key,
@@ -361,6 +368,9 @@ impl GatewayApplication {
         let _ = monitor.await;
         let _ = sweeper.await;
         let _ = key_refresher.await;
+        if let Some(authority) = &self.embedded_authority {
+            crate::authority::give_back_unused(authority).await;
+        }
         if let Err(err) = self.service.audit().flush().await {
             tracing::error!(error = %err, "flushing the audit log failed");
         }

@@ -76,3 +76,87 @@ fn a_failed_first_start_leaves_no_unseen_token_and_the_next_start_shows_one() {
         "the token is shown on the start that created it: {shown}"
     );
 }
+
+/// Restarts with a few mints each: a graceful stop gives the unused rest of its block back,
+/// so ten restarts do not use ten blocks of a space; `authority spaces` and the metric show it.
+#[tokio::test]
+async fn graceful_restarts_give_unused_numbers_back_and_spaces_shows_the_use() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    use crate::helpers::{Running, chittyid, free_port, wait_for};
+    use crate::http_client::HttpClient;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().to_str().expect("utf-8").to_owned();
+    let token = "capacity-test-token";
+    for round in 0..3 {
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
+            .env_remove("DATABASE_URL")
+            .args([
+                "authority",
+                "--listen",
+                &port.to_string(),
+                "--data-dir",
+                &data,
+            ])
+            .env("CHITTYID_AUTHORITY_TOKENS", token)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starts");
+        let pid = child.id();
+        let mut running = Running(child);
+        let client = HttpClient::new(format!("127.0.0.1:{port}").parse().expect("address"));
+        wait_for(&client, "/v1/health").await;
+        for _ in 0..3 {
+            let minted = client
+                .post_json(
+                    "/v1/mint",
+                    Some(token),
+                    &serde_json::json!({"entity": "PEO"}),
+                )
+                .await;
+            assert_eq!(minted.status, 200, "{:?}", minted.body);
+        }
+        if round == 0 {
+            // One block of 100 is reserved for the first mint: 1 % of the space.
+            let metrics = String::from_utf8(client.get("/v1/metrics", None).await.body.to_vec())
+                .expect("text");
+            let line = metrics
+                .lines()
+                .find(|line| line.starts_with("chittyid_sequence_space_used_ratio{"))
+                .unwrap_or_else(|| panic!("no space ratio in\n{metrics}"));
+            assert!(line.ends_with(" 0.01"), "{line}");
+        }
+        let _ = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status();
+        let started = Instant::now();
+        while running.0.try_wait().expect("wait").is_none() {
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "no exit after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    let listed = chittyid(&["authority", "spaces", "--json", "--data-dir", &data], b"");
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    let spaces: serde_json::Value = serde_json::from_str(listed.stdout.trim()).expect("JSON");
+    assert_eq!(spaces.as_array().map(Vec::len), Some(1), "{spaces}");
+    assert_eq!(
+        (&spaces[0]["used"], &spaces[0]["capacity"]),
+        (&serde_json::json!(9), &serde_json::json!(10_000)),
+        "9 IDs in three graceful runs use 9 numbers, not three blocks: {spaces}"
+    );
+    let text = chittyid(&["authority", "spaces", "--data-dir", &data], b"");
+    assert!(
+        text.stdout.starts_with("SPACE\tUSED\tCAPACITY\tUSED %\n"),
+        "{}",
+        text.stdout
+    );
+    assert!(text.stdout.contains("\t9\t10000\t0.1\n"), "{}", text.stdout);
+}

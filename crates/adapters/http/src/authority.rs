@@ -204,6 +204,17 @@ impl AuthorityApi {
                 get(|State(api): Api, request: Request<Body>| async move {
                     let up = api.service.health().await.is_ok();
                     api.counters.store_up.store(up, Ordering::Relaxed);
+                    // A store that cannot say keeps the figures of the last scrape.
+                    if let Ok(spaces) = api
+                        .service
+                        .fullest_spaces(crate::metrics::FULLEST_SPACES_EXPORTED)
+                        .await
+                    {
+                        *api.counters
+                            .fullest_spaces
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner) = spaces;
+                    }
                     api.metrics.answer(request.headers())
                 }),
             )

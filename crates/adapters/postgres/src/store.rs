@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use chittyid_app::authority::{CounterBlock, SequenceStore, SequenceStoreError};
+use chittyid_app::authority::{CounterBlock, SequenceStore, SequenceStoreError, SpaceUsage};
 use chittyid_domain::SequenceSpace;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -174,6 +174,52 @@ fn is_store_failure(err: &sqlx::Error) -> bool {
 }
 
 impl SequenceStore for PgStore {
+    async fn release_block(
+        &self,
+        space: &SequenceSpace,
+        from: u32,
+        end: u32,
+    ) -> Result<bool, SequenceStoreError> {
+        // Only while the space's counter is still where this process's last block left it:
+        // a block another authority reserved since keeps every number it was given.
+        let done = self
+            .guarded(
+                sqlx::query(
+                    "UPDATE sequence_spaces SET next_counter = $1
+                     WHERE space = $2 AND next_counter = $3 AND $1 < next_counter",
+                )
+                .bind(i32::try_from(from).unwrap_or(i32::MAX))
+                .bind(space.to_string())
+                .bind(i32::try_from(end).unwrap_or(i32::MAX))
+                .execute(&self.pool),
+            )
+            .await
+            .context("giving a sequence block back")?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn space_usage(&self) -> Result<Vec<SpaceUsage>, SequenceStoreError> {
+        let rows = self
+            .guarded(
+                sqlx::query(
+                    "SELECT space, next_counter FROM sequence_spaces
+                     ORDER BY next_counter DESC, space",
+                )
+                .fetch_all(&self.pool),
+            )
+            .await
+            .context("reading the sequence spaces")?;
+        rows.iter()
+            .map(|row| {
+                let used: i32 = row.try_get(1).context("reading next_counter")?;
+                Ok(SpaceUsage {
+                    space: row.try_get(0).context("reading space")?,
+                    used: u32::try_from(used).context("next_counter out of range")?,
+                })
+            })
+            .collect()
+    }
+
     async fn reserve_block(
         &self,
         space: &SequenceSpace,

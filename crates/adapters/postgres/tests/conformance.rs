@@ -134,3 +134,9 @@ async fn api_keys_are_kept_rotated_and_revoked() {
     let db = TestDatabase::create().await;
     keys::api_keys_are_kept_rotated_and_revoked(&store(&db).await).await;
 }
+
+#[tokio::test]
+async fn unused_numbers_go_back_only_from_the_last_block() {
+    let db = TestDatabase::create().await;
+    conformance::unused_numbers_go_back_only_from_the_last_block(&store(&db).await).await;
+}

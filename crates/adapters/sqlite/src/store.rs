@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use chittyid_app::authority::{CounterBlock, SequenceStore, SequenceStoreError};
+use chittyid_app::authority::{CounterBlock, SequenceStore, SequenceStoreError, SpaceUsage};
 use chittyid_domain::SequenceSpace;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -147,6 +147,54 @@ impl SqliteStore {
 }
 
 impl SequenceStore for SqliteStore {
+    async fn release_block(
+        &self,
+        space: &SequenceSpace,
+        from: u32,
+        end: u32,
+    ) -> Result<bool, SequenceStoreError> {
+        // Only while the space's counter is still where this process's last block left it:
+        // a block another process reserved since keeps every number it was given.
+        let (space_key, from, end) = (space.to_string(), i64::from(from), i64::from(end));
+        let changed = self
+            .writer
+            .run(move |pool| {
+                Box::pin(async move {
+                    sqlx::query(
+                        "UPDATE sequence_spaces SET next_counter = ?
+                         WHERE space = ? AND next_counter = ? AND ? < next_counter",
+                    )
+                    .bind(from)
+                    .bind(space_key)
+                    .bind(end)
+                    .bind(from)
+                    .execute(&pool)
+                    .await
+                })
+            })
+            .await?
+            .context("giving a sequence block back")?;
+        Ok(changed.rows_affected() == 1)
+    }
+
+    async fn space_usage(&self) -> Result<Vec<SpaceUsage>, SequenceStoreError> {
+        let rows = sqlx::query(
+            "SELECT space, next_counter FROM sequence_spaces ORDER BY next_counter DESC, space",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .context("reading the sequence spaces")?;
+        rows.iter()
+            .map(|row| {
+                let used: i64 = row.try_get(1).context("reading next_counter")?;
+                Ok(SpaceUsage {
+                    space: row.try_get(0).context("reading space")?,
+                    used: to_counter(used)?,
+                })
+            })
+            .collect()
+    }
+
     async fn reserve_block(
         &self,
         space: &SequenceSpace,

@@ -127,3 +127,9 @@ async fn api_keys_are_kept_rotated_and_revoked() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn unused_numbers_go_back_only_from_the_last_block() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    conformance::unused_numbers_go_back_only_from_the_last_block(&store_in(&dir).await).await;
+}

@@ -79,6 +79,53 @@ pub async fn exhaustion_is_refused_without_wrapping<S: SequenceStore>(store: &S)
     }
 }
 
+/// Only the last block reserved in a space can be given back, and only its unused tail; the
+/// usage report then shows what is used.
+pub async fn unused_numbers_go_back_only_from_the_last_block<S: SequenceStore>(store: &S) {
+    let space = space("REL");
+    let first = store
+        .reserve_block(&space, 100, 10_000)
+        .await
+        .expect("room");
+    let second = store
+        .reserve_block(&space, 100, 10_000)
+        .await
+        .expect("room");
+    assert_eq!((first.start, second.start, second.end), (0, 100, 200));
+    assert!(
+        !store
+            .release_block(&space, 3, first.end)
+            .await
+            .expect("answered"),
+        "another block was reserved after the first: its numbers stay unused"
+    );
+    assert!(
+        store
+            .release_block(&space, 105, second.end)
+            .await
+            .expect("answered"),
+        "the last block's tail goes back"
+    );
+    assert!(
+        !store
+            .release_block(&space, 105, second.end)
+            .await
+            .expect("answered"),
+        "once"
+    );
+    let next = store
+        .reserve_block(&space, 100, 10_000)
+        .await
+        .expect("room");
+    assert_eq!((next.start, next.end), (105, 205));
+    let usage = store.space_usage().await.expect("listed");
+    let this = usage
+        .iter()
+        .find(|u| u.space == space.to_string())
+        .expect("the space is listed");
+    assert_eq!(this.used, 205);
+}
+
 /// A working store answers its ping.
 pub async fn a_working_store_answers_its_ping<S: SequenceStore>(store: &S) {
     store.ping().await.expect("the store answers");

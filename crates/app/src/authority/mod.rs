@@ -11,7 +11,7 @@ mod service;
 pub use crate::clock::{Clock, SystemClock};
 pub use ports::{
     CallerHash, CounterBlock, DynMintLedger, DynSequenceStore, KeptMint, LedgerError, MintKey,
-    MintLedger, MintRecord, SequenceStore, SequenceStoreError, to_hex,
+    MintLedger, MintRecord, SequenceStore, SequenceStoreError, SpaceUsage, to_hex,
 };
 pub use request::{MAX_METADATA_BYTES, MAX_NAME_CHARS, Metadata, MetadataError, MintRequest};
 pub use service::{

@@ -45,9 +45,38 @@ pub trait SequenceStore: Send + Sync {
     /// A cheap check that the store answers, for health endpoints.
     fn ping(&self) -> impl Future<Output = Result<(), SequenceStoreError>> + Send;
 
+    /// Gives the counters `[from, end)` of `space` back, where `end` is the end of the last
+    /// block reserved in it and nobody reserved after it: a graceful stop returns the numbers
+    /// it never handed out. True when given back; false when another process reserved since
+    /// (those numbers stay unused) or the store cannot give back.
+    fn release_block(
+        &self,
+        space: &SequenceSpace,
+        from: u32,
+        end: u32,
+    ) -> impl Future<Output = Result<bool, SequenceStoreError>> + Send {
+        let _ = (space, from, end);
+        async { Ok(false) }
+    }
+
+    /// Each space's counters used so far (reserved, minted or not), fullest first.
+    fn space_usage(
+        &self,
+    ) -> impl Future<Output = Result<Vec<SpaceUsage>, SequenceStoreError>> + Send {
+        async { Ok(Vec::new()) }
+    }
+
     /// The secret of the sequence permutation: created once per store, shared by every process
     /// using it (they must agree on it, or their IDs could collide).
     fn permutation_key(&self) -> impl Future<Output = Result<[u8; 32], SequenceStoreError>> + Send;
+}
+
+/// How much of one sequence space is used: its key (`VV-G-LLL-T-YYMM-L`, as the store keeps
+/// it) and its next counter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpaceUsage {
+    pub space: String,
+    pub used: u32,
 }
 
 /// Lower-case hex of `bytes`: how hashes and keys are written in records.

@@ -362,6 +362,67 @@ impl AuthorityService {
     }
 
     /// Whether `input` is an ID this authority minted.
+    /// Gives back to the store the numbers this process reserved and never handed out, so that
+    /// a graceful stop costs a space nothing (a crash still loses the rest of its blocks).
+    /// Call it once no mint is running any more (after the server drained): each space's state
+    /// is dropped, so a later mint reserves afresh. How many numbers were given back.
+    pub async fn release_unused(&self) -> u64 {
+        let slots: Vec<(SequenceSpace, Slot)> = lock(&self.spaces)
+            .slots
+            .iter()
+            .map(|(space, slot)| (*space, Arc::clone(slot)))
+            .collect();
+        let mut released = 0u64;
+        for (space, slot) in slots {
+            let Some(mut state) = slot.lock().await.take() else {
+                continue;
+            };
+            // A refill in flight has reserved (or will): its block is the space's last one.
+            let refill = match state.refill.take() {
+                Some(task) => task.await.ok().and_then(Result::ok),
+                None => None,
+            };
+            let (from, end) = match refill {
+                // Contiguous with the current block: both tails go back at once.
+                Some(block) if block.start == state.end => (state.next, block.end),
+                // Another process reserved between the two: only the refill can go back.
+                Some(block) => (block.start, block.end),
+                None => (state.next, state.end),
+            };
+            if from >= end {
+                continue;
+            }
+            match self.store.release_block(&space, from, end).await {
+                Ok(true) => released += u64::from(end - from),
+                Ok(false) => {}
+                Err(err) => {
+                    tracing::warn!(%space, error = %err, "giving unused sequence numbers back failed")
+                }
+            }
+        }
+        released
+    }
+
+    /// This month's fullest sequence spaces, at most `limit`, with the share of each space's
+    /// capacity used (0 to 1): what capacity alerts watch. Earlier months' spaces are never
+    /// minted in again, so they are left out.
+    pub async fn fullest_spaces(&self, limit: usize) -> Result<Vec<(String, f64)>, MintError> {
+        let now = self.clock.unix_ms();
+        let month = YearMonth::from_unix_seconds(now.div_euclid(1_000))
+            .map_err(|err| MintError::Store(anyhow::anyhow!("the clock: {err}")))?;
+        let this_month = format!("-{:02}{:02}-", month.year_of_century(), month.month());
+        let capacity = f64::from(self.config.space_capacity.max(1));
+        Ok(self
+            .store
+            .space_usage()
+            .await?
+            .into_iter()
+            .filter(|usage| usage.space.contains(&this_month))
+            .take(limit)
+            .map(|usage| (usage.space, f64::from(usage.used) / capacity))
+            .collect())
+    }
+
     pub async fn validate(&self, input: &str) -> Result<Verdict, MintError> {
         let id = match chittyid_domain::validate(input, ValidationOptions::default()) {
             Ok(chittyid_domain::ValidId::Canonical(id)) => id,

@@ -20,11 +20,11 @@ pub(crate) struct AuthorityArgs {
     #[arg(long, env = "CHITTYID_LISTEN", default_value = DEFAULT_LISTEN, value_parser = super::parse_listen)]
     listen: SocketAddr,
     /// Directory for the database and generated tokens [default: ~/.local/share/chittyid].
-    #[arg(long, env = "CHITTYID_DATA_DIR")]
+    #[arg(long, env = "CHITTYID_DATA_DIR", global = true)]
     data_dir: Option<PathBuf>,
     /// PostgreSQL (postgres://...) for the counters and the ledger, shared by every authority
     /// process using it; unset keeps them in the data directory's SQLite file.
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
     #[arg(value_parser = super::secret)]
     database_url: Option<SecretString>,
     /// Accepted bearer tokens, comma-separated. Unset: read, or create and show once, the
@@ -50,8 +50,24 @@ pub(crate) struct AuthorityArgs {
     #[arg(long, env = "CHITTYID_BLOCK_SIZE", default_value_t = 100)]
     block_size: u32,
     /// Sequence numbers per space (at most 10000); smaller only for testing exhaustion.
-    #[arg(long, hide = true, default_value_t = 10_000)]
+    #[arg(long, hide = true, default_value_t = 10_000, global = true)]
     space_capacity: u32,
+    #[command(subcommand)]
+    command: Option<AuthorityCommand>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum AuthorityCommand {
+    /// List the sequence spaces of this authority's store, fullest first: how many of each
+    /// space's 10,000 numbers are used (reserved, minted or not).
+    Spaces {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Show at most this many spaces.
+        #[arg(long, default_value_t = 20)]
+        top: usize,
+    },
 }
 
 impl AuthorityArgs {
@@ -92,6 +108,9 @@ pub(crate) fn run(args: &AuthorityArgs) -> ExitCode {
         Ok(settings) => settings,
         Err(err) => return trouble(format_args!("authority: {err:#}")),
     };
+    if let Some(AuthorityCommand::Spaces { json, top }) = &args.command {
+        return spaces(&settings, *json, *top);
+    }
     super::run_server("authority", "chittyid-authority", &args.log, async {
         let app = AuthorityApplication::build(settings).await?;
         if let Some((token, path)) = &app.created_token {
@@ -106,4 +125,51 @@ pub(crate) fn run(args: &AuthorityArgs) -> ExitCode {
         app.run_until(super::shutdown_signal()).await;
         Ok(())
     })
+}
+
+/// `chittyid authority spaces`.
+fn spaces(settings: &Settings, json: bool, top: usize) -> ExitCode {
+    let listed = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(anyhow::Error::from)
+        .and_then(|runtime| runtime.block_on(chittyid::authority::space_usage(settings)));
+    let usage = match listed {
+        Ok(usage) => usage,
+        Err(err) => return trouble(format_args!("authority spaces: {err:#}")),
+    };
+    let capacity = settings.space_capacity;
+    let ratio = |used: u32| f64::from(used) / f64::from(capacity.max(1));
+    let mut out = std::io::stdout().lock();
+    let written = if json {
+        let listed: Vec<_> = usage
+            .iter()
+            .take(top)
+            .map(|space| {
+                serde_json::json!({
+                    "space": space.space,
+                    "used": space.used,
+                    "capacity": capacity,
+                    "usedRatio": ratio(space.used),
+                })
+            })
+            .collect();
+        writeln!(out, "{}", serde_json::Value::Array(listed))
+    } else {
+        let mut text = String::from("SPACE\tUSED\tCAPACITY\tUSED %\n");
+        for space in usage.iter().take(top) {
+            text.push_str(&format!(
+                "{}\t{}\t{}\t{:.1}\n",
+                space.space,
+                space.used,
+                capacity,
+                100.0 * ratio(space.used)
+            ));
+        }
+        out.write_all(text.as_bytes())
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => trouble(format_args!("authority spaces: {err}")),
+    }
 }

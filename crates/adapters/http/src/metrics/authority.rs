@@ -27,7 +27,12 @@ pub struct MintCounters {
     pub failed: AtomicU64,
     /// Whether the store committed its health probe at the last scrape.
     pub store_up: AtomicBool,
+    /// This month's fullest sequence spaces at the last scrape, with the share used.
+    pub fullest_spaces: std::sync::Mutex<Vec<(String, f64)>>,
 }
+
+/// Sequence spaces exported by `chittyid_sequence_space_used_ratio`: the fullest this many.
+pub const FULLEST_SPACES_EXPORTED: usize = 5;
 
 pub struct AuthorityCollector {
     pub(crate) mints: Arc<MintCounters>,
@@ -72,6 +77,20 @@ impl Collector for AuthorityCollector {
                 "ledger",
                 f64::from(u8::from(self.mints.store_up.load(Ordering::Relaxed))),
             )],
+        )?;
+        let spaces = self
+            .mints
+            .fullest_spaces
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let spaces: Vec<(&str, f64)> = spaces.iter().map(|(s, r)| (s.as_str(), *r)).collect();
+        gauges_by(
+            &mut encoder,
+            "chittyid_sequence_space_used_ratio",
+            "Share of a sequence space's 10,000 numbers used (reserved, minted or not), for this month's fullest spaces.",
+            "space",
+            &spaces,
         )?;
         let writes = (self.store)();
         counter(

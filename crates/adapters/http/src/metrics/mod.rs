@@ -9,7 +9,9 @@ mod exposition;
 mod gateway;
 mod requests;
 
-pub use authority::{AuthorityCollector, MintCounters, StoreWrites, StoreWritesSource};
+pub use authority::{
+    AuthorityCollector, FULLEST_SPACES_EXPORTED, MintCounters, StoreWrites, StoreWritesSource,
+};
 pub use collect::{counter, counters_by, gauge, gauges_by, histogram_seconds};
 pub use gateway::{GatewayCollector, GatewayState};
 pub(crate) use requests::Observed;
