@@ -66,6 +66,7 @@ impl Settings {
             default_jurisdiction: self.default_jurisdiction,
             default_trust_level: self.default_trust_level,
             block_size: self.block_size,
+            min_block_size: AuthorityConfig::DEFAULT_MIN_BLOCK_SIZE.min(self.block_size),
             space_capacity: self.space_capacity,
         }
     }

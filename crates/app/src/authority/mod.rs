@@ -15,6 +15,6 @@ pub use ports::{
 };
 pub use request::{MAX_METADATA_BYTES, MAX_NAME_CHARS, Metadata, MetadataError, MintRequest};
 pub use service::{
-    AuthorityConfig, AuthorityDeps, AuthorityService, IDEMPOTENCY_KEY_TTL, MintError, Minted,
-    Verdict, request_hash,
+    AuthorityConfig, AuthorityDeps, AuthorityService, BLOCK_FAST, BLOCK_SLOW, IDEMPOTENCY_KEY_TTL,
+    MintError, Minted, Verdict, request_hash,
 };

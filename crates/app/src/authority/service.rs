@@ -25,16 +25,27 @@ pub struct AuthorityConfig {
     pub default_region: Region,
     pub default_jurisdiction: Jurisdiction,
     pub default_trust_level: TrustLevel,
-    /// Counters reserved per store round trip. Larger blocks mean fewer writes; a crash loses
-    /// at most one unused block per space.
+    /// The most counters reserved per store round trip. Larger blocks mean fewer writes; a
+    /// crash loses at most the unused part of a space's blocks.
     pub block_size: u32,
+    /// The first block of a space, and the smallest: blocks double (up to `block_size`) while
+    /// each is used up within [`BLOCK_FAST`], and halve while each lasts longer than
+    /// [`BLOCK_SLOW`] (Leaf's dynamic step), so that a space minted in slowly loses little to
+    /// a crash and a busy one writes its counter rarely.
+    pub min_block_size: u32,
     /// Sequence numbers per space, at most 10,000; smaller only to exercise exhaustion.
     pub space_capacity: u32,
 }
 
 impl AuthorityConfig {
     pub const DEFAULT_BLOCK_SIZE: u32 = 100;
+    pub const DEFAULT_MIN_BLOCK_SIZE: u32 = 10;
 }
+
+/// A block used up within this grows the next one.
+pub const BLOCK_FAST: std::time::Duration = std::time::Duration::from_secs(15);
+/// A block that lasts longer than this shrinks the next one.
+pub const BLOCK_SLOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// How long a mint's idempotency key is honoured.
 pub const IDEMPOTENCY_KEY_TTL: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
@@ -133,6 +144,11 @@ struct SpaceState {
     permutation: SpacePermutation,
     next: u32,
     end: u32,
+    /// The current block's size, and when its first number was handed out.
+    len: u32,
+    started: chittyid_domain::resilience::Timestamp,
+    /// The size of the next block to reserve.
+    step: u32,
     /// The next block, reserved in the background before `end` is reached (Leaf's double
     /// buffer): no mint waits on a reservation while this one keeps up. A mint that needs it
     /// before it arrives waits for it rather than reserving another (which would take the
@@ -212,6 +228,7 @@ impl AuthorityService {
             config: AuthorityConfig {
                 space_capacity: config.space_capacity.min(Sequence::SPACE_SIZE),
                 block_size: config.block_size.max(1),
+                min_block_size: config.min_block_size.clamp(1, config.block_size.max(1)),
                 ..config
             },
             key: OnceCell::new(),
@@ -458,12 +475,15 @@ impl AuthorityService {
                 Some(task) => task.await.ok().and_then(Result::ok),
                 None => None,
             };
+            let step = guard
+                .as_ref()
+                .map_or(self.config.min_block_size, |s| s.step);
             let block = match refilled {
                 Some(block) => block,
                 // No refill, or it failed: this mint reserves, and reports what went wrong.
                 None => {
                     self.store
-                        .reserve_block(space, self.config.block_size, self.config.space_capacity)
+                        .reserve_block(space, step, self.config.space_capacity)
                         .await?
                 }
             };
@@ -475,6 +495,9 @@ impl AuthorityService {
                 permutation,
                 next: block.start,
                 end: block.end,
+                len: block.end - block.start,
+                started: self.clock.monotonic(),
+                step,
                 refill: None,
             });
         }
@@ -488,9 +511,11 @@ impl AuthorityService {
         state.next += 1;
         let left = state.end - state.next;
         if state.refill.is_none()
-            && left.saturating_mul(100) <= self.config.block_size.saturating_mul(REFILL_WHEN_LEFT)
+            && left.saturating_mul(100) <= state.len.saturating_mul(REFILL_WHEN_LEFT)
         {
-            state.refill = Some(self.refill(*space));
+            let lasted = self.clock.monotonic().saturating_since(state.started);
+            state.step = next_step(state.step, lasted, &self.config);
+            state.refill = Some(self.refill(*space, state.step));
         }
         Ok(state.permutation.sequence(counter))
     }
@@ -501,9 +526,10 @@ impl AuthorityService {
     fn refill(
         &self,
         space: SequenceSpace,
+        count: u32,
     ) -> tokio::task::JoinHandle<Result<CounterBlock, SequenceStoreError>> {
         let store = Arc::clone(&self.store);
-        let (count, capacity) = (self.config.block_size, self.config.space_capacity);
+        let capacity = self.config.space_capacity;
         tokio::spawn(async move {
             let reserved = store.reserve_block(&space, count, capacity).await;
             if let Err(err) = &reserved {
@@ -521,9 +547,23 @@ impl AuthorityService {
     }
 }
 
+/// The size of a space's next block, from how long its current one lasted (up to its refill
+/// point): doubled when it went fast, halved when slow, within the configured bounds.
+fn next_step(step: u32, lasted: std::time::Duration, config: &AuthorityConfig) -> u32 {
+    let step = if lasted < BLOCK_FAST {
+        step.saturating_mul(2)
+    } else if lasted > BLOCK_SLOW {
+        step / 2
+    } else {
+        step
+    };
+    step.clamp(config.min_block_size, config.block_size)
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicI64, Ordering};
+    use std::time::Duration;
 
     use chittyid_domain::EntityName;
 
@@ -607,8 +647,33 @@ mod tests {
             default_jurisdiction: Jurisdiction::try_new("USA").expect("valid"),
             default_trust_level: TrustLevel::try_new(0).expect("valid"),
             block_size,
+            min_block_size: block_size,
             space_capacity: 10_000,
         }
+    }
+
+    #[test]
+    fn blocks_grow_while_used_up_fast_and_shrink_while_slow() {
+        let config = AuthorityConfig {
+            min_block_size: 10,
+            ..config(100)
+        };
+        let fast = Duration::from_secs(1);
+        let slow = BLOCK_SLOW + Duration::from_secs(1);
+        let mut step = 10;
+        let mut grown = Vec::new();
+        for _ in 0..5 {
+            step = next_step(step, fast, &config);
+            grown.push(step);
+        }
+        assert_eq!(grown, [20, 40, 80, 100, 100]);
+        assert_eq!(
+            next_step(40, Duration::from_secs(60), &config),
+            40,
+            "steady"
+        );
+        assert_eq!(next_step(40, slow, &config), 20);
+        assert_eq!(next_step(10, slow, &config), 10, "never below the least");
     }
 
     #[tokio::test]

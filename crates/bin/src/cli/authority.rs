@@ -46,7 +46,8 @@ pub(crate) struct AuthorityArgs {
     /// Trust level (0-5) for requests that give none.
     #[arg(long, env = "CHITTYID_DEFAULT_TRUST_LEVEL", default_value_t = 0)]
     default_trust_level: u8,
-    /// Sequence counters reserved per store write.
+    /// The most sequence counters reserved per store write (blocks start at 10 and double
+    /// while they are used up within 15 s).
     #[arg(long, env = "CHITTYID_BLOCK_SIZE", default_value_t = 100)]
     block_size: u32,
     /// Sequence numbers per space (at most 10000); smaller only for testing exhaustion.
