@@ -134,6 +134,28 @@ async fn keys_made_by_the_cli_are_honoured_by_a_running_gateway_with_their_own_r
     assert_eq!(again.code, 2, "{}", again.stdout);
     assert!(again.stderr.contains("exists already"), "{}", again.stderr);
 
+    // The metrics count requests by key name, never by secret.
+    let metrics =
+        String::from_utf8(client.get("/metrics", None).await.body.to_vec()).expect("text");
+    assert!(
+        metrics
+            .contains("chittyid_api_key_requests_total{key=\"chittychat\",scope=\"generate\"} 6\n"),
+        "five generates and the one refused by the rate: {metrics}"
+    );
+    assert!(
+        metrics.contains(
+            "chittyid_api_key_requests_total{key=\"environment\",scope=\"generate\"} 3\n"
+        ),
+        "{metrics}"
+    );
+    assert!(
+        !metrics.contains("chittyid_api_key_requests_total{key=\"reader\",scope=\"generate\"} 1"),
+        "a request outside the key's scopes is not admitted: {metrics}"
+    );
+    for secret in [&chat_secret, &reader_secret, &ENV_KEY.to_owned()] {
+        assert!(!metrics.contains(secret.as_str()));
+    }
+
     // Rotation: the old secret works through the overlap, then is refused.
     let rotated = keys(
         dir.path(),

@@ -114,6 +114,7 @@ impl GatewayApi {
                 ),
             ));
         }
+        grant.uses.record(scope);
         Ok(CallerHash(digest))
     }
 
@@ -537,6 +538,7 @@ impl GatewayApi {
             health,
             readiness,
             counters: self.service.metrics_snapshot(),
+            key_usage: self.api_keys.usage(),
         });
         self.metrics.answer(request.headers())
     }

@@ -9,7 +9,8 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use crate::authority::CallerHash;
 
@@ -200,14 +201,36 @@ pub trait ApiKeyStore: Send + Sync {
 }
 
 /// What a request's key may do, as the gateway holds it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct KeyGrant {
     pub name: Arc<str>,
     pub scopes: Scopes,
     /// IDs per minute: `None` for the gateway's default, `Some(0)` for no limit.
     pub rate_per_minute: Option<u32>,
     pub expires_at_unix_ms: Option<i64>,
+    /// Requests admitted under this key's name, for the metrics.
+    pub uses: Arc<KeyUses>,
 }
+
+/// Requests admitted under one key name, by scope.
+#[derive(Debug, Default)]
+pub struct KeyUses {
+    generate: AtomicU64,
+    validate: AtomicU64,
+}
+
+impl KeyUses {
+    pub fn record(&self, scope: Scope) {
+        let counter = match scope {
+            Scope::Generate => &self.generate,
+            Scope::Validate => &self.validate,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Requests admitted under one key name so far: (name, generate, validate).
+pub type KeyUsage = (Arc<str>, u64, u64);
 
 /// The keys a gateway accepts, by the SHA-256 of their secrets.
 #[derive(Debug, Default)]
@@ -216,13 +239,17 @@ pub struct KeyDirectory {
     fixed: HashMap<[u8; 32], KeyGrant>,
     /// The active stored accounts, replaced whole by each refresh.
     stored: RwLock<Arc<HashMap<[u8; 32], KeyGrant>>>,
+    /// Uses by key name, kept across refreshes and rotations (a name's secrets share them).
+    uses: Mutex<HashMap<Arc<str>, Arc<KeyUses>>>,
 }
 
 impl KeyDirectory {
     /// The keys given by digest (environment, file of hashes), all named `name`.
     pub fn with_fixed(digests: impl IntoIterator<Item = [u8; 32]>, name: &str) -> Self {
         let name: Arc<str> = Arc::from(name);
+        let uses = Arc::new(KeyUses::default());
         Self {
+            uses: Mutex::new(HashMap::from([(Arc::clone(&name), Arc::clone(&uses))])),
             fixed: digests
                 .into_iter()
                 .map(|digest| {
@@ -233,6 +260,7 @@ impl KeyDirectory {
                             scopes: Scopes::ALL,
                             rate_per_minute: None,
                             expires_at_unix_ms: None,
+                            uses: Arc::clone(&uses),
                         },
                     )
                 })
@@ -243,17 +271,21 @@ impl KeyDirectory {
 
     /// Replaces the stored accounts with the active ones of `accounts`.
     pub fn replace_stored(&self, accounts: &[ApiKeyAccount], now_unix_ms: i64) {
+        let mut uses = self.uses.lock().unwrap_or_else(PoisonError::into_inner);
         let active = accounts
             .iter()
             .filter(|account| account.is_active(now_unix_ms))
             .map(|account| {
+                let name: Arc<str> = Arc::from(account.name.as_str());
+                let uses = Arc::clone(uses.entry(Arc::clone(&name)).or_default());
                 (
                     account.secret_hash.0,
                     KeyGrant {
-                        name: Arc::from(account.name.as_str()),
+                        name,
                         scopes: account.scopes,
                         rate_per_minute: account.rate_per_minute,
                         expires_at_unix_ms: account.expires_at_unix_ms,
+                        uses,
                     },
                 )
             })
@@ -287,6 +319,23 @@ impl KeyDirectory {
         stored
             .get(&caller.0)
             .and_then(|grant| grant.rate_per_minute)
+    }
+
+    /// Requests admitted so far under each key name, by name.
+    pub fn usage(&self) -> Vec<KeyUsage> {
+        let uses = self.uses.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut usage: Vec<KeyUsage> = uses
+            .iter()
+            .map(|(name, uses)| {
+                (
+                    Arc::clone(name),
+                    uses.generate.load(Ordering::Relaxed),
+                    uses.validate.load(Ordering::Relaxed),
+                )
+            })
+            .collect();
+        usage.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        usage
     }
 
     /// Keys accepted (fixed and stored).
@@ -378,6 +427,19 @@ mod tests {
         assert!(directory.find(&digest("new"), 1_000).is_some());
         assert!(directory.find(&digest("gone"), 0).is_none());
         assert!(directory.find(&digest("never"), 0).is_none());
+        let grant = directory.find(&digest("new"), 0).expect("accepted");
+        grant.uses.record(Scope::Generate);
+        directory.replace_stored(&[account("key_2", "new", None, None)], 500);
+        let again = directory.find(&digest("new"), 0).expect("accepted");
+        again.uses.record(Scope::Validate);
+        assert_eq!(
+            directory.usage(),
+            [
+                (Arc::from("chittychat"), 1, 1),
+                (Arc::from("environment"), 0, 0)
+            ],
+            "uses are kept by name across refreshes"
+        );
         assert_eq!(directory.rate_of(&CallerHash::of_token("new")), Some(6000));
         assert_eq!(directory.rate_of(&CallerHash::of_token("env")), None);
     }

@@ -15,7 +15,8 @@ mod service;
 pub use crate::clock::{Clock, ManualClock, SystemClock};
 pub use api_keys::{
     ApiKeyAccount, ApiKeyError, ApiKeyInputError, ApiKeyStore, DynApiKeyStore, KeyDirectory,
-    KeyGrant, MAX_KEY_NAME_LEN, Scope, Scopes, check_key_name, parse_rate_per_minute,
+    KeyGrant, KeyUsage, KeyUses, MAX_KEY_NAME_LEN, Scope, Scopes, check_key_name,
+    parse_rate_per_minute,
 };
 pub use context::{current_request_id, with_request_id};
 pub use idempotency::{

@@ -36,6 +36,8 @@ pub struct GatewayState {
     pub health: HealthSnapshot,
     pub readiness: Readiness,
     pub counters: MetricsSnapshot,
+    /// Requests admitted under each API key name (never a secret).
+    pub key_usage: Vec<chittyid_app::gateway::KeyUsage>,
 }
 
 /// Holds the state the scrape handler read last (the service's health is asynchronous; a
@@ -59,7 +61,7 @@ impl Collector for GatewayCollector {
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
         let Some(state) = state else { return Ok(()) };
-        generation(&mut encoder, &state.counters)?;
+        generation(&mut encoder, &state.counters, &state.key_usage)?;
         cache(&mut encoder, &state.health)?;
         connection(&mut encoder, &state.health)?;
         breaker(&mut encoder, &state.health)?;
@@ -82,7 +84,11 @@ impl Collector for GatewayCollector {
     }
 }
 
-fn generation(encoder: &mut DescriptorEncoder<'_>, counters: &MetricsSnapshot) -> Result {
+fn generation(
+    encoder: &mut DescriptorEncoder<'_>,
+    counters: &MetricsSnapshot,
+    key_usage: &[chittyid_app::gateway::KeyUsage],
+) -> Result {
     counters_by(
         encoder,
         "chittyid_generation_requests",
@@ -132,6 +138,20 @@ fn generation(encoder: &mut DescriptorEncoder<'_>, counters: &MetricsSnapshot) -
         .zip(counters.suspicious)
         .map(|(pattern, count)| (pattern.code(), count))
         .collect();
+    let mut family = encoder.encode_descriptor(
+        "chittyid_api_key_requests",
+        "Requests admitted under each API key, by its name (keys from the environment are named environment) and the scope they used.",
+        None,
+        prometheus_client::metrics::MetricType::Counter,
+    )?;
+    for (name, generate, validate) in key_usage {
+        for (scope, count) in [("generate", *generate), ("validate", *validate)] {
+            prometheus_client::encoding::EncodeMetric::encode(
+                &prometheus_client::metrics::counter::ConstCounter::new(count),
+                family.encode_family(&[("key", name.as_ref()), ("scope", scope)])?,
+            )?;
+        }
+    }
     counters_by(
         encoder,
         "chittyid_suspicious_inputs",
