@@ -77,6 +77,8 @@ pub struct Settings {
     pub gateway: GatewayConfig,
     /// Connection caps and client deadlines, and the shutdown grace.
     pub limits: server::ServerLimits,
+    /// `/metrics` answers only an API key with the metrics scope.
+    pub metrics_require_key: bool,
 }
 
 impl Settings {
@@ -97,6 +99,7 @@ impl Settings {
             api_key_hashes_file: None,
             gateway: GatewayConfig::new(ResilienceConfig::recommended(), seed),
             limits: server::ServerLimits::default(),
+            metrics_require_key: false,
         }
     }
 }
@@ -112,6 +115,7 @@ pub struct GatewayApplication {
     /// The authority running in this process, if it does: it gives its unused numbers back
     /// on a graceful stop.
     embedded_authority: Option<Arc<chittyid_app::authority::AuthorityService>>,
+    metrics_require_key: bool,
     address: SocketAddr,
     limits: server::ServerLimits,
     /// Set when this start created a dev API key: the key, to show once.
@@ -265,6 +269,7 @@ impl GatewayApplication {
             key_store,
             key_directory,
             embedded_authority,
+            metrics_require_key: settings.metrics_require_key,
             address,
             limits: fit_to_file_limit(settings.limits),
             created_api_key,
@@ -348,10 +353,13 @@ impl GatewayApplication {
             })
         };
         tracing::info!(address = %self.address, "chittyid gateway listening");
-        let api = Arc::new(GatewayApi::with_key_directory(
-            Arc::clone(&self.service),
-            Arc::clone(&self.key_directory),
-        ));
+        let api = Arc::new(
+            GatewayApi::with_key_directory(
+                Arc::clone(&self.service),
+                Arc::clone(&self.key_directory),
+            )
+            .require_key_for_metrics(self.metrics_require_key),
+        );
         server::serve(
             self.listener,
             Arc::clone(&api).router(),

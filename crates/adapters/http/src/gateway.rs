@@ -49,6 +49,8 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 pub struct GatewayApi {
     service: Arc<GatewayService>,
     api_keys: Arc<KeyDirectory>,
+    /// Whether `/metrics` answers only a key with the metrics scope.
+    metrics_require_key: bool,
     /// Keyed generates run in tasks of their own, so that a client going away does not cancel
     /// a mint whose result its key must replay; tracked, so that shutdown can wait for them.
     detached: TaskTracker,
@@ -87,11 +89,20 @@ impl GatewayApi {
         Self {
             service,
             api_keys,
+            metrics_require_key: false,
             detached: TaskTracker::new(),
             metrics,
             collector,
             started: std::time::Instant::now(),
         }
+    }
+
+    /// `/metrics` answers only requests with a key that has the metrics scope (`401` or
+    /// `403` otherwise); by default it answers anyone who can reach it.
+    #[must_use]
+    pub fn require_key_for_metrics(mut self, required: bool) -> Self {
+        self.metrics_require_key = required;
+        self
     }
 
     /// The caller of a request whose key may do `scope`: `401` without an accepted key, `403
@@ -132,54 +143,56 @@ impl GatewayApi {
     /// with [`crate::server::serve`].
     pub fn router(self: Arc<Self>) -> Router {
         type Api = State<Arc<GatewayApi>>;
-        let mut routes =
-            Router::new()
-                .route(
-                    "/health",
-                    get(|State(api): Api| async move { api.health().await }),
-                )
-                .route(
-                    "/ready",
-                    get(|State(api): Api| async move { api.ready().await }),
-                )
-                .route(
-                    "/api/id/health",
-                    get(|State(api): Api| async move { api.health_document().await }),
-                )
-                .route(
-                    "/",
-                    get(|| async {
-                        (
-                            [
-                                (http::header::CONTENT_TYPE, "text/html; charset=utf-8"),
-                                (http::header::CONTENT_SECURITY_POLICY, STATUS_PAGE_POLICY),
-                            ],
-                            STATUS_PAGE,
-                        )
-                    }),
-                )
-                .route(
-                    "/api/id/status",
-                    get(|State(api): Api| async move { api.status().await }),
-                )
-                .route(
-                    "/metrics",
-                    get(|State(api): Api, request: Request<Body>| async move {
-                        api.metrics(request).await
-                    }),
-                )
-                .route(
-                    "/api/id/validate",
-                    post(|State(api): Api, request: Request<Body>| async move {
-                        api.validate_batch(request).await.into_response()
-                    }),
-                )
-                .route(
-                    "/api/id/validate/{*id}",
-                    get(|State(api): Api, request: Request<Body>| async move {
-                        api.validate_request(request).await.into_response()
-                    }),
-                );
+        let mut routes = Router::new()
+            .route(
+                "/health",
+                get(|State(api): Api| async move { api.health().await }),
+            )
+            .route(
+                "/ready",
+                get(|State(api): Api| async move { api.ready().await }),
+            )
+            .route(
+                "/api/id/health",
+                get(|State(api): Api| async move { api.health_document().await }),
+            )
+            .route(
+                "/",
+                get(|| async {
+                    (
+                        [
+                            (http::header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                            (http::header::CONTENT_SECURITY_POLICY, STATUS_PAGE_POLICY),
+                        ],
+                        STATUS_PAGE,
+                    )
+                }),
+            )
+            .route(
+                "/api/id/status",
+                get(|State(api): Api| async move { api.status().await }),
+            )
+            .route(
+                "/metrics",
+                get(|State(api): Api, request: Request<Body>| async move {
+                    if api.metrics_require_key {
+                        api.authorize(request.headers(), Scope::Metrics)?;
+                    }
+                    Ok::<_, ApiError>(api.metrics(request).await)
+                }),
+            )
+            .route(
+                "/api/id/validate",
+                post(|State(api): Api, request: Request<Body>| async move {
+                    api.validate_batch(request).await.into_response()
+                }),
+            )
+            .route(
+                "/api/id/validate/{*id}",
+                get(|State(api): Api, request: Request<Body>| async move {
+                    api.validate_request(request).await.into_response()
+                }),
+            );
         // The authority protocol too, so that a v2.2.0 client pointed at this gateway (as its
         // CHITTYID_SERVICE_URL) works unchanged, with an API key as its bearer token.
         let mut v1 = Router::new()

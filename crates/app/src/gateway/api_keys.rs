@@ -21,15 +21,18 @@ pub enum Scope {
     Generate,
     /// Validate and verify IDs (`/api/id/validate`, `/v1/validate`).
     Validate,
+    /// Read `/metrics` when the gateway requires a key for it.
+    Metrics,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 2] = [Scope::Generate, Scope::Validate];
+    pub const ALL: [Scope; 3] = [Scope::Generate, Scope::Validate, Scope::Metrics];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::Generate => "generate",
             Scope::Validate => "validate",
+            Scope::Metrics => "metrics",
         }
     }
 
@@ -37,6 +40,7 @@ impl Scope {
         match self {
             Scope::Generate => 1,
             Scope::Validate => 2,
+            Scope::Metrics => 4,
         }
     }
 }
@@ -46,7 +50,7 @@ impl Scope {
 pub struct Scopes(u8);
 
 impl Scopes {
-    pub const ALL: Scopes = Scopes(3);
+    pub const ALL: Scopes = Scopes(7);
 
     pub fn contains(self, scope: Scope) -> bool {
         self.0 & scope.bit() != 0
@@ -96,7 +100,7 @@ pub enum ApiKeyInputError {
         "a key name is 1 to {MAX_KEY_NAME_LEN} characters of letters, digits, '-', '_' and '.'; got {0:?}"
     )]
     BadName(String),
-    #[error("unknown scope {0:?}: the scopes are generate and validate")]
+    #[error("unknown scope {0:?}: the scopes are generate, validate and metrics")]
     UnknownScope(String),
     #[error("a key needs at least one scope")]
     NoScope,
@@ -220,10 +224,12 @@ pub struct KeyUses {
 }
 
 impl KeyUses {
+    /// Counts a generate or validate request (scrapes are not counted).
     pub fn record(&self, scope: Scope) {
         let counter = match scope {
             Scope::Generate => &self.generate,
             Scope::Validate => &self.validate,
+            Scope::Metrics => return,
         };
         counter.fetch_add(1, Ordering::Relaxed);
     }
@@ -371,11 +377,11 @@ mod tests {
 
     #[test]
     fn scopes_parse_and_print() {
-        assert_eq!(Scopes::parse("validate, generate"), Ok(Scopes::ALL));
+        assert_eq!(Scopes::parse("validate, generate,metrics"), Ok(Scopes::ALL));
         let validate = Scopes::parse("validate").expect("a scope");
         assert!(validate.contains(Scope::Validate) && !validate.contains(Scope::Generate));
         assert_eq!(validate.to_string(), "validate");
-        assert_eq!(Scopes::ALL.to_string(), "generate,validate");
+        assert_eq!(Scopes::ALL.to_string(), "generate,validate,metrics");
         assert!(matches!(
             Scopes::parse("admin"),
             Err(ApiKeyInputError::UnknownScope(_))

@@ -42,7 +42,8 @@ enum KeysCommand {
         /// --rate-limit].
         #[arg(long)]
         rate: Option<String>,
-        /// What it may do: generate, validate, or both [default: generate,validate].
+        /// What it may do: generate, validate, metrics (comma-separated) [default:
+        /// generate,validate].
         #[arg(long, default_value = "generate,validate")]
         scopes: String,
     },

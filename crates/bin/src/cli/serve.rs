@@ -35,6 +35,7 @@ struct ConfigFile {
     validation_limit: Option<u32>,
     audit_retention_days: Option<u32>,
     resilience: Option<Preset>,
+    metrics_require_key: Option<bool>,
 }
 
 impl ConfigFile {
@@ -50,7 +51,7 @@ pub(crate) struct ServeArgs {
     #[command(flatten)]
     log: super::LogArgs,
     /// A JSON configuration file (keys: listen, dataDir, serviceUrl, serviceCa, apiKeysFile,
-    /// rateLimit, validationLimit, auditRetentionDays, resilience); flags and environment variables take
+    /// rateLimit, validationLimit, auditRetentionDays, resilience, metricsRequireKey); flags and environment variables take
     /// precedence.
     #[arg(long, env = "CHITTYID_CONFIG")]
     config: Option<PathBuf>,
@@ -107,6 +108,10 @@ pub(crate) struct ServeArgs {
     /// limit; 0 turns the budget off [default: 60000].
     #[arg(long, env = "CHITTYID_VALIDATION_LIMIT")]
     validation_limit: Option<u32>,
+    /// `/metrics` answers only an API key with the metrics scope (`chittyid keys create
+    /// --scopes metrics`); by default it answers anyone who can reach it.
+    #[arg(long, env = "CHITTYID_METRICS_REQUIRE_KEY")]
+    metrics_require_key: bool,
     /// Days audit events are kept; older ones are deleted at start and every 5 minutes; 0
     /// keeps them forever [default: 30].
     #[arg(long, env = "CHITTYID_AUDIT_RETENTION_DAYS")]
@@ -165,6 +170,8 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
     settings.api_key_hashes_file = args.api_keys_file.clone().or(file.api_keys_file);
     let rate_limit = args.rate_limit.or(file.rate_limit).unwrap_or(100);
     settings.gateway.rate_limit_per_minute = (rate_limit > 0).then_some(rate_limit);
+    settings.metrics_require_key =
+        args.metrics_require_key || file.metrics_require_key.unwrap_or(false);
     let validation_limit = args
         .validation_limit
         .or(file.validation_limit)

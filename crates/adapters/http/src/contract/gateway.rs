@@ -479,7 +479,11 @@ fn status() {}
 
 #[utoipa::path(
     get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text", content_type = "text/plain", body = String))
+    description = "Open by default; with --metrics-require-key, only to an API key with the metrics scope.",
+    responses(
+        (status = 200, description = "Prometheus text", content_type = "text/plain", body = String),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    )
 )]
 #[allow(dead_code)]
 fn metrics() {}
