@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 binary=${1:-target/debug/chittyid}
 if ! command -v schemathesis >/dev/null 2>&1; then
-  python3 -m pip install -q schemathesis >/dev/null
+  PATH="$(bash scripts/python-tools.sh):$PATH"
 fi
 work=$(mktemp -d) token="contract-token-$RANDOM$RANDOM" key="contract-key-$RANDOM$RANDOM"
 free_port() {

@@ -6,8 +6,9 @@
 # (Debian's nodejs, installed here if missing); the metrics and alert-rule tests need promtool
 # (Debian's prometheus, installed here if missing); the deployment tests need systemd-analyze
 # (Debian's systemd) and kubernetes-validate (PyPI), the status-page test headless Chromium
-# (Debian's chromium), installed here if missing; the contract
-# check needs schemathesis (PyPI, installed by scripts/contract.sh if missing).
+# (Debian's chromium), the fleet script curl and psql (Debian's curl, postgresql-client),
+# installed here if missing; the contract check needs schemathesis. The PyPI tools go into a
+# virtual environment of the project's own (scripts/python-tools.sh), never the system's Python.
 #
 # DATABASE_URL and REDIS_URL default to those local servers; the PostgreSQL tests create a
 # database of their own for each test, the Redis tests use a key prefix of their own, and the
@@ -27,14 +28,18 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then as_root=(); else as_root=(sudo); fi
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# The deployment tests check the Kubernetes manifests against the API's schemas (PyPI).
-command -v kubernetes-validate >/dev/null 2>&1 || python3 -m pip install -q kubernetes-validate >/dev/null
+# The deployment tests check the Kubernetes manifests against the API's schemas, the contract
+# check runs schemathesis: both from PyPI, in a virtual environment of the project's own.
+tools=$(bash scripts/python-tools.sh)
+export PATH="$tools:$PATH"
 
 # The contract check runs the real binary against its own OpenAPI document (schemathesis).
 # Built as the tests build it (dev-dependency features included), so that the binary and the
