@@ -98,6 +98,8 @@ type Api = AuthorityApi;
 /// A bound, ready authority. `build` binds first, so port 0 gives a free port to tests.
 pub struct AuthorityApplication {
     listener: TcpListener,
+    /// `sqlite` or `postgres`, for the start-up log.
+    store_kind: &'static str,
     service: Arc<Service>,
     api: Arc<Api>,
     address: SocketAddr,
@@ -156,6 +158,7 @@ impl AuthorityApplication {
         ));
         Ok(Self {
             listener,
+            store_kind: store.backend(),
             service,
             api,
             address,
@@ -170,7 +173,11 @@ impl AuthorityApplication {
 
     /// Serves until `shutdown` resolves, then drains in-flight requests.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) {
-        tracing::info!(address = %self.address, "chittyid authority listening");
+        tracing::info!(
+            address = %self.address,
+            store = self.store_kind,
+            "chittyid authority listening"
+        );
         server::serve(self.listener, self.api.router(), shutdown, self.limits).await;
         give_back_unused(&self.service).await;
         tracing::info!("chittyid authority stopped");

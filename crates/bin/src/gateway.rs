@@ -116,6 +116,10 @@ pub struct GatewayApplication {
     /// on a graceful stop.
     embedded_authority: Option<Arc<chittyid_app::authority::AuthorityService>>,
     metrics_require_key: bool,
+    /// For the start-up log: `redis` or `in-process`, and the authority (`in-process`, or its
+    /// URL with any credentials redacted).
+    cache_kind: &'static str,
+    authority_shown: String,
     address: SocketAddr,
     limits: server::ServerLimits,
     /// Set when this start created a dev API key: the key, to show once.
@@ -153,6 +157,12 @@ impl GatewayApplication {
         // The audit log lives in the embedded database: the authority's file when the authority
         // runs here, a file of its own otherwise.
         let mut embedded_authority = None;
+        let authority_shown = match &settings.upstream {
+            Upstream::Remote { url, .. } => chittyid_upstream::redact_userinfo(
+                &chittyid_upstream::normalize_base_url(url.expose_secret()),
+            ),
+            Upstream::Embedded(_) => "in-process".to_owned(),
+        };
         let (authority, audit) = match &settings.upstream {
             Upstream::Remote {
                 url,
@@ -270,6 +280,12 @@ impl GatewayApplication {
             key_directory,
             embedded_authority,
             metrics_require_key: settings.metrics_require_key,
+            cache_kind: if settings.redis.is_some() {
+                "redis"
+            } else {
+                "in-process"
+            },
+            authority_shown,
             address,
             limits: fit_to_file_limit(settings.limits),
             created_api_key,
@@ -352,7 +368,13 @@ impl GatewayApplication {
                 }
             })
         };
-        tracing::info!(address = %self.address, "chittyid gateway listening");
+        tracing::info!(
+            address = %self.address,
+            store = self.audit.backend(),
+            cache = self.cache_kind,
+            authority = %self.authority_shown,
+            "chittyid gateway listening"
+        );
         let api = Arc::new(
             GatewayApi::with_key_directory(
                 Arc::clone(&self.service),

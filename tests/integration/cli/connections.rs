@@ -151,6 +151,19 @@ async fn a_shells_low_soft_file_limit_is_raised_so_a_flood_does_not_starve_other
             .any(|line| message(line).starts_with("accept failed")),
         "no accept failed for want of descriptors: {lines:?}"
     );
+    let listening = lines
+        .iter()
+        .find(|line| message(line) == "chittyid gateway listening")
+        .expect("a listening line");
+    assert_eq!(
+        (
+            &listening["fields"]["store"],
+            &listening["fields"]["cache"],
+            &listening["fields"]["authority"]
+        ),
+        (&json!("sqlite"), &json!("in-process"), &json!("in-process")),
+        "the start-up log says which stores are in use: {listening}"
+    );
     println!("a generate beside 1,500 held connections took {waited:?}");
 }
 

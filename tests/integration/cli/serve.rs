@@ -289,3 +289,65 @@ fn credentials_in_the_service_url_stay_out_of_the_start_up_error() {
     );
     assert!(run.stderr.contains("***@127.0.0.1:1"), "{}", run.stderr);
 }
+
+#[tokio::test]
+async fn the_logs_give_the_monitors_events_as_fields_and_the_stores_in_use() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = free_port();
+    let log_path = dir.path().join("serve.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
+        .env_remove("DATABASE_URL")
+        .env_remove("REDIS_URL")
+        .args([
+            "serve",
+            "--log-format",
+            "json",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        // An authority that is not there: the monitor reports it.
+        .env(
+            "CHITTYID_SERVICE_URL",
+            "http://user:secret-password@127.0.0.1:9/v1",
+        )
+        .env("CHITTY_ID_TOKEN", "log-test-token")
+        .env("CHITTYID_API_KEYS", "log-test-key")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("starts");
+    let running = Running(child);
+    let client = HttpClient::new(format!("127.0.0.1:{port}").parse().expect("address"));
+    wait_for(&client, "/health").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    drop(running);
+    let text = std::fs::read_to_string(&log_path).expect("log");
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect();
+    let listening = lines
+        .iter()
+        .find(|line| line["fields"]["message"] == "chittyid gateway listening")
+        .unwrap_or_else(|| panic!("a listening line in {text}"));
+    assert_eq!(listening["fields"]["store"], "sqlite");
+    assert_eq!(listening["fields"]["cache"], "in-process");
+    assert_eq!(
+        listening["fields"]["authority"],
+        "http://***@127.0.0.1:9/v1"
+    );
+    let change = lines
+        .iter()
+        .find(|line| line["fields"]["event"] == "state_change")
+        .unwrap_or_else(|| panic!("a state change in {text}"));
+    assert_eq!(change["fields"]["from"], "DISCONNECTED", "{change}");
+    assert!(
+        !text.contains("StateChange {"),
+        "no debug structures: {text}"
+    );
+    assert!(!text.contains("secret-password"), "{text}");
+}

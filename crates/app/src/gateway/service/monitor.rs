@@ -97,7 +97,7 @@ impl GatewayService {
                 let (monitor, rng) = &mut *monitor;
                 monitor.on_health_check(check, result, self.clock.monotonic(), rng);
                 for event in monitor.drain_events() {
-                    tracing::info!(?event, "connection monitor");
+                    log_monitor_event(&event);
                 }
             }
             let wait = {
@@ -120,5 +120,47 @@ impl GatewayService {
                 }
             }
         }
+    }
+}
+
+/// One log line per monitor event, its parts as fields (never a Rust debug structure).
+fn log_monitor_event(event: &chittyid_domain::resilience::MonitorEvent) {
+    use chittyid_domain::resilience::MonitorEvent;
+    match event {
+        MonitorEvent::Connected => {
+            tracing::info!(
+                event = "connected",
+                "connection monitor: the authority answers"
+            );
+        }
+        MonitorEvent::Disconnected => {
+            tracing::info!(event = "disconnected", "connection monitor: disconnected");
+        }
+        MonitorEvent::Unhealthy => {
+            tracing::warn!(
+                event = "unhealthy",
+                "connection monitor: the authority's health check failed"
+            );
+        }
+        MonitorEvent::Reconnecting { attempt, delay } => tracing::info!(
+            event = "reconnecting",
+            attempt,
+            delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            "connection monitor: reconnecting"
+        ),
+        MonitorEvent::Error { message } => {
+            tracing::warn!(event = "error", error = %message, "connection monitor: health check error");
+        }
+        MonitorEvent::StateChange { from, to, .. } => tracing::info!(
+            event = "state_change",
+            from = from.name(),
+            to = to.name(),
+            "connection monitor: state changed"
+        ),
+        MonitorEvent::MaxReconnectAttemptsReached { attempts } => tracing::warn!(
+            event = "max_reconnect_attempts",
+            attempts,
+            "connection monitor: gave up reconnecting"
+        ),
     }
 }
