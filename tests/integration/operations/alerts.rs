@@ -33,6 +33,12 @@ fn the_alert_rules_are_valid_and_their_tests_pass() {
     promtool(&["test", "rules", "alerts_test.yml"]);
 }
 
+#[test]
+fn the_v2_2_0_names_are_recorded_and_their_tests_pass() {
+    promtool(&["check", "rules", "v2_2_0_names.yml"]);
+    promtool(&["test", "rules", "v2_2_0_names_test.yml"]);
+}
+
 /// GitHub's anchor for a heading: lower case, spaces to dashes, other punctuation dropped.
 fn anchor(heading: &str) -> String {
     heading
