@@ -152,3 +152,55 @@ fn a_key_no_header_can_carry_is_a_usage_error() {
         run.stderr
     );
 }
+
+#[tokio::test]
+async fn a_load_stopped_by_the_rate_limit_says_so_and_a_key_of_its_own_rate_passes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = chittyid::keys::open_store(dir.path(), None, false)
+        .await
+        .expect("the store opens");
+    // What docs/operations.md says to do before the staging check.
+    let loadtest_key = chittyid::keys::create(
+        &store.api_key_store(),
+        "loadtest",
+        chittyid_app::gateway::Scopes::ALL,
+        Some(0),
+    )
+    .await
+    .expect("created");
+    let mut config = crate::gateway::helpers::settings(&dir);
+    config.gateway.rate_limit_per_minute = Some(100);
+    let app = crate::gateway::helpers::spawn_app_with(config, dir).await;
+    let url = format!("http://{}", app.client.address());
+    let limited = loadtest(
+        url.clone(),
+        &["--key", API_KEY, "--requests", "150", "--concurrency", "10"],
+    )
+    .await;
+    assert_eq!(limited.code, 1, "{}", limited.report);
+    assert_eq!(limited.report["errors"]["rate_limited"], 50);
+    let hint = limited.report["hint"].as_str().expect("a hint");
+    assert!(
+        hint.starts_with("50 requests were refused by the key's rate limit"),
+        "{hint}"
+    );
+    assert!(
+        hint.contains("chittyid keys create --name loadtest --rate 0"),
+        "{hint}"
+    );
+    let passed = loadtest(
+        url,
+        &[
+            "--key",
+            &loadtest_key.secret,
+            "--requests",
+            "150",
+            "--concurrency",
+            "10",
+        ],
+    )
+    .await;
+    assert_eq!(passed.code, 0, "{}", passed.report);
+    assert!(passed.report.get("hint").is_none());
+    app.stop().await;
+}

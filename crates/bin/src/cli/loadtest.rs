@@ -102,19 +102,40 @@ pub(crate) fn run(args: &LoadTestArgs) -> ExitCode {
         }
     }
     let missed = report.missed(thresholds);
+    let hint = rate_limit_hint(&report);
     if args.json {
         let mut value = serde_json::to_value(&report).expect("a report serialises");
         value["passed"] = serde_json::json!(missed.is_empty());
         value["missed"] = serde_json::json!(missed);
+        if let Some(hint) = &hint {
+            value["hint"] = serde_json::json!(hint);
+        }
         println!("{value}");
     } else {
         print!("{}", text(&report, args, &missed));
+        if let Some(hint) = &hint {
+            println!("hint        {hint}");
+        }
     }
     if missed.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     }
+}
+
+/// Why requests were refused when a key's limit did it, and what to do: the gateway's default
+/// of 100 IDs a minute per key stops the checklist's 1,000-request check at the 101st.
+fn rate_limit_hint(report: &Report) -> Option<String> {
+    let limited: u64 = ["rate_limited", "validation_rate_limited"]
+        .iter()
+        .filter_map(|code| report.errors.get(*code))
+        .sum();
+    (limited > 0).then(|| {
+        format!(
+            "{limited} requests were refused by the key's rate limit (the gateway allows 100 IDs a minute per key unless told otherwise): load-test with a key of its own rate, made on the gateway's store with `chittyid keys create --name loadtest --rate 0` (no limit), or raise the gateway's --rate-limit / --validation-limit"
+        )
+    })
 }
 
 fn text(report: &Report, args: &LoadTestArgs, missed: &[String]) -> String {
