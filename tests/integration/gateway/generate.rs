@@ -226,3 +226,30 @@ async fn refusals_replays_and_cached_verifications_are_audited_before_they_are_a
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_readmes_generate_example_has_the_fields_a_generate_answers() {
+    let readme = include_str!("../../../README.md");
+    let example = readme
+        .lines()
+        .find_map(|line| line.strip_prefix("# {\"chittyId\""))
+        .map(|rest| format!("{{\"chittyId\"{rest}"))
+        .expect("the README shows a generate answer");
+    let example: serde_json::Value = serde_json::from_str(&example).expect("JSON");
+    let app = super::helpers::spawn_app().await;
+    let answer = app.generate(&json!({"entity": "PEO"})).await.json();
+    let keys = |value: &serde_json::Value| -> Vec<String> {
+        value
+            .as_object()
+            .expect("an object")
+            .keys()
+            .cloned()
+            .collect()
+    };
+    assert_eq!(
+        keys(&example),
+        keys(&answer),
+        "README: {example}\nserved: {answer}"
+    );
+    app.stop().await;
+}

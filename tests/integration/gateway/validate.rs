@@ -66,6 +66,11 @@ async fn verification_asks_the_authority_once_then_the_cache() {
         stranger["valid"], false,
         "well formed but not minted by the authority"
     );
+    assert_eq!(
+        stranger["error"]["code"], "not_minted",
+        "an answer that says not valid says why: {stranger}"
+    );
+    assert_eq!(first["error"], json!(null));
     let health = app.client.get("/api/id/health", None).await.json();
     assert_eq!(health["resilience"]["cache"]["hits"], 1);
     assert_eq!(health["resilience"]["cache"]["hitRate"], "33.33%");

@@ -191,7 +191,20 @@ impl Serialize for VerifiedReport<'_> {
         out.serialize_field("input", report.input())?;
         out.serialize_field("valid", &valid)?;
         out.serialize_field("format", report.format().code())?;
-        out.serialize_field("error", &report.error().map(ErrorView))?;
+        // A well-formed ID the authority never minted is not valid: say why.
+        let not_minted =
+            self.authority.is_some_and(|verdict| !verdict.minted) && report.error().is_none();
+        if not_minted {
+            out.serialize_field(
+                "error",
+                &serde_json::json!({
+                    "code": "not_minted",
+                    "message": "well formed, but the authority never minted this ID",
+                }),
+            )?;
+        } else {
+            out.serialize_field("error", &report.error().map(ErrorView))?;
+        }
         out.serialize_field("suggestion", &report.suggestion())?;
         out.serialize_field("components", &report.components())?;
         if let Some(placeholder) = &placeholder {
