@@ -124,6 +124,8 @@ pub struct GatewayApplication {
     limits: server::ServerLimits,
     /// Set when this start created a dev API key: the key, to show once.
     pub created_api_key: Option<(String, PathBuf)>,
+    /// Where this start's keys come from, for the console (never a key).
+    pub keys_summary: String,
 }
 
 impl std::fmt::Debug for GatewayApplication {
@@ -266,6 +268,23 @@ impl GatewayApplication {
         // Last, once nothing else can fail: a dev key created by a start that then failed
         // would never be shown, and later starts would find its hash and show none.
         let (api_keys, created_api_key) = api_keys(&settings, stored_active)?;
+        let stored_count = stored_keys.iter().filter(|key| key.is_active(now)).count();
+        let fixed_source = if !settings.api_keys.is_empty() {
+            "CHITTYID_API_KEYS".to_owned()
+        } else if let Some(path) = &settings.api_key_hashes_file {
+            format!("the hash file {}", path.display())
+        } else if api_keys.is_empty() {
+            "no dev key (stored keys are in use)".to_owned()
+        } else {
+            format!(
+                "the dev key's hash in {}",
+                settings.data_dir.join(API_KEY_FILE).display()
+            )
+        };
+        let keys_summary = format!(
+            "API keys: {} from {fixed_source}; {stored_count} stored (chittyid keys list). A new key: chittyid keys create --name NAME",
+            api_keys.len()
+        );
         let key_directory = Arc::new(KeyDirectory::with_fixed(
             api_keys.digests().iter().copied(),
             "environment",
@@ -289,6 +308,7 @@ impl GatewayApplication {
             address,
             limits: fit_to_file_limit(settings.limits),
             created_api_key,
+            keys_summary,
         })
     }
 

@@ -351,3 +351,56 @@ async fn the_logs_give_the_monitors_events_as_fields_and_the_stores_in_use() {
     );
     assert!(!text.contains("secret-password"), "{text}");
 }
+
+#[tokio::test]
+async fn a_restart_says_where_the_keys_are_and_how_to_make_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let start = || {
+        let port = free_port();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
+            .env_remove("DATABASE_URL")
+            .env_remove("REDIS_URL")
+            .env_remove("CHITTYID_API_KEYS")
+            .env_remove("CHITTYID_SERVICE_URL")
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+            ])
+            .arg(dir.path())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starts");
+        let stdout = child.stdout.take().expect("piped");
+        (Running(child), BufReader::new(stdout).lines())
+    };
+    let (first, mut lines) = start();
+    let created = tokio::task::spawn_blocking(move || {
+        lines
+            .map_while(Result::ok)
+            .find(|line| line.starts_with("Created a dev API key"))
+    })
+    .await
+    .expect("reader");
+    assert!(created.is_some(), "the first start makes a dev key");
+    drop(first);
+    let (_second, mut lines) = start();
+    let summary = tokio::task::spawn_blocking(move || {
+        lines
+            .map_while(Result::ok)
+            .find(|line| line.starts_with("API keys: "))
+    })
+    .await
+    .expect("reader")
+    .expect("a restart says where the keys are");
+    assert!(
+        summary.contains("1 from the dev key's hash in")
+            && summary.contains("0 stored (chittyid keys list)")
+            && summary.contains("chittyid keys create --name NAME"),
+        "{summary}"
+    );
+    assert!(!summary.contains("cik_"), "never a key: {summary}");
+}

@@ -212,6 +212,9 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
                 path.display(),
                 app.address()
             );
+        } else {
+            // Later starts say where the keys are and how to get one (never a key).
+            let _ = writeln!(std::io::stdout(), "{}", app.keys_summary);
         }
         app.run_until(super::shutdown_signal()).await;
         Ok(())
