@@ -377,7 +377,7 @@ async fn a_restart_says_where_the_keys_are_and_how_to_make_one() {
         let stdout = child.stdout.take().expect("piped");
         (Running(child), BufReader::new(stdout).lines())
     };
-    let (first, mut lines) = start();
+    let (first, lines) = start();
     let created = tokio::task::spawn_blocking(move || {
         lines
             .map_while(Result::ok)
@@ -387,7 +387,7 @@ async fn a_restart_says_where_the_keys_are_and_how_to_make_one() {
     .expect("reader");
     assert!(created.is_some(), "the first start makes a dev key");
     drop(first);
-    let (_second, mut lines) = start();
+    let (_second, lines) = start();
     let summary = tokio::task::spawn_blocking(move || {
         lines
             .map_while(Result::ok)
