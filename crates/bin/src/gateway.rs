@@ -79,6 +79,8 @@ pub struct Settings {
     pub limits: server::ServerLimits,
     /// `/metrics` answers only an API key with the metrics scope.
     pub metrics_require_key: bool,
+    /// `ALIAS=NAME` entries for entity names outside the nine, beside the defaults.
+    pub entity_aliases: Vec<String>,
 }
 
 impl Settings {
@@ -100,6 +102,7 @@ impl Settings {
             gateway: GatewayConfig::new(ResilienceConfig::recommended(), seed),
             limits: server::ServerLimits::default(),
             metrics_require_key: false,
+            entity_aliases: Vec::new(),
         }
     }
 }
@@ -116,6 +119,7 @@ pub struct GatewayApplication {
     /// on a graceful stop.
     embedded_authority: Option<Arc<chittyid_app::authority::AuthorityService>>,
     metrics_require_key: bool,
+    entity_aliases: chittyid_http::dialects::EntityAliases,
     /// For the start-up log: `redis` or `in-process`, and the authority (`in-process`, or its
     /// URL with any credentials redacted).
     cache_kind: &'static str,
@@ -139,6 +143,9 @@ impl std::fmt::Debug for GatewayApplication {
 impl GatewayApplication {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         data_dir::ensure(&settings.data_dir)?;
+        let entity_aliases =
+            chittyid_http::dialects::EntityAliases::try_with(&settings.entity_aliases)
+                .map_err(anyhow::Error::msg)?;
         // Which authority's verdicts the shared cache holds: gateways share them only when they
         // mint through the same authority (the same URL, or the same store for an embedded one).
         let authority_identity = match &settings.upstream {
@@ -299,6 +306,7 @@ impl GatewayApplication {
             key_directory,
             embedded_authority,
             metrics_require_key: settings.metrics_require_key,
+            entity_aliases,
             cache_kind: if settings.redis.is_some() {
                 "redis"
             } else {
@@ -400,7 +408,8 @@ impl GatewayApplication {
                 Arc::clone(&self.service),
                 Arc::clone(&self.key_directory),
             )
-            .require_key_for_metrics(self.metrics_require_key),
+            .require_key_for_metrics(self.metrics_require_key)
+            .with_entity_aliases(self.entity_aliases.clone()),
         );
         server::serve(
             self.listener,

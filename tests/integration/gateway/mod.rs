@@ -1,4 +1,5 @@
 mod connections;
+mod dialects;
 mod fault_upstream;
 mod faults;
 mod generate;

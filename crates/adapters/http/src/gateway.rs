@@ -23,13 +23,25 @@ use serde_json::Value;
 
 use crate::body::{parse_json, read_json_body};
 use crate::contract::{
-    AuthorityVerdict, BatchResult, GatewayHealth, GatewayV1Health, GatewayV1Validate,
-    GenerateAnswer, GenerateBatchAnswer, HealthDocument, IdProblem, NotAString, ReadyAnswer,
-    StatusAnswer, ValidateBatchAnswer, VerifiedReport,
+    AuthorityVerdict, BatchResult, CompatMintAnswer, GatewayHealth, GatewayV1Health,
+    GatewayV1Validate, GenerateAnswer, GenerateBatchAnswer, HealthDocument, IdProblem, NotAString,
+    ReadyAnswer, StatusAnswer, ValidateBatchAnswer, VerifiedReport,
 };
 use crate::error::{ApiError, json_response};
 use crate::metrics::{GatewayCollector, GatewayState, Metrics, MetricsBuilder};
-use crate::mint_body::{MAX_BATCH_BODY_BYTES, MAX_MINT_BODY_BYTES, parse_batch, parse_mint};
+use crate::mint_body::{
+    MAX_BATCH_BODY_BYTES, MAX_MINT_BODY_BYTES, parse_batch, parse_batch_dialect, parse_mint,
+    parse_mint_dialect,
+};
+
+/// Which request shapes a generate route reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dialect {
+    /// The gateway's own `/api/id` contract: its fields only.
+    Strict,
+    /// The compatibility routes: the ChittyOS callers' dialects too.
+    Callers,
+}
 use crate::tokens::TokenSet;
 use tokio_util::task::TaskTracker;
 
@@ -51,6 +63,8 @@ pub struct GatewayApi {
     api_keys: Arc<KeyDirectory>,
     /// Whether `/metrics` answers only a key with the metrics scope.
     metrics_require_key: bool,
+    /// Entity names outside the nine, for the compatibility routes.
+    entity_aliases: crate::dialects::EntityAliases,
     /// Keyed generates run in tasks of their own, so that a client going away does not cancel
     /// a mint whose result its key must replay; tracked, so that shutdown can wait for them.
     detached: TaskTracker,
@@ -90,6 +104,7 @@ impl GatewayApi {
             service,
             api_keys,
             metrics_require_key: false,
+            entity_aliases: crate::dialects::EntityAliases::default(),
             detached: TaskTracker::new(),
             metrics,
             collector,
@@ -102,6 +117,14 @@ impl GatewayApi {
     #[must_use]
     pub fn require_key_for_metrics(mut self, required: bool) -> Self {
         self.metrics_require_key = required;
+        self
+    }
+
+    /// Maps entity names outside the nine on the compatibility routes (the defaults of
+    /// [`crate::dialects::DEFAULT_ENTITY_ALIASES`] otherwise).
+    #[must_use]
+    pub fn with_entity_aliases(mut self, aliases: crate::dialects::EntityAliases) -> Self {
+        self.entity_aliases = aliases;
         self
     }
 
@@ -206,9 +229,9 @@ impl GatewayApi {
                     api.v1_validate(request).await.into_response()
                 }),
             );
-        let generate = |batch: bool| {
+        let generate = |batch: bool, dialect: Dialect| {
             post(move |State(api): Api, request: Request<Body>| async move {
-                api.generate(request, batch).await.into_response()
+                api.generate(request, batch, dialect).await.into_response()
             })
         };
         for (path, batch) in [
@@ -217,10 +240,20 @@ impl GatewayApi {
             ("/api/id/generate/batch", true),
             ("/api/id/mint/batch", true),
         ] {
-            routes = routes.route(path, generate(batch));
+            routes = routes.route(path, generate(batch, Dialect::Strict));
         }
-        for (path, batch) in [("/v1/mint", false), ("/v1/mint/batch", true)] {
-            v1 = v1.route(path, generate(batch));
+        // The authority protocol's mint, and the paths ChittyOS callers post to, with a
+        // trailing slash too: the callers' dialects are served here (see `crate::dialects`).
+        for (path, batch) in [
+            ("/v1/mint", false),
+            ("/v1/mint/", false),
+            ("/v1/mint/batch", true),
+            ("/v1/mint/batch/", true),
+        ] {
+            v1 = v1.route(path, generate(batch, Dialect::Callers));
+        }
+        for path in ["/mint", "/mint/", "/generate", "/generate/"] {
+            routes = routes.route(path, generate(false, Dialect::Callers));
         }
         // Generated once; each answer shares the bytes.
         let document = Bytes::from(crate::contract::gateway_openapi_json());
@@ -335,6 +368,7 @@ impl GatewayApi {
         &self,
         request: Request<Body>,
         batch: bool,
+        dialect: Dialect,
     ) -> Result<Response<Full<Bytes>>, ApiError> {
         let caller = self.authorize(request.headers(), Scope::Generate)?;
         let request_id = request_id_of(&request);
@@ -355,10 +389,11 @@ impl GatewayApi {
             MAX_MINT_BODY_BYTES
         };
         let body = read_json_body(request, limit).await?;
-        let requests = if batch {
-            parse_batch(&body)?
-        } else {
-            vec![parse_mint(&body)?]
+        let requests = match (batch, dialect) {
+            (true, Dialect::Strict) => parse_batch(&body)?,
+            (false, Dialect::Strict) => vec![parse_mint(&body)?],
+            (true, Dialect::Callers) => parse_batch_dialect(&body, &self.entity_aliases)?,
+            (false, Dialect::Callers) => vec![parse_mint_dialect(&body, &self.entity_aliases)?],
         };
         let key = key_header
             .map(|key| IdempotencyKey::try_new(&key, &body))
@@ -392,6 +427,11 @@ impl GatewayApi {
                 results,
             };
             json_response(StatusCode::OK, &answer)
+        } else if dialect == Dialect::Callers {
+            json_response(
+                StatusCode::OK,
+                &CompatMintAnswer::from(results.swap_remove(0)),
+            )
         } else {
             json_response(StatusCode::OK, &results.swap_remove(0))
         })

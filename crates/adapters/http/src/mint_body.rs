@@ -46,9 +46,36 @@ pub(crate) fn parse_mint(body: &[u8]) -> Result<MintRequest, ApiError> {
     mint_request(parse_json(body)?)
 }
 
+/// A single mint request body in any of the callers' dialects (see [`crate::dialects`]).
+pub(crate) fn parse_mint_dialect(
+    body: &[u8],
+    aliases: &crate::dialects::EntityAliases,
+) -> Result<MintRequest, ApiError> {
+    let value: Value = parse_json(body)?;
+    let canonical = crate::dialects::canonical_mint(value, aliases)?;
+    let body: MintBody = serde_json::from_value(canonical)
+        .map_err(|err| ApiError::bad_request("invalid_field", err.to_string()))?;
+    mint_request(body)
+}
+
 /// A batch body: 1 to [`MAX_BATCH_REQUESTS`] requests, each checked; the first fault names its
 /// index.
 pub(crate) fn parse_batch(body: &[u8]) -> Result<Vec<MintRequest>, ApiError> {
+    parse_batch_with(body, None)
+}
+
+/// A batch body whose requests may be in the callers' dialects (see [`crate::dialects`]).
+pub(crate) fn parse_batch_dialect(
+    body: &[u8],
+    aliases: &crate::dialects::EntityAliases,
+) -> Result<Vec<MintRequest>, ApiError> {
+    parse_batch_with(body, Some(aliases))
+}
+
+fn parse_batch_with(
+    body: &[u8],
+    aliases: Option<&crate::dialects::EntityAliases>,
+) -> Result<Vec<MintRequest>, ApiError> {
     let batch: BatchBody = parse_json(body)?;
     if batch.requests.is_empty() {
         return Err(ApiError::bad_request(
@@ -71,6 +98,15 @@ pub(crate) fn parse_batch(body: &[u8]) -> Result<Vec<MintRequest>, ApiError> {
         .into_iter()
         .enumerate()
         .map(|(index, value)| {
+            let value = match aliases {
+                Some(aliases) => {
+                    crate::dialects::canonical_mint(value, aliases).map_err(|mut err| {
+                        err.message = format!("requests[{index}]: {}", err.message);
+                        err
+                    })?
+                }
+                None => value,
+            };
             let body: MintBody = serde_json::from_value(value).map_err(|err| {
                 ApiError::bad_request("invalid_field", format!("requests[{index}]: {err}"))
             })?;

@@ -36,6 +36,8 @@ struct ConfigFile {
     audit_retention_days: Option<u32>,
     resilience: Option<Preset>,
     metrics_require_key: Option<bool>,
+    /// Entity names outside the nine: `{"SESSION": "CONTEXT"}`.
+    entity_aliases: Option<std::collections::BTreeMap<String, String>>,
 }
 
 impl ConfigFile {
@@ -51,7 +53,8 @@ pub(crate) struct ServeArgs {
     #[command(flatten)]
     log: super::LogArgs,
     /// A JSON configuration file (keys: listen, dataDir, serviceUrl, serviceCa, apiKeysFile,
-    /// rateLimit, validationLimit, auditRetentionDays, resilience, metricsRequireKey); flags and environment variables take
+    /// rateLimit, validationLimit, auditRetentionDays, resilience, metricsRequireKey,
+    /// entityAliases); flags and environment variables take
     /// precedence.
     #[arg(long, env = "CHITTYID_CONFIG")]
     config: Option<PathBuf>,
@@ -112,6 +115,15 @@ pub(crate) struct ServeArgs {
     /// --scopes metrics`); by default it answers anyone who can reach it.
     #[arg(long, env = "CHITTYID_METRICS_REQUIRE_KEY")]
     metrics_require_key: bool,
+    /// Maps an entity name outside the nine on the compatibility routes (`/v1/mint`, `/mint`):
+    /// ALIAS=NAME, repeatable or comma-separated. Defaults: SESSION=CONTEXT, USER=PEO,
+    /// PROPERTY=PROP, EVIDENCE=INFO, AUDIT=EVNT.
+    #[arg(
+        long = "entity-alias",
+        env = "CHITTYID_ENTITY_ALIASES",
+        value_delimiter = ','
+    )]
+    entity_aliases: Vec<String>,
     /// Days audit events are kept; older ones are deleted at start and every 5 minutes; 0
     /// keeps them forever [default: 30].
     #[arg(long, env = "CHITTYID_AUDIT_RETENTION_DAYS")]
@@ -172,6 +184,14 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
     settings.gateway.rate_limit_per_minute = (rate_limit > 0).then_some(rate_limit);
     settings.metrics_require_key =
         args.metrics_require_key || file.metrics_require_key.unwrap_or(false);
+    // The file's table first, so that flags override it.
+    settings.entity_aliases = file
+        .entity_aliases
+        .iter()
+        .flatten()
+        .map(|(alias, name)| format!("{alias}={name}"))
+        .chain(args.entity_aliases.iter().cloned())
+        .collect();
     let validation_limit = args
         .validation_limit
         .or(file.validation_limit)

@@ -45,6 +45,46 @@ impl GenerateAnswer {
     }
 }
 
+/// A generate's answer on the compatibility routes (`/v1/mint`, `/api/v1/mint`, `/mint`,
+/// `/generate`): the ID also under the names ChittyOS callers read it from.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CompatMintAnswer {
+    #[schema(example = "03-1-USA-0001-P-2602-0-85")]
+    pub chitty_id: String,
+    /// The entity name (one of the nine; an alias is answered as the name it maps to, and
+    /// kept in the record's metadata as `requestedEntity`).
+    pub entity: String,
+    /// `P`, `L`, `T`, `E` or `A`.
+    pub entity_type: String,
+    /// `did:chitty:` and the ID.
+    pub did: String,
+    /// The format version, two digits.
+    pub version: String,
+    /// When it was answered, RFC 3339 in UTC.
+    pub timestamp: String,
+    /// The ID again, for callers that read `chitty_id`.
+    #[serde(rename = "chitty_id")]
+    pub chitty_id_snake: String,
+    /// The ID again, for callers that read `id`.
+    pub id: String,
+}
+
+impl From<GenerateAnswer> for CompatMintAnswer {
+    fn from(answer: GenerateAnswer) -> Self {
+        Self {
+            chitty_id_snake: answer.chitty_id.clone(),
+            id: answer.chitty_id.clone(),
+            chitty_id: answer.chitty_id,
+            entity: answer.entity,
+            entity_type: answer.entity_type,
+            did: answer.did,
+            version: answer.version,
+            timestamp: answer.timestamp,
+        }
+    }
+}
+
 /// A batch: the IDs in request order, and each one's details.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -503,11 +543,11 @@ fn metrics() {}
 
 #[utoipa::path(
     post, path = "/v1/mint", tag = "authority protocol",
-    description = "The authority's mint, through the gateway's policies, with an API key as the token.",
+    description = "The authority's mint, through the gateway's policies, with an API key as the token. Also accepts the ChittyOS callers' dialects (the entity as entityType, entity_type or type; aliases of entity names; fields of their own kept as metadata) and answers the ID as chitty_id and id too.",
     request_body = MintRequestSchema,
     params(("Idempotency-Key" = Option<String>, Header, description = "as for /api/id/generate")),
     responses(
-        (status = 200, body = GenerateAnswer),
+        (status = 200, body = CompatMintAnswer),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 408, body = ErrorBody), (status = 409, body = ErrorBody),

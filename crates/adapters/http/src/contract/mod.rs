@@ -12,10 +12,11 @@ pub use authority::{
     authority_openapi_json,
 };
 pub use gateway::{
-    AuthorityVerdict, BatchResult, ComponentsSchema, EntityTypeSchema, GatewayDoc, GatewayHealth,
-    GatewayV1Health, GatewayV1Validate, GenerateAnswer, GenerateBatchAnswer, NotAString,
-    PlaceholderSchema, ReadyAnswer, ReportErrorSchema, SharedParts, ValidateBatchAnswer,
-    ValidationReportSchema, ValueAndWord, VerifiedReport, YearMonthSchema, gateway_openapi_json,
+    AuthorityVerdict, BatchResult, CompatMintAnswer, ComponentsSchema, EntityTypeSchema,
+    GatewayDoc, GatewayHealth, GatewayV1Health, GatewayV1Validate, GenerateAnswer,
+    GenerateBatchAnswer, NotAString, PlaceholderSchema, ReadyAnswer, ReportErrorSchema,
+    SharedParts, ValidateBatchAnswer, ValidationReportSchema, ValueAndWord, VerifiedReport,
+    YearMonthSchema, gateway_openapi_json,
 };
 pub use health_document::{
     BreakerDocument, CacheDocument, ConnectionDocument, ConnectionStatsDocument, HealthDocument,

@@ -1,0 +1,146 @@
+//! The ChittyOS callers' own request shapes on the compatibility routes (`/v1/mint`, `/mint`,
+//! `/generate`), and the gateway's own `/api/id` contract staying strict.
+
+use serde_json::{Value, json};
+
+use super::helpers::{API_KEY, TestApp, settings, spawn_app, spawn_app_with};
+
+async fn post(app: &TestApp, path: &str, body: &Value) -> crate::http_client::Answer {
+    app.client.post_json(path, Some(API_KEY), body).await
+}
+
+/// The answer is a minted ID, readable as `chittyId`, `chitty_id` and `id`; its trust digit.
+fn minted(answer: &crate::http_client::Answer) -> (String, String) {
+    assert_eq!(
+        answer.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    let body = answer.json();
+    let id = body["chittyId"].as_str().expect("chittyId").to_owned();
+    assert_eq!(body["chitty_id"], id, "{body}");
+    assert_eq!(body["id"], id, "{body}");
+    let trust = id.split('-').nth(6).expect("eight segments").to_owned();
+    (id, trust)
+}
+
+#[tokio::test]
+async fn the_entity_under_the_names_callers_give_it() {
+    let app = spawn_app().await;
+    // A worker: entityType, and fields of its own.
+    minted(
+        &post(
+            &app,
+            "/v1/mint",
+            &json!({"entityType": "PEO", "nodeId": "node-7", "sessionContext": "s-1"}),
+        )
+        .await,
+    );
+    // A Python script: entity_type and trust_level.
+    let (_, trust) = minted(
+        &post(
+            &app,
+            "/v1/mint",
+            &json!({"entity_type": "PLACE", "trust_level": 2}),
+        )
+        .await,
+    );
+    assert_eq!(trust, "2");
+    // An MCP tool: type, with context and purpose.
+    minted(
+        &post(
+            &app,
+            "/api/v1/mint",
+            &json!({"type": "EVNT", "context": {"tool": "mint"}, "purpose": "audit trail"}),
+        )
+        .await,
+    );
+    // Two names for the entity that disagree are refused, not guessed.
+    let conflict = post(&app, "/v1/mint", &json!({"entity": "PEO", "type": "PLACE"})).await;
+    assert_eq!(
+        (conflict.status.as_u16(), conflict.error_code()),
+        (400, "invalid_field".into())
+    );
+    // No entity at all, only a domain: not guessed.
+    let guess = post(
+        &app,
+        "/v1/mint",
+        &json!({"domain": "project", "subtype": "chittychat"}),
+    )
+    .await;
+    assert_eq!(
+        (guess.status.as_u16(), guess.error_code()),
+        (400, "unsupported_entity_type".into())
+    );
+    // The gateway's own contract stays strict.
+    let strict = post(&app, "/api/id/generate", &json!({"entityType": "PEO"})).await;
+    assert_eq!(strict.status, 400, "{}", strict.json());
+    let strict = post(
+        &app,
+        "/api/id/generate",
+        &json!({"entity": "PEO", "nodeId": "n"}),
+    )
+    .await;
+    assert_eq!(strict.error_code(), "unknown_field");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_paths_callers_post_to_with_or_without_a_trailing_slash() {
+    let app = spawn_app().await;
+    // The TypeScript client given the bare base URL, a worker, a certification service.
+    for path in [
+        "/mint",
+        "/mint/",
+        "/generate",
+        "/generate/",
+        "/v1/mint/",
+        "/api/v1/mint/",
+    ] {
+        minted(&post(&app, path, &json!({"entity": "PEO"})).await);
+    }
+    let batch = post(
+        &app,
+        "/v1/mint/batch/",
+        &json!({"requests": [{"entityType": "PEO"}, {"type": "PLACE", "nodeId": "n"}]}),
+    )
+    .await;
+    assert_eq!(batch.status, 200, "{}", batch.json());
+    assert_eq!(batch.json()["chittyIds"].as_array().map(Vec::len), Some(2));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn entity_names_outside_the_nine_are_mapped_by_the_operators_table_or_refused() {
+    let app = spawn_app().await;
+    // SESSION is a context by default.
+    let session = post(&app, "/mint", &json!({"entity": "SESSION"})).await;
+    minted(&session);
+    assert_eq!(
+        (&session.json()["entity"], &session.json()["entityType"]),
+        (&json!("CONTEXT"), &json!("P"))
+    );
+    let case = post(&app, "/v1/mint", &json!({"entityType": "CASE"})).await;
+    assert_eq!(
+        (case.status.as_u16(), case.error_code()),
+        (400, "unsupported_entity_type".into())
+    );
+    assert!(
+        case.json()["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("--entity-alias CASE=")),
+        "{}",
+        case.json()
+    );
+    app.stop().await;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = settings(&dir);
+    config.entity_aliases = vec!["CASE=EVNT".to_owned()];
+    let app = spawn_app_with(config, dir).await;
+    let case = post(&app, "/v1/mint", &json!({"entityType": "CASE"})).await;
+    minted(&case);
+    assert_eq!(case.json()["entityType"], "E");
+    app.stop().await;
+}
