@@ -81,6 +81,8 @@ pub struct Settings {
     pub metrics_require_key: bool,
     /// `ALIAS=NAME` entries for entity names outside the nine, beside the defaults.
     pub entity_aliases: Vec<String>,
+    /// Origins whose browsers may call the gateway (CORS), `https://host[:port]`.
+    pub cors_origins: Vec<String>,
 }
 
 impl Settings {
@@ -103,6 +105,7 @@ impl Settings {
             limits: server::ServerLimits::default(),
             metrics_require_key: false,
             entity_aliases: Vec::new(),
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -120,6 +123,7 @@ pub struct GatewayApplication {
     embedded_authority: Option<Arc<chittyid_app::authority::AuthorityService>>,
     metrics_require_key: bool,
     entity_aliases: chittyid_http::dialects::EntityAliases,
+    cors_origins: Vec<http::HeaderValue>,
     /// For the start-up log: `redis` or `in-process`, and the authority (`in-process`, or its
     /// URL with any credentials redacted).
     cache_kind: &'static str,
@@ -146,6 +150,12 @@ impl GatewayApplication {
         let entity_aliases =
             chittyid_http::dialects::EntityAliases::try_with(&settings.entity_aliases)
                 .map_err(anyhow::Error::msg)?;
+        let cors_origins = settings
+            .cors_origins
+            .iter()
+            .map(|origin| chittyid_http::cors::parse_origin(origin))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(anyhow::Error::msg)?;
         // Which authority's verdicts the shared cache holds: gateways share them only when they
         // mint through the same authority (the same URL, or the same store for an embedded one).
         let authority_identity = match &settings.upstream {
@@ -307,6 +317,7 @@ impl GatewayApplication {
             embedded_authority,
             metrics_require_key: settings.metrics_require_key,
             entity_aliases,
+            cors_origins,
             cache_kind: if settings.redis.is_some() {
                 "redis"
             } else {
@@ -409,7 +420,8 @@ impl GatewayApplication {
                 Arc::clone(&self.key_directory),
             )
             .require_key_for_metrics(self.metrics_require_key)
-            .with_entity_aliases(self.entity_aliases.clone()),
+            .with_entity_aliases(self.entity_aliases.clone())
+            .with_cors_origins(self.cors_origins.clone()),
         );
         server::serve(
             self.listener,

@@ -144,3 +144,82 @@ async fn entity_names_outside_the_nine_are_mapped_by_the_operators_table_or_refu
     assert_eq!(case.json()["entityType"], "E");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn browsers_on_the_configured_origins_may_call_and_others_may_not() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = settings(&dir);
+    config.cors_origins = vec!["https://explorer.example".to_owned()];
+    let app = spawn_app_with(config, dir).await;
+    let preflight = |origin: &'static str| {
+        let client = app.client.clone();
+        async move {
+            client
+                .send_with_headers(
+                    http::Method::OPTIONS,
+                    "/api/id/generate",
+                    &[
+                        ("origin", origin),
+                        ("access-control-request-method", "POST"),
+                        (
+                            "access-control-request-headers",
+                            "authorization,content-type",
+                        ),
+                    ],
+                    bytes::Bytes::new(),
+                )
+                .await
+        }
+    };
+    let allowed = preflight("https://explorer.example").await;
+    assert_eq!(allowed.status, 200);
+    assert_eq!(
+        allowed.headers["access-control-allow-origin"],
+        "https://explorer.example"
+    );
+    let headers = allowed.headers["access-control-allow-headers"]
+        .to_str()
+        .expect("ascii")
+        .to_ascii_lowercase();
+    assert!(
+        headers.contains("authorization") && headers.contains("content-type"),
+        "{headers}"
+    );
+    let other = preflight("https://evil.example").await;
+    assert!(other.headers.get("access-control-allow-origin").is_none());
+    let validated = app
+        .client
+        .send_with_headers(
+            http::Method::GET,
+            "/api/id/validate/03-1-USA-0001-P-2602-0-85",
+            &[
+                ("origin", "https://explorer.example"),
+                ("authorization", &format!("Bearer {API_KEY}")),
+            ],
+            bytes::Bytes::new(),
+        )
+        .await;
+    assert_eq!(validated.status, 200);
+    assert_eq!(
+        validated.headers["access-control-allow-origin"],
+        "https://explorer.example"
+    );
+    app.stop().await;
+
+    // None configured: no CORS answers at all.
+    let app = spawn_app().await;
+    let plain = app
+        .client
+        .send_with_headers(
+            http::Method::OPTIONS,
+            "/api/id/generate",
+            &[
+                ("origin", "https://explorer.example"),
+                ("access-control-request-method", "POST"),
+            ],
+            bytes::Bytes::new(),
+        )
+        .await;
+    assert!(plain.headers.get("access-control-allow-origin").is_none());
+    app.stop().await;
+}

@@ -65,6 +65,8 @@ pub struct GatewayApi {
     metrics_require_key: bool,
     /// Entity names outside the nine, for the compatibility routes.
     entity_aliases: crate::dialects::EntityAliases,
+    /// Origins whose browsers may call this gateway (CORS); none by default.
+    cors_origins: Vec<http::HeaderValue>,
     /// Keyed generates run in tasks of their own, so that a client going away does not cancel
     /// a mint whose result its key must replay; tracked, so that shutdown can wait for them.
     detached: TaskTracker,
@@ -105,6 +107,7 @@ impl GatewayApi {
             api_keys,
             metrics_require_key: false,
             entity_aliases: crate::dialects::EntityAliases::default(),
+            cors_origins: Vec::new(),
             detached: TaskTracker::new(),
             metrics,
             collector,
@@ -125,6 +128,15 @@ impl GatewayApi {
     #[must_use]
     pub fn with_entity_aliases(mut self, aliases: crate::dialects::EntityAliases) -> Self {
         self.entity_aliases = aliases;
+        self
+    }
+
+    /// Lets browsers on `origins` (`https://explorer.example`) call this gateway: CORS answers
+    /// for them, with `Authorization`, `Content-Type`, `Idempotency-Key` and `X-Request-Id`
+    /// allowed. Others get no CORS headers, so their browsers refuse the answers.
+    #[must_use]
+    pub fn with_cors_origins(mut self, origins: Vec<http::HeaderValue>) -> Self {
+        self.cors_origins = origins;
         self
     }
 
@@ -266,7 +278,14 @@ impl GatewayApi {
             );
         let routes = routes.merge(v1.clone()).nest("/api", v1).merge(openapi);
         let http_metrics = self.metrics.http().clone();
-        crate::edge::layers(routes.with_state(self), http_metrics)
+        let cors = crate::cors::layer(&self.cors_origins);
+        let router = crate::edge::layers(routes.with_state(self), http_metrics);
+        // Browsers (a chain explorer, a dashboard) on the configured origins only. Layered
+        // last, around the edge's own 405 answers, so that their preflights are answered.
+        match cors {
+            Some(cors) => router.layer(cors),
+            None => router,
+        }
     }
 
     /// `GET /v1/health` as the authority answers it: 200 while generates work, 503 when not.

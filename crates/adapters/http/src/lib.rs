@@ -5,6 +5,7 @@ pub mod authority;
 mod body;
 mod connection;
 pub mod contract;
+pub mod cors;
 pub mod dialects;
 pub mod edge;
 mod error;

@@ -38,6 +38,8 @@ struct ConfigFile {
     metrics_require_key: Option<bool>,
     /// Entity names outside the nine: `{"SESSION": "CONTEXT"}`.
     entity_aliases: Option<std::collections::BTreeMap<String, String>>,
+    /// Origins whose browsers may call the gateway.
+    cors_origins: Option<Vec<String>>,
 }
 
 impl ConfigFile {
@@ -54,7 +56,7 @@ pub(crate) struct ServeArgs {
     log: super::LogArgs,
     /// A JSON configuration file (keys: listen, dataDir, serviceUrl, serviceCa, apiKeysFile,
     /// rateLimit, validationLimit, auditRetentionDays, resilience, metricsRequireKey,
-    /// entityAliases); flags and environment variables take
+    /// entityAliases, corsOrigins); flags and environment variables take
     /// precedence.
     #[arg(long, env = "CHITTYID_CONFIG")]
     config: Option<PathBuf>,
@@ -124,6 +126,14 @@ pub(crate) struct ServeArgs {
         value_delimiter = ','
     )]
     entity_aliases: Vec<String>,
+    /// An origin whose browsers may call the gateway (CORS): https://host[:port], repeatable
+    /// or comma-separated; none by default.
+    #[arg(
+        long = "cors-origin",
+        env = "CHITTYID_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    cors_origins: Vec<String>,
     /// Days audit events are kept; older ones are deleted at start and every 5 minutes; 0
     /// keeps them forever [default: 30].
     #[arg(long, env = "CHITTYID_AUDIT_RETENTION_DAYS")]
@@ -192,6 +202,11 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
         .map(|(alias, name)| format!("{alias}={name}"))
         .chain(args.entity_aliases.iter().cloned())
         .collect();
+    settings.cors_origins = if args.cors_origins.is_empty() {
+        file.cors_origins.unwrap_or_default()
+    } else {
+        args.cors_origins.clone()
+    };
     let validation_limit = args
         .validation_limit
         .or(file.validation_limit)
