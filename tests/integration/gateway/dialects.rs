@@ -223,3 +223,42 @@ async fn browsers_on_the_configured_origins_may_call_and_others_may_not() {
     assert!(plain.headers.get("access-control-allow-origin").is_none());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_ways_callers_ask_whether_an_id_was_minted() {
+    let app = spawn_app().await;
+    // A certification service: its own v2 paths.
+    let (id, _) = minted(&post(&app, "/api/v2/chittyid/mint", &json!({"entityType": "PEO"})).await);
+    for field in ["chittyId", "chitty_id", "chittyid", "id"] {
+        for path in ["/v1/validate", "/v1/validate/", "/api/v2/chittyid/verify"] {
+            let answer = post(&app, path, &json!({ field: id })).await;
+            assert_eq!(answer.status, 200, "{path} {field}: {}", answer.json());
+            assert_eq!(
+                (&answer.json()["valid"], &answer.json()["chittyId"]),
+                (&json!(true), &json!(id)),
+                "{path} {field}"
+            );
+        }
+    }
+    for path in [
+        format!("/v1/lookup/{id}"),
+        format!("/v1/{id}"),
+        format!("/api/v1/{id}"),
+    ] {
+        let answer = app.client.get(&path, Some(API_KEY)).await;
+        assert_eq!(answer.status, 200, "{path}");
+        assert_eq!(answer.json()["valid"], true, "{path}");
+    }
+    let stranger = app
+        .client
+        .get("/v1/lookup/03-1-USA-0001-P-2602-0-85", Some(API_KEY))
+        .await
+        .json();
+    assert_eq!(stranger["valid"], false);
+    let nameless = post(&app, "/v1/validate", &json!({"identifier": id})).await;
+    assert_eq!(
+        (nameless.status.as_u16(), nameless.error_code()),
+        (400, "invalid_field".into())
+    );
+    app.stop().await;
+}

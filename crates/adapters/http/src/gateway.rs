@@ -241,6 +241,23 @@ impl GatewayApi {
                     api.v1_validate(request).await.into_response()
                 }),
             );
+        // The callers' other ways to ask (see docs/format.md, "The callers' dialects").
+        let validate_path = || {
+            get(|State(api): Api, request: Request<Body>| async move {
+                api.v1_validate(request).await.into_response()
+            })
+        };
+        let validate_body = || {
+            post(|State(api): Api, request: Request<Body>| async move {
+                api.v1_validate_body(request).await.into_response()
+            })
+        };
+        v1 = v1
+            .route("/v1/lookup/{id}", validate_path())
+            .route("/v1/{id}", validate_path())
+            .route("/v1/validate", validate_body())
+            .route("/v1/validate/", validate_body());
+        routes = routes.route("/api/v2/chittyid/verify", validate_body());
         let generate = |batch: bool, dialect: Dialect| {
             post(move |State(api): Api, request: Request<Body>| async move {
                 api.generate(request, batch, dialect).await.into_response()
@@ -264,7 +281,13 @@ impl GatewayApi {
         ] {
             v1 = v1.route(path, generate(batch, Dialect::Callers));
         }
-        for path in ["/mint", "/mint/", "/generate", "/generate/"] {
+        for path in [
+            "/mint",
+            "/mint/",
+            "/generate",
+            "/generate/",
+            "/api/v2/chittyid/mint",
+        ] {
             routes = routes.route(path, generate(false, Dialect::Callers));
         }
         // Generated once; each answer shares the bytes.
@@ -315,8 +338,46 @@ impl GatewayApi {
     async fn v1_validate(&self, request: Request<Body>) -> Result<Response<Full<Bytes>>, ApiError> {
         let caller = self.authorize(request.headers(), Scope::Validate)?;
         let path = request.uri().path();
-        let encoded = path.split_once("/validate/").map_or("", |(_, id)| id);
+        // `/v1/validate/{id}`, and the callers' `/v1/lookup/{id}` and `/v1/{id}`: the last
+        // segment, decoded here.
+        let encoded = ["/validate/", "/lookup/"]
+            .iter()
+            .find_map(|marker| path.split_once(marker).map(|(_, id)| id))
+            .unwrap_or_else(|| path.rsplit_once('/').map_or("", |(_, id)| id));
         let input = crate::authority::percent_decode(encoded)?;
+        self.v1_validate_input(input, caller, request_id_of(&request))
+            .await
+    }
+
+    /// `POST /v1/validate` and `POST /api/v2/chittyid/verify`: the ID in the body, under the
+    /// name the caller gives it (`chittyId`, `chitty_id`, `chittyid` or `id`).
+    async fn v1_validate_body(
+        &self,
+        request: Request<Body>,
+    ) -> Result<Response<Full<Bytes>>, ApiError> {
+        let caller = self.authorize(request.headers(), Scope::Validate)?;
+        let request_id = request_id_of(&request);
+        let body = read_json_body(request, MAX_MINT_BODY_BYTES).await?;
+        let value: Value = parse_json(&body)?;
+        let input = ["chittyId", "chitty_id", "chittyid", "id"]
+            .iter()
+            .find_map(|field| value.get(*field).and_then(Value::as_str))
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_field",
+                    "send the ID as chittyId (or chitty_id, chittyid, id)",
+                )
+            })?
+            .to_owned();
+        self.v1_validate_input(input, caller, request_id).await
+    }
+
+    async fn v1_validate_input(
+        &self,
+        input: String,
+        caller: CallerHash,
+        request_id: Option<String>,
+    ) -> Result<Response<Full<Bytes>>, ApiError> {
         self.service
             .check_validation_budget(caller, 1)
             .await
@@ -353,10 +414,9 @@ impl GatewayApi {
                 }),
             },
             Ok(id) => {
-                let verified =
-                    with_request_id(request_id_of(&request), self.service.verify(&id, caller))
-                        .await
-                        .map_err(gateway_error)?;
+                let verified = with_request_id(request_id, self.service.verify(&id, caller))
+                    .await
+                    .map_err(gateway_error)?;
                 GatewayV1Validate {
                     valid: verified.minted_by_authority,
                     chitty_id: id.as_str().to_owned(),
