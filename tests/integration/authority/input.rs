@@ -164,7 +164,7 @@ async fn batches_are_bounded_and_all_or_nothing() {
     let answer = post(json!({"requests": too_many})).await;
     assert_eq!(
         (answer.status.as_u16(), answer.error_code()),
-        (413, "batch_size".into())
+        (400, "batch_size".into())
     );
     let answer = post(json!({"requests": []})).await;
     assert_eq!(

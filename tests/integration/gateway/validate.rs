@@ -118,7 +118,7 @@ async fn batch_validation_reports_each_value_and_refuses_non_strings() {
         .await;
     assert_eq!(
         (refused.status.as_u16(), refused.error_code()),
-        (413, "batch_size".into())
+        (400, "batch_size".into())
     );
     app.stop().await;
 }
@@ -338,4 +338,35 @@ async fn repeated_suspicious_inputs_are_audited_as_samples_not_one_row_each() {
         chittyid_app::gateway::SUSPICIOUS_SAMPLES_PER_EVENT
     );
     assert_eq!(system.ids[0], "00-0-SYS-0000-H-0111-1-1");
+}
+
+#[tokio::test]
+async fn query_flags_are_booleans_and_null_is_absent_in_a_body() {
+    let app = spawn_app().await;
+    let refused = app
+        .validate("03-1-USA-0001-P-2602-0-85", "?verify=null")
+        .await;
+    assert_eq!(
+        (refused.status.as_u16(), refused.error_code()),
+        (400, "invalid_query".into())
+    );
+    for query in ["?verify=false", "?verify=0", "?legacy=true", "?verify"] {
+        assert_eq!(
+            app.validate("03-1-USA-0001-P-2602-0-85", query)
+                .await
+                .status,
+            200,
+            "{query}"
+        );
+    }
+    let batch = app
+        .client
+        .post_json(
+            "/api/id/validate",
+            Some(API_KEY),
+            &json!({"ids": ["03-1-USA-0001-P-2602-0-85"], "legacy": null}),
+        )
+        .await;
+    assert_eq!(batch.status, 200, "{}", batch.json());
+    app.stop().await;
 }

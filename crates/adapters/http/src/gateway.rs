@@ -87,8 +87,9 @@ impl std::fmt::Debug for GatewayApi {
 #[serde(deny_unknown_fields)]
 struct ValidateBatch {
     ids: Vec<Value>,
+    /// `null` as absent, as the document allows.
     #[serde(default)]
-    legacy: bool,
+    legacy: Option<bool>,
 }
 
 impl GatewayApi {
@@ -526,9 +527,9 @@ impl GatewayApi {
             .check_validation_budget(caller, 1)
             .await
             .map_err(gateway_error)?;
-        let verify = query_flag(query, "verify");
+        let verify = query_flag(query, "verify")?;
         let options = ValidationOptions {
-            accept_legacy: query_flag(query, "legacy"),
+            accept_legacy: query_flag(query, "legacy")?,
         };
         let report = ValidationReport::new(input, options);
         self.service.metrics().record_validations(1);
@@ -567,7 +568,7 @@ impl GatewayApi {
         let batch: ValidateBatch = parse_json(&body)?;
         if batch.ids.len() > MAX_VALIDATE_BATCH {
             return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
+                StatusCode::BAD_REQUEST,
                 "batch_size",
                 format!(
                     "a validation batch holds at most {MAX_VALIDATE_BATCH} IDs; this one holds {}",
@@ -580,7 +581,7 @@ impl GatewayApi {
             .await
             .map_err(gateway_error)?;
         let options = ValidationOptions {
-            accept_legacy: batch.legacy,
+            accept_legacy: batch.legacy.unwrap_or(false),
         };
         let results: Vec<BatchResult<'_>> = batch
             .ids
@@ -685,11 +686,28 @@ fn request_id_of(request: &Request<Body>) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn query_flag(query: &str, name: &str) -> bool {
-    query.split('&').any(|pair| {
+/// A boolean query parameter: `true`/`1`/`yes` (or the name alone), `false`/`0`/`no`, absent
+/// for false; anything else (`verify=null`) is `400 invalid_query`, as the document's `boolean`
+/// promises.
+fn query_flag(query: &str, name: &str) -> Result<bool, ApiError> {
+    let mut flag = false;
+    for pair in query.split('&') {
         let (key, value) = pair.split_once('=').unwrap_or((pair, "true"));
-        key == name && matches!(value, "true" | "1" | "yes")
-    })
+        if key != name {
+            continue;
+        }
+        flag = match value {
+            "true" | "1" | "yes" => true,
+            "false" | "0" | "no" => false,
+            other => {
+                return Err(ApiError::bad_request(
+                    "invalid_query",
+                    format!("{name}={other}: expected true or false"),
+                ));
+            }
+        };
+    }
+    Ok(flag)
 }
 
 fn seconds_for_header(duration: Duration) -> u64 {

@@ -83,9 +83,11 @@ fn parse_batch_with(
             format!("a batch holds 1 to {MAX_BATCH_REQUESTS} requests; this one is empty"),
         ));
     }
+    // 400, not 413: the body is within its byte limit, the request breaks the document's
+    // `maxItems` (what an OpenAPI client expects as a 400).
     if batch.requests.len() > MAX_BATCH_REQUESTS {
         return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
+            StatusCode::BAD_REQUEST,
             "batch_size",
             format!(
                 "a batch holds 1 to {MAX_BATCH_REQUESTS} requests; this one holds {}",

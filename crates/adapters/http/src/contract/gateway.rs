@@ -396,6 +396,7 @@ const GATEWAY_ERROR_CODES: &[&str] = &[
     "batch_exceeds_rate_limit",
     "validation_rate_limited",
     "insufficient_scope",
+    "invalid_query",
     "batch_exceeds_validation_budget",
     "idempotency_outcome_unknown",
     "idempotency_unavailable",
