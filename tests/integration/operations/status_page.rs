@@ -41,24 +41,41 @@ fn percent(part: u64, all: u64) -> String {
     format!("{:.1} %", 100.0 * part as f64 / all as f64)
 }
 
-/// The p95 as the page writes it: the bound of the bucket holding it.
+/// The p95 as the page writes it: interpolated in the bucket holding it, as Prometheus's
+/// `histogram_quantile` does.
 fn p95_shown(status: &Value) -> String {
     let count = status["generation"]["latencyCount"]
         .as_u64()
         .expect("count");
-    let rank = (count as f64 * 0.95).ceil() as u64;
-    let bound = status["generation"]["latencyBuckets"]
+    let rank = count as f64 * 0.95;
+    let (mut lower, mut below) = (0.0, 0.0);
+    let mut p95 = None;
+    for bucket in status["generation"]["latencyBuckets"]
         .as_array()
         .expect("buckets")
-        .iter()
-        .find(|b| b["count"].as_u64() >= Some(rank))
-        .and_then(|b| b["le"].as_f64())
-        .expect("a bucket holds it");
-    if bound < 0.01 {
-        format!("{:.1} ms", bound * 1000.0)
-    } else {
-        format!("{:.0} ms", bound * 1000.0)
+    {
+        let le = bucket["le"].as_f64().expect("le");
+        let cumulative = bucket["count"].as_f64().expect("count");
+        if cumulative >= rank {
+            let inside = cumulative - below;
+            p95 = Some(if inside > 0.0 {
+                lower + (le - lower) * (rank - below) / inside
+            } else {
+                le
+            });
+            break;
+        }
+        (lower, below) = (le, cumulative);
     }
+    let p95 = p95.expect("a bucket holds it");
+    let digits = if p95 < 0.001 {
+        2
+    } else if p95 < 0.01 {
+        1
+    } else {
+        0
+    };
+    format!("{:.*} ms", digits, p95 * 1000.0)
 }
 
 #[tokio::test]
