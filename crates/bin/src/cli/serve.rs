@@ -190,7 +190,10 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
         .map(|k| SecretString::from(k.to_owned()))
         .collect();
     settings.api_key_hashes_file = args.api_keys_file.clone().or(file.api_keys_file);
-    let rate_limit = args.rate_limit.or(file.rate_limit).unwrap_or(100);
+    let rate_limit = args
+        .rate_limit
+        .or(file.rate_limit)
+        .unwrap_or(chittyid_app::gateway::GatewayConfig::DEFAULT_RATE_LIMIT);
     settings.gateway.rate_limit_per_minute = (rate_limit > 0).then_some(rate_limit);
     settings.metrics_require_key =
         args.metrics_require_key || file.metrics_require_key.unwrap_or(false);

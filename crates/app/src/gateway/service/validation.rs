@@ -13,6 +13,11 @@ use crate::authority::CallerHash;
 use crate::clock::Clock;
 use crate::gateway::ports::{AuditEvent, RateDecision, RateLimitStore};
 
+/// The validation budget's key space beside the generate limit's: [`CallerHash::scoped`] for
+/// `validate`, computed once.
+static VALIDATE_SCOPE: std::sync::LazyLock<[u8; 32]> =
+    std::sync::LazyLock::new(|| CallerHash::of_token("validate").0);
+
 /// A suspicious pattern from one key is audited at most once per this window; repeats within
 /// it are counted in the metrics only.
 pub const SUSPICIOUS_AUDIT_WINDOW_MS: i64 = 60_000;
@@ -70,7 +75,12 @@ impl GatewayService {
         // The same store as the generate limit, under a key of its own per caller.
         match self
             .rate_limits
-            .try_acquire(caller.scoped("validate"), cost, limit, RATE_LIMIT_PERIOD)
+            .try_acquire(
+                caller.masked(&VALIDATE_SCOPE),
+                cost,
+                limit,
+                RATE_LIMIT_PERIOD,
+            )
             .await
         {
             Ok(RateDecision::Allowed) => Ok(()),
