@@ -22,6 +22,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::body::{parse_json, read_json_body};
+use crate::caller::{Caller, GENERATE, VALIDATE};
 use crate::contract::{
     AuthorityVerdict, BatchResult, CompatMintAnswer, GatewayHealth, GatewayV1Health,
     GatewayV1Validate, GenerateAnswer, GenerateBatchAnswer, HealthDocument, IdProblem, NotAString,
@@ -143,7 +144,11 @@ impl GatewayApi {
 
     /// The caller of a request whose key may do `scope`: `401` without an accepted key, `403
     /// insufficient_scope` when the key may not.
-    fn authorize(&self, headers: &http::HeaderMap, scope: Scope) -> Result<CallerHash, ApiError> {
+    pub(crate) fn authorize(
+        &self,
+        headers: &http::HeaderMap,
+        scope: Scope,
+    ) -> Result<CallerHash, ApiError> {
         let digest = crate::tokens::bearer_digest(headers)?;
         let grant = self
             .api_keys
@@ -179,79 +184,97 @@ impl GatewayApi {
     /// with [`crate::server::serve`].
     pub fn router(self: Arc<Self>) -> Router {
         type Api = State<Arc<GatewayApi>>;
-        let mut routes = Router::new()
-            .route(
-                "/health",
-                get(|State(api): Api| async move { api.health().await }),
-            )
-            .route(
-                "/ready",
-                get(|State(api): Api| async move { api.ready().await }),
-            )
-            .route(
-                "/api/id/health",
-                get(|State(api): Api| async move { api.health_document().await }),
-            )
-            .route(
-                "/",
-                get(|| async {
-                    (
-                        [
-                            (http::header::CONTENT_TYPE, "text/html; charset=utf-8"),
-                            (http::header::CONTENT_SECURITY_POLICY, STATUS_PAGE_POLICY),
-                        ],
-                        STATUS_PAGE,
-                    )
-                }),
-            )
-            .route(
-                "/api/id/status",
-                get(|State(api): Api| async move { api.status().await }),
-            )
-            .route(
-                "/metrics",
-                get(|State(api): Api, request: Request<Body>| async move {
-                    if api.metrics_require_key {
-                        api.authorize(request.headers(), Scope::Metrics)?;
-                    }
-                    Ok::<_, ApiError>(api.metrics(request).await)
-                }),
-            )
-            .route(
-                "/api/id/validate",
-                post(|State(api): Api, request: Request<Body>| async move {
-                    api.validate_batch(request).await.into_response()
-                }),
-            )
-            .route(
-                "/api/id/validate/{*id}",
-                get(|State(api): Api, request: Request<Body>| async move {
-                    api.validate_request(request).await.into_response()
-                }),
-            );
+        let mut routes =
+            Router::new()
+                .route(
+                    "/health",
+                    get(|State(api): Api| async move { api.health().await }),
+                )
+                .route(
+                    "/ready",
+                    get(|State(api): Api| async move { api.ready().await }),
+                )
+                .route(
+                    "/api/id/health",
+                    get(|State(api): Api| async move { api.health_document().await }),
+                )
+                .route(
+                    "/",
+                    get(|| async {
+                        (
+                            [
+                                (http::header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                                (http::header::CONTENT_SECURITY_POLICY, STATUS_PAGE_POLICY),
+                            ],
+                            STATUS_PAGE,
+                        )
+                    }),
+                )
+                .route(
+                    "/api/id/status",
+                    get(|State(api): Api| async move { api.status().await }),
+                )
+                .route(
+                    "/metrics",
+                    get(|State(api): Api, request: Request<Body>| async move {
+                        if api.metrics_require_key {
+                            api.authorize(request.headers(), Scope::Metrics)?;
+                        }
+                        Ok::<_, ApiError>(api.metrics(request).await)
+                    }),
+                )
+                .route(
+                    "/api/id/validate",
+                    post(
+                        |State(api): Api,
+                         Caller(caller): Caller<VALIDATE>,
+                         request: Request<Body>| async move {
+                            api.validate_batch(caller, request).await.into_response()
+                        },
+                    ),
+                )
+                .route(
+                    "/api/id/validate/{*id}",
+                    get(
+                        |State(api): Api,
+                         Caller(caller): Caller<VALIDATE>,
+                         request: Request<Body>| async move {
+                            api.validate_request(caller, request).await.into_response()
+                        },
+                    ),
+                );
         // The authority protocol too, so that a v2.2.0 client pointed at this gateway (as its
         // CHITTYID_SERVICE_URL) works unchanged, with an API key as its bearer token.
-        let mut v1 = Router::new()
-            .route(
-                "/v1/health",
-                get(|State(api): Api| async move { api.v1_health().await }),
-            )
-            .route(
-                "/v1/validate/{*id}",
-                get(|State(api): Api, request: Request<Body>| async move {
-                    api.v1_validate(request).await.into_response()
-                }),
-            );
+        let mut v1 =
+            Router::new()
+                .route(
+                    "/v1/health",
+                    get(|State(api): Api| async move { api.v1_health().await }),
+                )
+                .route(
+                    "/v1/validate/{*id}",
+                    get(
+                        |State(api): Api,
+                         Caller(caller): Caller<VALIDATE>,
+                         request: Request<Body>| async move {
+                            api.v1_validate(caller, request).await.into_response()
+                        },
+                    ),
+                );
         // The callers' other ways to ask (see docs/format.md, "The callers' dialects").
         let validate_path = || {
-            get(|State(api): Api, request: Request<Body>| async move {
-                api.v1_validate(request).await.into_response()
-            })
+            get(
+                |State(api): Api, Caller(caller): Caller<VALIDATE>, request: Request<Body>| async move {
+                    api.v1_validate(caller, request).await.into_response()
+                },
+            )
         };
         let validate_body = || {
-            post(|State(api): Api, request: Request<Body>| async move {
-                api.v1_validate_body(request).await.into_response()
-            })
+            post(
+                |State(api): Api, Caller(caller): Caller<VALIDATE>, request: Request<Body>| async move {
+                    api.v1_validate_body(caller, request).await.into_response()
+                },
+            )
         };
         v1 = v1
             .route("/v1/lookup/{id}", validate_path())
@@ -260,9 +283,13 @@ impl GatewayApi {
             .route("/v1/validate/", validate_body());
         routes = routes.route("/api/v2/chittyid/verify", validate_body());
         let generate = |batch: bool, dialect: Dialect| {
-            post(move |State(api): Api, request: Request<Body>| async move {
-                api.generate(request, batch, dialect).await.into_response()
-            })
+            post(
+                move |State(api): Api, Caller(caller): Caller<GENERATE>, request: Request<Body>| async move {
+                    api.generate(caller, request, batch, dialect)
+                        .await
+                        .into_response()
+                },
+            )
         };
         for (path, batch) in [
             ("/api/id/generate", false),
@@ -336,8 +363,11 @@ impl GatewayApi {
 
     /// `GET /v1/validate/{id}` as the authority answers it (`valid` means minted), through the
     /// verdict cache.
-    async fn v1_validate(&self, request: Request<Body>) -> Result<Response<Full<Bytes>>, ApiError> {
-        let caller = self.authorize(request.headers(), Scope::Validate)?;
+    async fn v1_validate(
+        &self,
+        caller: CallerHash,
+        request: Request<Body>,
+    ) -> Result<Response<Full<Bytes>>, ApiError> {
         let path = request.uri().path();
         // `/v1/validate/{id}`, and the callers' `/v1/lookup/{id}` and `/v1/{id}`: the last
         // segment, decoded here.
@@ -354,9 +384,9 @@ impl GatewayApi {
     /// name the caller gives it (`chittyId`, `chitty_id`, `chittyid` or `id`).
     async fn v1_validate_body(
         &self,
+        caller: CallerHash,
         request: Request<Body>,
     ) -> Result<Response<Full<Bytes>>, ApiError> {
-        let caller = self.authorize(request.headers(), Scope::Validate)?;
         let request_id = request_id_of(&request);
         let body = read_json_body(request, MAX_MINT_BODY_BYTES).await?;
         let value: Value = parse_json(&body)?;
@@ -433,9 +463,9 @@ impl GatewayApi {
 
     async fn validate_request(
         &self,
+        caller: CallerHash,
         request: Request<Body>,
     ) -> Result<Response<Full<Bytes>>, ApiError> {
-        let caller = self.authorize(request.headers(), Scope::Validate)?;
         let request_id = request_id_of(&request);
         let uri = request.uri();
         let (path, query) = (uri.path(), uri.query().unwrap_or(""));
@@ -446,11 +476,11 @@ impl GatewayApi {
 
     async fn generate(
         &self,
+        caller: CallerHash,
         request: Request<Body>,
         batch: bool,
         dialect: Dialect,
     ) -> Result<Response<Full<Bytes>>, ApiError> {
-        let caller = self.authorize(request.headers(), Scope::Generate)?;
         let request_id = request_id_of(&request);
         let key_header = request
             .headers()
@@ -561,9 +591,9 @@ impl GatewayApi {
 
     async fn validate_batch(
         &self,
+        caller: CallerHash,
         request: Request<Body>,
     ) -> Result<Response<Full<Bytes>>, ApiError> {
-        let caller = self.authorize(request.headers(), Scope::Validate)?;
         let body = read_json_body(request, MAX_VALIDATE_BODY_BYTES).await?;
         let batch: ValidateBatch = parse_json(&body)?;
         if batch.ids.len() > MAX_VALIDATE_BATCH {

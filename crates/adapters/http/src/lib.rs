@@ -3,6 +3,7 @@
 
 pub mod authority;
 mod body;
+mod caller;
 mod connection;
 pub mod contract;
 pub mod cors;
