@@ -22,13 +22,13 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::body::{parse_json, read_json_body};
-use crate::caller::{Caller, GENERATE, VALIDATE};
 use crate::contract::{
     AuthorityVerdict, BatchResult, CompatMintAnswer, GatewayHealth, GatewayV1Health,
     GatewayV1Validate, GenerateAnswer, GenerateBatchAnswer, HealthDocument, IdProblem, NotAString,
     ReadyAnswer, StatusAnswer, ValidateBatchAnswer, VerifiedReport,
 };
 use crate::error::{ApiError, json_response};
+use crate::extract::{Caller, GENERATE, IdInPath, RequestId, VALIDATE, ValidateFlags};
 use crate::metrics::{GatewayCollector, GatewayState, Metrics, MetricsBuilder};
 use crate::mint_body::{
     MAX_BATCH_BODY_BYTES, MAX_MINT_BODY_BYTES, parse_batch, parse_batch_dialect, parse_mint,
@@ -238,34 +238,45 @@ impl GatewayApi {
                     get(
                         |State(api): Api,
                          Caller(caller): Caller<VALIDATE>,
-                         request: Request<Body>| async move {
-                            api.validate_request(caller, request).await.into_response()
+                         IdInPath(id): IdInPath,
+                         flags: ValidateFlags,
+                         RequestId(request_id): RequestId| async move {
+                            with_request_id(request_id, api.validate_one(&id, flags, caller))
+                                .await
+                                .into_response()
                         },
                     ),
                 );
         // The authority protocol too, so that a v2.2.0 client pointed at this gateway (as its
         // CHITTYID_SERVICE_URL) works unchanged, with an API key as its bearer token.
-        let mut v1 =
-            Router::new()
-                .route(
-                    "/v1/health",
-                    get(|State(api): Api| async move { api.v1_health().await }),
-                )
-                .route(
-                    "/v1/validate/{*id}",
-                    get(
-                        |State(api): Api,
-                         Caller(caller): Caller<VALIDATE>,
-                         request: Request<Body>| async move {
-                            api.v1_validate(caller, request).await.into_response()
-                        },
-                    ),
-                );
+        let mut v1 = Router::new()
+            .route(
+                "/v1/health",
+                get(|State(api): Api| async move { api.v1_health().await }),
+            )
+            .route(
+                "/v1/validate/{*id}",
+                get(
+                    |State(api): Api,
+                     Caller(caller): Caller<VALIDATE>,
+                     IdInPath(input): IdInPath,
+                     RequestId(request_id): RequestId| async move {
+                        api.v1_validate_input(input, caller, request_id)
+                            .await
+                            .into_response()
+                    },
+                ),
+            );
         // The callers' other ways to ask (see docs/format.md, "The callers' dialects").
         let validate_path = || {
             get(
-                |State(api): Api, Caller(caller): Caller<VALIDATE>, request: Request<Body>| async move {
-                    api.v1_validate(caller, request).await.into_response()
+                |State(api): Api,
+                 Caller(caller): Caller<VALIDATE>,
+                 IdInPath(input): IdInPath,
+                 RequestId(request_id): RequestId| async move {
+                    api.v1_validate_input(input, caller, request_id)
+                        .await
+                        .into_response()
                 },
             )
         };
@@ -363,23 +374,6 @@ impl GatewayApi {
 
     /// `GET /v1/validate/{id}` as the authority answers it (`valid` means minted), through the
     /// verdict cache.
-    async fn v1_validate(
-        &self,
-        caller: CallerHash,
-        request: Request<Body>,
-    ) -> Result<Response<Full<Bytes>>, ApiError> {
-        let path = request.uri().path();
-        // `/v1/validate/{id}`, and the callers' `/v1/lookup/{id}` and `/v1/{id}`: the last
-        // segment, decoded here.
-        let encoded = ["/validate/", "/lookup/"]
-            .iter()
-            .find_map(|marker| path.split_once(marker).map(|(_, id)| id))
-            .unwrap_or_else(|| path.rsplit_once('/').map_or("", |(_, id)| id));
-        let input = crate::authority::percent_decode(encoded)?;
-        self.v1_validate_input(input, caller, request_id_of(&request))
-            .await
-    }
-
     /// `POST /v1/validate` and `POST /api/v2/chittyid/verify`: the ID in the body, under the
     /// name the caller gives it (`chittyId`, `chitty_id`, `chittyid` or `id`).
     async fn v1_validate_body(
@@ -461,19 +455,6 @@ impl GatewayApi {
         Ok(json_response(StatusCode::OK, &answer))
     }
 
-    async fn validate_request(
-        &self,
-        caller: CallerHash,
-        request: Request<Body>,
-    ) -> Result<Response<Full<Bytes>>, ApiError> {
-        let request_id = request_id_of(&request);
-        let uri = request.uri();
-        let (path, query) = (uri.path(), uri.query().unwrap_or(""));
-        // The raw segment, decoded here: an ID's own characters never split or shift a route.
-        let id = crate::authority::percent_decode(&path["/api/id/validate/".len()..])?;
-        with_request_id(request_id, self.validate_one(&id, query, caller)).await
-    }
-
     async fn generate(
         &self,
         caller: CallerHash,
@@ -550,16 +531,16 @@ impl GatewayApi {
     async fn validate_one(
         &self,
         input: &str,
-        query: &str,
+        flags: ValidateFlags,
         caller: CallerHash,
     ) -> Result<Response<Full<Bytes>>, ApiError> {
         self.service
             .check_validation_budget(caller, 1)
             .await
             .map_err(gateway_error)?;
-        let verify = query_flag(query, "verify")?;
+        let verify = flags.verify;
         let options = ValidationOptions {
-            accept_legacy: query_flag(query, "legacy")?,
+            accept_legacy: flags.legacy,
         };
         let report = ValidationReport::new(input, options);
         self.service.metrics().record_validations(1);
@@ -714,30 +695,6 @@ fn request_id_of(request: &Request<Body>) -> Option<String> {
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
-}
-
-/// A boolean query parameter: `true`/`1`/`yes` (or the name alone), `false`/`0`/`no`, absent
-/// for false; anything else (`verify=null`) is `400 invalid_query`, as the document's `boolean`
-/// promises.
-fn query_flag(query: &str, name: &str) -> Result<bool, ApiError> {
-    let mut flag = false;
-    for pair in query.split('&') {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, "true"));
-        if key != name {
-            continue;
-        }
-        flag = match value {
-            "true" | "1" | "yes" => true,
-            "false" | "0" | "no" => false,
-            other => {
-                return Err(ApiError::bad_request(
-                    "invalid_query",
-                    format!("{name}={other}: expected true or false"),
-                ));
-            }
-        };
-    }
-    Ok(flag)
 }
 
 fn seconds_for_header(duration: Duration) -> u64 {

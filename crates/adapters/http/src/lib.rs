@@ -3,13 +3,13 @@
 
 pub mod authority;
 mod body;
-mod caller;
 mod connection;
 pub mod contract;
 pub mod cors;
 pub mod dialects;
 pub mod edge;
 mod error;
+mod extract;
 pub mod gateway;
 pub mod metrics;
 mod mint_body;
