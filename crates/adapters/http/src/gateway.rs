@@ -247,27 +247,8 @@ impl GatewayApi {
                         },
                     ),
                 );
-        // The authority protocol too, so that a v2.2.0 client pointed at this gateway (as its
-        // CHITTYID_SERVICE_URL) works unchanged, with an API key as its bearer token.
-        let mut v1 = Router::new()
-            .route(
-                "/v1/health",
-                get(|State(api): Api| async move { api.v1_health().await }),
-            )
-            .route(
-                "/v1/validate/{*id}",
-                get(
-                    |State(api): Api,
-                     Caller(caller): Caller<VALIDATE>,
-                     IdInPath(input): IdInPath,
-                     RequestId(request_id): RequestId| async move {
-                        api.v1_validate_input(input, caller, request_id)
-                            .await
-                            .into_response()
-                    },
-                ),
-            );
-        // The callers' other ways to ask (see docs/format.md, "The callers' dialects").
+        // `GET /v1/validate/{id}`, and the callers' other ways to ask the same (see
+        // docs/format.md, "The callers' dialects").
         let validate_path = || {
             get(
                 |State(api): Api,
@@ -280,6 +261,14 @@ impl GatewayApi {
                 },
             )
         };
+        // The authority protocol too, so that a v2.2.0 client pointed at this gateway (as its
+        // CHITTYID_SERVICE_URL) works unchanged, with an API key as its bearer token.
+        let mut v1 = Router::new()
+            .route(
+                "/v1/health",
+                get(|State(api): Api| async move { api.v1_health().await }),
+            )
+            .route("/v1/validate/{*id}", validate_path());
         let validate_body = || {
             post(
                 |State(api): Api, Caller(caller): Caller<VALIDATE>, request: Request<Body>| async move {

@@ -2,27 +2,19 @@
 //! store's writer (the one connection that writes); reads on the reader pool.
 
 use anyhow::Context;
-use chittyid_app::authority::CallerHash;
-use chittyid_app::gateway::{ApiKeyAccount, ApiKeyError, ApiKeyStore, Scopes};
+use chittyid_app::gateway::{ApiKeyAccount, ApiKeyColumns, ApiKeyError, ApiKeyStore};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
 
 use crate::store::SqliteStore;
 
 fn account(row: &SqliteRow) -> anyhow::Result<ApiKeyAccount> {
-    let hash: String = row.try_get("secret_hash")?;
-    let scopes: String = row.try_get("scopes")?;
-    let rate: Option<i64> = row.try_get("rate_per_minute")?;
-    Ok(ApiKeyAccount {
+    ApiKeyAccount::try_from(ApiKeyColumns {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
-        secret_hash: CallerHash::from_hex(&hash)
-            .with_context(|| format!("secret_hash {hash:?} is not a SHA-256 hex digest"))?,
-        scopes: Scopes::parse(&scopes).with_context(|| format!("scopes {scopes:?}"))?,
-        rate_per_minute: rate
-            .map(u32::try_from)
-            .transpose()
-            .context("rate_per_minute")?,
+        secret_hash: row.try_get("secret_hash")?,
+        scopes: row.try_get("scopes")?,
+        rate_per_minute: row.try_get("rate_per_minute")?,
         created_at_unix_ms: row.try_get("created_at_unix_ms")?,
         expires_at_unix_ms: row.try_get("expires_at_unix_ms")?,
         revoked_at_unix_ms: row.try_get("revoked_at_unix_ms")?,

@@ -154,6 +154,48 @@ pub struct ApiKeyAccount {
     pub revoked_at_unix_ms: Option<i64>,
 }
 
+/// An account's columns as both SQL stores keep them (hashes as hex, scopes as text, times as
+/// Unix milliseconds).
+#[derive(Debug)]
+pub struct ApiKeyColumns {
+    pub id: String,
+    pub name: String,
+    pub secret_hash: String,
+    pub scopes: String,
+    pub rate_per_minute: Option<i64>,
+    pub created_at_unix_ms: i64,
+    pub expires_at_unix_ms: Option<i64>,
+    pub revoked_at_unix_ms: Option<i64>,
+}
+
+impl TryFrom<ApiKeyColumns> for ApiKeyAccount {
+    type Error = anyhow::Error;
+
+    fn try_from(row: ApiKeyColumns) -> Result<Self, Self::Error> {
+        use anyhow::Context;
+        Ok(Self {
+            secret_hash: CallerHash::from_hex(&row.secret_hash).with_context(|| {
+                format!(
+                    "secret_hash {:?} is not a SHA-256 hex digest",
+                    row.secret_hash
+                )
+            })?,
+            scopes: Scopes::parse(&row.scopes)
+                .with_context(|| format!("scopes {:?}", row.scopes))?,
+            rate_per_minute: row
+                .rate_per_minute
+                .map(u32::try_from)
+                .transpose()
+                .context("rate_per_minute")?,
+            id: row.id,
+            name: row.name,
+            created_at_unix_ms: row.created_at_unix_ms,
+            expires_at_unix_ms: row.expires_at_unix_ms,
+            revoked_at_unix_ms: row.revoked_at_unix_ms,
+        })
+    }
+}
+
 impl ApiKeyAccount {
     pub fn is_active(&self, now_unix_ms: i64) -> bool {
         self.revoked_at_unix_ms.is_none()

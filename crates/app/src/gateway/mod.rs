@@ -14,8 +14,8 @@ mod service;
 
 pub use crate::clock::{Clock, ManualClock, SystemClock};
 pub use api_keys::{
-    ApiKeyAccount, ApiKeyError, ApiKeyInputError, ApiKeyStore, DynApiKeyStore, KeyDirectory,
-    KeyGrant, KeyUsage, KeyUses, MAX_KEY_NAME_LEN, Scope, Scopes, check_key_name,
+    ApiKeyAccount, ApiKeyColumns, ApiKeyError, ApiKeyInputError, ApiKeyStore, DynApiKeyStore,
+    KeyDirectory, KeyGrant, KeyUsage, KeyUses, MAX_KEY_NAME_LEN, Scope, Scopes, check_key_name,
     parse_rate_per_minute,
 };
 pub use context::{current_request_id, with_request_id};
