@@ -79,7 +79,6 @@ pub(crate) const EDGE_ERROR_CODES: &[&str] = &[
     "idempotency_key_reused",
     "missing_token",
     "invalid_token",
-    "invalid_path",
     "not_found",
     "method_not_allowed",
     "too_many_connections",
