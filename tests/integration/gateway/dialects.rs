@@ -234,8 +234,12 @@ async fn the_ways_callers_ask_whether_an_id_was_minted() {
             let answer = post(&app, path, &json!({ field: id })).await;
             assert_eq!(answer.status, 200, "{path} {field}: {}", answer.json());
             assert_eq!(
-                (&answer.json()["valid"], &answer.json()["chittyId"]),
-                (&json!(true), &json!(id)),
+                (
+                    &answer.json()["valid"],
+                    &answer.json()["chittyId"],
+                    &answer.json()["entityType"]
+                ),
+                (&json!(true), &json!(id), &json!("P")),
                 "{path} {field}"
             );
         }

@@ -406,6 +406,7 @@ impl GatewayApi {
                     well_formed: false,
                     minted_here: false,
                     cached: None,
+                    entity_type: None,
                     error: Some(IdProblem {
                         code: "reserved_pattern".to_owned(),
                         message: format!(
@@ -422,6 +423,7 @@ impl GatewayApi {
                 well_formed: false,
                 minted_here: false,
                 cached: None,
+                entity_type: None,
                 error: Some(IdProblem {
                     code: err.code().to_owned(),
                     message: err.to_string(),
@@ -437,6 +439,7 @@ impl GatewayApi {
                     well_formed: true,
                     minted_here: verified.minted_by_authority,
                     cached: Some(verified.from_cache),
+                    entity_type: Some(id.entity_type().letter().to_string()),
                     error: None,
                 }
             }

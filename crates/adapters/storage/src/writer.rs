@@ -143,6 +143,11 @@ impl<B: Backend> GroupWriter<B> {
         &self.guard
     }
 
+    /// Requests queued and not yet taken by the writer.
+    pub fn queued(&self) -> usize {
+        self.queue.max_capacity() - self.queue.capacity()
+    }
+
     pub fn stats(&self) -> &Arc<WriterStats> {
         &self.stats
     }

@@ -100,17 +100,26 @@ fn key(n: u32) -> MintKey {
     }
 }
 
-/// Holds the writer on a job until `gate` is notified, so that what is sent meanwhile queues.
-fn hold(
+/// Holds the writer on a job until `gate` is notified, so that what is sent meanwhile queues;
+/// returns once the writer is running the job.
+async fn hold(
     writer: &Arc<GroupWriter<Scripted>>,
     gate: &Arc<tokio::sync::Notify>,
 ) -> tokio::task::JoinHandle<anyhow::Result<()>> {
     let (gate, writer) = (Arc::clone(gate), Arc::clone(writer));
-    tokio::spawn(async move {
+    let (started, running) = tokio::sync::oneshot::channel();
+    let held = tokio::spawn(async move {
         writer
-            .run(move |()| Box::pin(async move { gate.notified().await }))
+            .run(move |()| {
+                Box::pin(async move {
+                    let _ = started.send(());
+                    gate.notified().await;
+                })
+            })
             .await
-    })
+    });
+    running.await.expect("the writer runs the held job");
+    held
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -118,15 +127,23 @@ async fn writes_queued_together_share_one_commit() {
     let backend = Scripted::default();
     let writer = Arc::new(writer(backend.clone()));
     let gate = Arc::new(tokio::sync::Notify::new());
-    let held = hold(&writer, &gate);
-    tokio::task::yield_now().await;
+    let held = hold(&writer, &gate).await;
     let tasks: Vec<_> = (0..64)
         .map(|_| {
             let writer = Arc::clone(&writer);
             tokio::spawn(async move { writer.audit(event("ok")).await })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(20)).await;
+    // Every event queued behind the held job before it is let go (a fixed sleep was not
+    // enough on a loaded machine).
+    let queued = async {
+        while writer.queued() < 64 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), queued)
+        .await
+        .expect("64 events queue within 10 s");
     gate.notify_one();
     held.await.expect("task").expect("ran");
     for task in tasks {
@@ -209,15 +226,21 @@ async fn a_taken_key_fails_only_its_own_mint() {
     let writer = Arc::new(writer(backend.clone()));
     // Hold the writer so that several mints queue into one group.
     let gate = Arc::new(tokio::sync::Notify::new());
-    let hold = hold(&writer, &gate);
-    tokio::task::yield_now().await;
+    let hold = hold(&writer, &gate).await;
     let mints: Vec<_> = (0..4)
         .map(|n| {
             let writer = Arc::clone(&writer);
             tokio::spawn(async move { writer.record(vec![record(n)], Some(key(n))).await })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(20)).await;
+    let queued = async {
+        while writer.queued() < 4 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), queued)
+        .await
+        .expect("4 mints queue within 10 s");
     gate.notify_one();
     hold.await.expect("task").expect("ran");
     for mint in mints {

@@ -201,6 +201,10 @@ pub struct GatewayV1Validate {
     /// Whether the verdict came from the cache; absent when the ID is not well formed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cached: Option<bool>,
+    /// The ID's type letter (`P`, `L`, `T`, `E`, `A`), as the authority answers it; absent when
+    /// the ID is not well formed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entity_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<IdProblem>,
 }
