@@ -404,3 +404,81 @@ async fn a_restart_says_where_the_keys_are_and_how_to_make_one() {
     );
     assert!(!summary.contains("cik_"), "never a key: {summary}");
 }
+
+#[tokio::test]
+async fn entity_aliases_and_cors_origins_come_from_flags_and_the_config_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = free_port();
+    let config = dir.path().join("chittyid.json");
+    std::fs::write(
+        &config,
+        json!({"entityAliases": {"CONTRACT": "INFO"}, "corsOrigins": ["https://explorer.example"]})
+            .to_string(),
+    )
+    .expect("write");
+    let child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
+        .env_remove("DATABASE_URL")
+        .env_remove("REDIS_URL")
+        .env_remove("CHITTYID_SERVICE_URL")
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--entity-alias",
+            "CASE=EVNT",
+            "--config",
+        ])
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .env("CHITTYID_API_KEYS", "alias-test-key")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let _running = Running(child);
+    let client = HttpClient::new(format!("127.0.0.1:{port}").parse().expect("address"));
+    wait_for(&client, "/health").await;
+    for (entity, letter) in [("CASE", "E"), ("contract", "T"), ("SESSION", "P")] {
+        let answer = client
+            .post_json("/mint", Some("alias-test-key"), &json!({"entity": entity}))
+            .await;
+        assert_eq!(answer.status, 200, "{entity}: {}", answer.json());
+        assert_eq!(answer.json()["entityType"], letter, "{entity}");
+    }
+    let preflight = client
+        .send_with_headers(
+            http::Method::OPTIONS,
+            "/api/id/generate",
+            &[
+                ("origin", "https://explorer.example"),
+                ("access-control-request-method", "POST"),
+            ],
+            bytes::Bytes::new(),
+        )
+        .await;
+    assert_eq!(
+        preflight.headers["access-control-allow-origin"],
+        "https://explorer.example"
+    );
+    // A mapping to no known name stops the start, naming it.
+    let refused = crate::helpers::chittyid(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--entity-alias",
+            "CASE=LAWSUIT",
+            "--data-dir",
+            dir.path().join("other").to_str().expect("UTF-8"),
+        ],
+        b"",
+    );
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("--entity-alias \"CASE=LAWSUIT\""),
+        "{}",
+        refused.stderr
+    );
+}
