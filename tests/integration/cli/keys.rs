@@ -228,3 +228,63 @@ async fn keys_made_by_the_cli_are_honoured_by_a_running_gateway_with_their_own_r
         "{names:?}"
     );
 }
+
+#[tokio::test]
+async fn keys_go_to_the_store_the_gateway_would_use() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().to_str().expect("UTF-8");
+    // In front of a remote authority the gateway keeps its keys in gateway.db; the embedded
+    // default in authority.db: `keys` picks the file the same way.
+    let remote = chittyid(
+        &[
+            "keys",
+            "--json",
+            "--data-dir",
+            data,
+            "--service-url",
+            "http://127.0.0.1:9/v1",
+            "create",
+            "--name",
+            "remote-gw",
+        ],
+        b"",
+    );
+    assert_eq!(remote.code, 0, "{}", remote.stderr);
+    assert!(dir.path().join("gateway.db").exists());
+    let listed = |extra: &[&str]| {
+        let mut args = vec!["keys", "--json", "--data-dir", data];
+        args.extend_from_slice(extra);
+        args.push("list");
+        let run = chittyid(&args, b"");
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        serde_json::from_str::<Value>(run.stdout.trim()).expect("JSON")
+    };
+    assert_eq!(
+        listed(&["--service-url", "http://127.0.0.1:9/v1"])[0]["name"],
+        "remote-gw"
+    );
+    assert_eq!(
+        listed(&[]),
+        json!([]),
+        "the embedded default's file holds none"
+    );
+    // With DATABASE_URL, PostgreSQL: shared by every gateway on it.
+    let database = chittyid_postgres::testing::TestDatabase::create().await;
+    let url = database.url().to_owned();
+    let created = chittyid(
+        &[
+            "keys",
+            "--json",
+            "--database-url",
+            &url,
+            "create",
+            "--name",
+            "fleet",
+        ],
+        b"",
+    );
+    assert_eq!(created.code, 0, "{}", created.stderr);
+    let run = chittyid(&["keys", "--json", "--database-url", &url, "list"], b"");
+    let fleet: Value = serde_json::from_str(run.stdout.trim()).expect("JSON");
+    assert_eq!(fleet[0]["name"], "fleet", "{fleet}");
+}
