@@ -150,24 +150,24 @@ impl GatewayApi {
         scope: Scope,
     ) -> Result<CallerHash, ApiError> {
         let digest = crate::tokens::bearer_digest(headers)?;
-        let grant = self
-            .api_keys
-            .find(&digest, self.service.clock().unix_ms())
-            .ok_or_else(crate::tokens::invalid_token)?;
-        if !grant.scopes.contains(scope) {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "insufficient_scope",
-                format!(
-                    "the API key {:?} may not {}; its scopes are {}",
-                    grant.name,
-                    scope.as_str(),
-                    grant.scopes
-                ),
-            ));
-        }
-        grant.uses.record(scope);
-        Ok(CallerHash(digest))
+        self.api_keys
+            .with_grant(&digest, self.service.clock().unix_ms(), |grant| {
+                if !grant.scopes.contains(scope) {
+                    return Err(ApiError::new(
+                        StatusCode::FORBIDDEN,
+                        "insufficient_scope",
+                        format!(
+                            "the API key {:?} may not {}; its scopes are {}",
+                            grant.name,
+                            scope.as_str(),
+                            grant.scopes
+                        ),
+                    ));
+                }
+                grant.uses.record(scope);
+                Ok(CallerHash(digest))
+            })
+            .ok_or_else(crate::tokens::invalid_token)?
     }
 
     /// Waits, at most `limit`, for keyed generates still running after their clients left;

@@ -344,10 +344,21 @@ impl KeyDirectory {
     /// The grant of the key whose secret hashes to `digest`, if it is accepted now. A hash
     /// lookup: the digest of a guess says nothing about the digests held.
     pub fn find(&self, digest: &[u8; 32], now_unix_ms: i64) -> Option<KeyGrant> {
+        self.with_grant(digest, now_unix_ms, KeyGrant::clone)
+    }
+
+    /// `read` of the grant of the key whose secret hashes to `digest`, if it is accepted now,
+    /// without copying it: the per-request path (a clone costs two shared reference counts).
+    pub fn with_grant<R>(
+        &self,
+        digest: &[u8; 32],
+        now_unix_ms: i64,
+        read: impl FnOnce(&KeyGrant) -> R,
+    ) -> Option<R> {
         if let Some(grant) = self.fixed.get(digest) {
-            return Some(grant.clone());
+            return Some(read(grant));
         }
-        let stored = Arc::clone(&self.stored.read().unwrap_or_else(PoisonError::into_inner));
+        let stored = self.stored.read().unwrap_or_else(PoisonError::into_inner);
         stored
             .get(digest)
             .filter(|grant| {
@@ -355,7 +366,7 @@ impl KeyDirectory {
                     .expires_at_unix_ms
                     .is_none_or(|expires| now_unix_ms < expires)
             })
-            .cloned()
+            .map(read)
     }
 
     /// The rate of the key whose secret hashes to `caller`: `None` for the gateway's default.
