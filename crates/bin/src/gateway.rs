@@ -21,6 +21,7 @@ use chittyid_http::TokenSet;
 use chittyid_http::gateway::GatewayApi;
 use chittyid_http::server;
 use chittyid_redis::{RedisLink, RedisSettings, SharedRateLimits, TieredCache};
+pub use chittyid_sqlite::Durability;
 use chittyid_upstream::HttpAuthority;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::net::TcpListener;
@@ -83,6 +84,9 @@ pub struct Settings {
     pub entity_aliases: Vec<String>,
     /// Origins whose browsers may call the gateway (CORS), `https://host[:port]`.
     pub cors_origins: Vec<String>,
+    /// What a commit to the gateway's own SQLite file survives, with the authority elsewhere
+    /// (the embedded authority's file always syncs every commit).
+    pub durability: Durability,
 }
 
 impl Settings {
@@ -106,6 +110,7 @@ impl Settings {
             metrics_require_key: false,
             entity_aliases: Vec::new(),
             cors_origins: Vec::new(),
+            durability: Durability::ProcessCrash,
         }
     }
 }
@@ -213,12 +218,13 @@ impl GatewayApplication {
                     );
                 }
                 let authority = DynMintAuthority::new_box(remote);
-                let audit = Store::open(
+                let audit = Store::open_with(
                     settings
                         .database_url
                         .as_ref()
                         .map(ExposeSecret::expose_secret),
                     &settings.data_dir.join(AUDIT_DATABASE_FILE),
+                    settings.durability,
                 )
                 .await?;
                 (authority, audit)
@@ -410,6 +416,7 @@ impl GatewayApplication {
         tracing::info!(
             address = %self.address,
             store = self.audit.backend(),
+            durability = self.audit.durability(),
             cache = self.cache_kind,
             authority = %self.authority_shown,
             "chittyid gateway listening"

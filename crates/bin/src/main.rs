@@ -7,6 +7,12 @@ use clap::{Parser, Subcommand};
 
 mod cli;
 
+// mimalloc instead of glibc's malloc: the servers allocate and free small buffers on every
+// request from several threads, and glibc's arenas cost 8-10 % of a request's CPU in perf
+// (malloc, free, malloc_consolidate); BENCHMARKS.md has the figures with and without.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(name = "chittyid", version, about = "Mint and validate ChittyIDs")]
 struct Cli {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chittyid_app::authority::{DynMintLedger, DynSequenceStore};
 use chittyid_app::gateway::{DynApiKeyStore, DynAuditSink, DynIdempotencyStore, StoredAuditEvent};
 use chittyid_postgres::{PgStore, PoolSettings};
-use chittyid_sqlite::SqliteStore;
+use chittyid_sqlite::{Durability, SqliteStore};
 
 #[derive(Debug, Clone)]
 pub enum Store {
@@ -69,13 +69,35 @@ impl Store {
         }
     }
 
-    /// PostgreSQL at `database_url` if given, else the SQLite file at `sqlite_path`.
+    /// PostgreSQL at `database_url` if given, else the SQLite file at `sqlite_path`, every
+    /// commit synced (a file that holds mints, sequence blocks or mint keys).
     pub async fn open(database_url: Option<&str>, sqlite_path: &Path) -> anyhow::Result<Self> {
+        Self::open_with(database_url, sqlite_path, Durability::PowerLoss).await
+    }
+
+    /// As [`Store::open`], with SQLite commits as durable as `durability` says (PostgreSQL's
+    /// are as its server is configured).
+    pub async fn open_with(
+        database_url: Option<&str>,
+        sqlite_path: &Path,
+        durability: Durability,
+    ) -> anyhow::Result<Self> {
         match database_url {
             Some(url) => Ok(Self::Postgres(
                 PgStore::connect(url, PoolSettings::default()).await?,
             )),
-            None => Ok(Self::Sqlite(SqliteStore::open(sqlite_path).await?)),
+            None => Ok(Self::Sqlite(
+                SqliteStore::open_with(sqlite_path, durability).await?,
+            )),
+        }
+    }
+
+    /// What a commit survives, for the start-up log: `process-crash` or `power-loss` on
+    /// SQLite, `server-configured` on PostgreSQL.
+    pub fn durability(&self) -> &'static str {
+        match self {
+            Self::Sqlite(store) => store.durability().name(),
+            Self::Postgres(_) => "server-configured",
         }
     }
 

@@ -158,10 +158,16 @@ async fn a_shells_low_soft_file_limit_is_raised_so_a_flood_does_not_starve_other
     assert_eq!(
         (
             &listening["fields"]["store"],
+            &listening["fields"]["durability"],
             &listening["fields"]["cache"],
             &listening["fields"]["authority"]
         ),
-        (&json!("sqlite"), &json!("in-process"), &json!("in-process")),
+        (
+            &json!("sqlite"),
+            &json!("power-loss"),
+            &json!("in-process"),
+            &json!("in-process")
+        ),
         "the start-up log says which stores are in use: {listening}"
     );
     println!("a generate beside 1,500 held connections took {waited:?}");

@@ -143,12 +143,59 @@ async fn a_first_start_that_fails_leaves_no_unshown_key() {
 }
 
 /// Generates at full speed from several clients, then SIGKILLs the gateway: every ID a client
-/// was given has its audit row.
+/// was given has its audit row. With the authority in the process (one file, every commit
+/// synced), and with it elsewhere (the gateway's own file at the default durability,
+/// `process-crash`: a commit is written to the operating system before its answer).
 #[tokio::test]
 async fn every_acknowledged_generate_has_its_audit_row_after_sigkill() {
+    acknowledged_generates_survive_sigkill(false).await;
+}
+
+#[tokio::test]
+async fn every_acknowledged_generate_has_its_audit_row_after_sigkill_with_a_remote_authority() {
+    acknowledged_generates_survive_sigkill(true).await;
+}
+
+async fn acknowledged_generates_survive_sigkill(remote: bool) {
     let dir = tempfile::tempdir().expect("temp dir");
     let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
+    let mut gateway = Command::new(env!("CARGO_BIN_EXE_chittyid"));
+    let mut _authority = None;
+    if remote {
+        let authority_port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
+            .env_remove("DATABASE_URL")
+            .args([
+                "authority",
+                "--listen",
+                &format!("127.0.0.1:{authority_port}"),
+            ])
+            .arg("--data-dir")
+            .arg(dir.path().join("authority"))
+            .env("CHITTYID_AUTHORITY_TOKENS", "kill-test-token")
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starts");
+        _authority = Some(Running(child));
+        let client = HttpClient::new(
+            format!("127.0.0.1:{authority_port}")
+                .parse()
+                .expect("address"),
+        );
+        wait_for(&client, "/v1/health").await;
+        gateway
+            .env(
+                "CHITTYID_SERVICE_URL",
+                format!("http://127.0.0.1:{authority_port}/v1"),
+            )
+            .env("CHITTY_ID_TOKEN", "kill-test-token")
+            .env_remove("CHITTYID_DURABILITY");
+    } else {
+        gateway.env_remove("CHITTYID_SERVICE_URL");
+    }
+    let child = gateway
         .env_remove("DATABASE_URL")
         .env_remove("REDIS_URL")
         .args([
@@ -160,7 +207,6 @@ async fn every_acknowledged_generate_has_its_audit_row_after_sigkill() {
         .arg(dir.path())
         .env("CHITTYID_API_KEYS", "kill-test-key")
         .env("CHITTYID_RATE_LIMIT", "0")
-        .env_remove("CHITTYID_SERVICE_URL")
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -206,7 +252,12 @@ async fn every_acknowledged_generate_has_its_audit_row_after_sigkill() {
         "only {} generated",
         acknowledged.len()
     );
-    let store = chittyid_sqlite::SqliteStore::open(&dir.path().join("authority.db"))
+    let file = if remote {
+        chittyid::gateway::AUDIT_DATABASE_FILE
+    } else {
+        "authority.db"
+    };
+    let store = chittyid_sqlite::SqliteStore::open(&dir.path().join(file))
         .await
         .expect("the database opens after a crash");
     let audited: std::collections::HashSet<String> = store
@@ -335,6 +386,8 @@ async fn the_logs_give_the_monitors_events_as_fields_and_the_stores_in_use() {
         .find(|line| line["fields"]["message"] == "chittyid gateway listening")
         .unwrap_or_else(|| panic!("a listening line in {text}"));
     assert_eq!(listening["fields"]["store"], "sqlite");
+    // The gateway's own file, with the authority elsewhere: synced at checkpoints by default.
+    assert_eq!(listening["fields"]["durability"], "process-crash");
     assert_eq!(listening["fields"]["cache"], "in-process");
     assert_eq!(
         listening["fields"]["authority"],
@@ -479,6 +532,72 @@ async fn entity_aliases_and_cors_origins_come_from_flags_and_the_config_file() {
     assert!(
         refused.stderr.contains("--entity-alias \"CASE=LAWSUIT\""),
         "{}",
+        refused.stderr
+    );
+}
+
+/// Starts a gateway (JSON logs, an authority elsewhere that is not there) with `args` and
+/// returns its start-up line.
+async fn listening_line(dir: &std::path::Path, args: &[&str]) -> serde_json::Value {
+    let port = free_port();
+    let log_path = dir.join("serve.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
+        .env_remove("DATABASE_URL")
+        .env_remove("REDIS_URL")
+        .env_remove("CHITTYID_DURABILITY")
+        .args(["serve", "--log-format", "json", "--listen"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("CHITTYID_SERVICE_URL", "http://127.0.0.1:9/v1")
+        .env("CHITTY_ID_TOKEN", "durability-test-token")
+        .env("CHITTYID_API_KEYS", "durability-test-key")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("starts");
+    let running = Running(child);
+    let client = HttpClient::new(format!("127.0.0.1:{port}").parse().expect("address"));
+    wait_for(&client, "/health").await;
+    drop(running);
+    let text = std::fs::read_to_string(&log_path).expect("log");
+    text.lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|line| line["fields"]["message"] == "chittyid gateway listening")
+        .unwrap_or_else(|| panic!("a listening line in {text}"))
+}
+
+#[tokio::test]
+async fn the_gateway_files_durability_comes_from_the_config_file_and_flags() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("chittyid.json");
+    std::fs::write(&config, json!({"durability": "power-loss"}).to_string()).expect("write");
+    let config = config.to_str().expect("UTF-8");
+    let from_file = listening_line(dir.path(), &["--config", config]).await;
+    assert_eq!(
+        from_file["fields"]["durability"], "power-loss",
+        "{from_file}"
+    );
+    let from_flag = listening_line(
+        dir.path(),
+        &["--config", config, "--durability", "process-crash"],
+    )
+    .await;
+    assert_eq!(
+        from_flag["fields"]["durability"], "process-crash",
+        "{from_flag}"
+    );
+    let refused = crate::helpers::chittyid(
+        &["serve", "--listen", "127.0.0.1:0", "--durability", "fast"],
+        b"",
+    );
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("process-crash") && refused.stderr.contains("power-loss"),
+        "the error names the choices: {}",
         refused.stderr
     );
 }

@@ -59,15 +59,23 @@ pub(crate) struct SqliteBackend {
     pool: SqlitePool,
     path: PathBuf,
     busy_timeout: Duration,
+    /// `synchronous` for the writer's connection (`FULL` or `NORMAL`).
+    synchronous: &'static str,
     conn: Option<Connection>,
 }
 
 impl SqliteBackend {
-    pub(crate) fn new(pool: SqlitePool, path: &Path, busy_timeout: Duration) -> Self {
+    pub(crate) fn new(
+        pool: SqlitePool,
+        path: &Path,
+        busy_timeout: Duration,
+        synchronous: &'static str,
+    ) -> Self {
         Self {
             pool,
             path: path.to_owned(),
             busy_timeout,
+            synchronous,
             conn: None,
         }
     }
@@ -76,10 +84,11 @@ impl SqliteBackend {
         if self.conn.is_none() {
             let conn = Connection::open(&self.path)
                 .and_then(|conn| {
-                    // WAL, and a commit synced before it returns: a committed mint survives a
-                    // crash of the process or the machine.
+                    // WAL, and a commit synced before it returns (FULL: a committed mint
+                    // survives a crash of the process or the machine) or handed to the
+                    // operating system (NORMAL: it survives a crash of the process).
                     conn.pragma_update(None, "journal_mode", "WAL")?;
-                    conn.pragma_update(None, "synchronous", "FULL")?;
+                    conn.pragma_update(None, "synchronous", self.synchronous)?;
                     conn.busy_timeout(self.busy_timeout)?;
                     Ok(conn)
                 })
@@ -367,5 +376,46 @@ impl SqliteStore {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Durability;
+
+    /// `PRAGMA synchronous`: 1 is NORMAL, 2 is FULL.
+    fn writer_synchronous(store_path: &Path, pool: &SqlitePool, pragma: &'static str) -> i64 {
+        let mut backend =
+            SqliteBackend::new(pool.clone(), store_path, Duration::from_secs(1), pragma);
+        let conn = backend.connection().expect("opens");
+        conn.query_row("PRAGMA synchronous", [], |row| row.get(0))
+            .expect("reads the pragma")
+    }
+
+    #[tokio::test]
+    async fn commits_are_synced_as_the_durability_says() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (durability, level) in [(Durability::ProcessCrash, 1), (Durability::PowerLoss, 2)] {
+            let path = dir.path().join(format!("{}.db", durability.name()));
+            let store = SqliteStore::open_with(&path, durability)
+                .await
+                .expect("opens");
+            assert_eq!(store.durability(), durability);
+            let pool_level: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(&store.pool)
+                .await
+                .expect("reads the pragma");
+            assert_eq!(pool_level, level, "{durability:?}: the readers and jobs");
+            assert_eq!(
+                writer_synchronous(&path, &store.pool, durability.pragma()),
+                level,
+                "{durability:?}: the group committer"
+            );
+        }
+        let default = SqliteStore::open(&dir.path().join("default.db"))
+            .await
+            .expect("opens");
+        assert_eq!(default.durability(), Durability::PowerLoss);
     }
 }

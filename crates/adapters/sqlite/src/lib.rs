@@ -9,4 +9,4 @@ mod store;
 
 pub use chittyid_app::gateway::StoredAuditEvent;
 pub use chittyid_storage::WriterStats as StoreStats;
-pub use store::SqliteStore;
+pub use store::{Durability, SqliteStore};

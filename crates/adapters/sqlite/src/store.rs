@@ -23,11 +23,54 @@ const COMMIT_DEADLINE: Duration = Duration::from_secs(5);
 /// Reader connections besides the group committer's.
 const READERS: u32 = 4;
 
+/// What a committed write survives, on SQLite (WAL in both modes).
+///
+/// A mint, a sequence block and a mint key are always written [`Durability::PowerLoss`]: an
+/// authority that forgot a block it handed numbers from would hand them out again. The
+/// gateway's own file (audit events, idempotency keys, API keys, with the authority elsewhere)
+/// may choose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// `synchronous=NORMAL`: a commit is in the operating system's hands before it returns, so
+    /// it survives the process being killed; a power loss or kernel panic may lose the last
+    /// moments of commits (the WAL is synced at checkpoints only).
+    ProcessCrash,
+    /// `synchronous=FULL`: the WAL is synced on every commit, which survives a power loss and
+    /// costs an fsync per group commit.
+    #[default]
+    PowerLoss,
+}
+
+impl Durability {
+    /// The setting's name: `process-crash` or `power-loss`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ProcessCrash => "process-crash",
+            Self::PowerLoss => "power-loss",
+        }
+    }
+
+    pub(crate) fn pragma(self) -> &'static str {
+        match self {
+            Self::ProcessCrash => "NORMAL",
+            Self::PowerLoss => "FULL",
+        }
+    }
+
+    fn synchronous(self) -> SqliteSynchronous {
+        match self {
+            Self::ProcessCrash => SqliteSynchronous::Normal,
+            Self::PowerLoss => SqliteSynchronous::Full,
+        }
+    }
+}
+
 /// The SQLite store. Cheap to clone; clones share the connections and the writer.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
     pub(crate) writer: Arc<GroupWriter<SqliteBackend>>,
+    durability: Durability,
 }
 
 fn migrator() -> Migrator {
@@ -83,19 +126,25 @@ impl SqliteStore {
     /// process or the machine. Processes that open one new file at the same moment take turns
     /// (a lock file beside it), so none fails on another's half-done migration.
     pub async fn open(path: &Path) -> anyhow::Result<Self> {
+        Self::open_with(path, Durability::PowerLoss).await
+    }
+
+    /// As [`SqliteStore::open`], with commits as durable as `durability` says (for a file
+    /// that holds no mints: the gateway's, with the authority elsewhere).
+    pub async fn open_with(path: &Path, durability: Durability) -> anyhow::Result<Self> {
         create_owner_only(path)?;
         let lock = migration_lock(path)?;
-        let opened = Self::open_locked(path).await;
+        let opened = Self::open_locked(path, durability).await;
         drop(lock);
         opened
     }
 
-    async fn open_locked(path: &Path) -> anyhow::Result<Self> {
+    async fn open_locked(path: &Path, durability: Durability) -> anyhow::Result<Self> {
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
+            .synchronous(durability.synchronous())
             .busy_timeout(BUSY_TIMEOUT);
         let pool = SqlitePoolOptions::new()
             .max_connections(READERS + 1)
@@ -110,7 +159,7 @@ impl SqliteStore {
             .context("the store guard's settings")?;
         let writer = GroupWriter::start_on_thread(
             "chittyid-sqlite-writer",
-            SqliteBackend::new(pool.clone(), path, COMMIT_DEADLINE),
+            SqliteBackend::new(pool.clone(), path, COMMIT_DEADLINE, durability.pragma()),
             Arc::new(guard),
             WriterSettings {
                 // A commit may wait for another process's write lock; past this it fails.
@@ -120,7 +169,11 @@ impl SqliteStore {
         )
         .context("starting the store's writer thread")?;
         let writer = Arc::new(writer);
-        Ok(Self { pool, writer })
+        Ok(Self {
+            pool,
+            writer,
+            durability,
+        })
     }
 
     /// Whether the store takes writes, as the writer last found (its commits, and a probe
@@ -133,6 +186,11 @@ impl SqliteStore {
             "the store's last commit failed (is the disk full?)"
         );
         Ok(())
+    }
+
+    /// What this store's commits survive.
+    pub fn durability(&self) -> Durability {
+        self.durability
     }
 
     /// Counts of the writes made so far.

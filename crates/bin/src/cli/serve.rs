@@ -7,10 +7,27 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chittyid::data_dir;
-use chittyid::gateway::{DEFAULT_LISTEN, GatewayApplication, Settings, Upstream};
+use chittyid::gateway::{DEFAULT_LISTEN, Durability, GatewayApplication, Settings, Upstream};
 use chittyid_domain::resilience::ResilienceConfig;
 
 use super::trouble;
+
+/// `--durability`: what a commit to the gateway's own SQLite file survives.
+#[derive(Debug, Clone, Copy, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum DurabilityArg {
+    ProcessCrash,
+    PowerLoss,
+}
+
+impl From<DurabilityArg> for Durability {
+    fn from(arg: DurabilityArg) -> Self {
+        match arg {
+            DurabilityArg::ProcessCrash => Durability::ProcessCrash,
+            DurabilityArg::PowerLoss => Durability::PowerLoss,
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum, serde::Deserialize)]
 enum Preset {
@@ -40,6 +57,7 @@ struct ConfigFile {
     entity_aliases: Option<std::collections::BTreeMap<String, String>>,
     /// Origins whose browsers may call the gateway.
     cors_origins: Option<Vec<String>>,
+    durability: Option<DurabilityArg>,
 }
 
 impl ConfigFile {
@@ -56,7 +74,7 @@ pub(crate) struct ServeArgs {
     log: super::LogArgs,
     /// A JSON configuration file (keys: listen, dataDir, serviceUrl, serviceCa, apiKeysFile,
     /// rateLimit, validationLimit, auditRetentionDays, resilience, metricsRequireKey,
-    /// entityAliases, corsOrigins); flags and environment variables take
+    /// entityAliases, corsOrigins, durability); flags and environment variables take
     /// precedence.
     #[arg(long, env = "CHITTYID_CONFIG")]
     config: Option<PathBuf>,
@@ -138,6 +156,11 @@ pub(crate) struct ServeArgs {
     /// keeps them forever [default: 30].
     #[arg(long, env = "CHITTYID_AUDIT_RETENTION_DAYS")]
     audit_retention_days: Option<u32>,
+    /// What a commit to the gateway's own SQLite file (audit events, idempotency keys, API
+    /// keys, with --service-url) survives: process-crash (synced at checkpoints) or power-loss
+    /// (an fsync per group commit) [default: process-crash]. Mints are always power-loss.
+    #[arg(long, env = "CHITTYID_DURABILITY", value_enum)]
+    durability: Option<DurabilityArg>,
     /// Resilience configuration: retry, breaker, budget, monitor and cache settings
     /// [default: recommended].
     #[arg(long, env = "CHITTYID_RESILIENCE", value_enum)]
@@ -219,6 +242,9 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
     if let Some(days) = args.audit_retention_days.or(file.audit_retention_days) {
         settings.gateway.audit_retention =
             (days > 0).then(|| std::time::Duration::from_secs(u64::from(days) * 24 * 60 * 60));
+    }
+    if let Some(durability) = args.durability.or(file.durability) {
+        settings.durability = durability.into();
     }
     settings.gateway.resilience = match args
         .resilience
