@@ -7,7 +7,9 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
-use chittyid_app::gateway::{DynVerdictCache, InProcessCache, VerdictCache};
+use chittyid_app::gateway::{
+    DynVerdictCache, InProcessCache, MintFacts, MintVerdict, VerdictCache,
+};
 use chittyid_domain::ChittyId;
 use chittyid_domain::resilience::ResilienceConfig;
 
@@ -27,7 +29,7 @@ fn ready<T>(future: impl Future<Output = T>) -> T {
 fn cache() -> (InProcessCache, ChittyId) {
     let cache = InProcessCache::new(ResilienceConfig::recommended().cache);
     let id = ChittyId::parse("03-1-USA-0001-P-2602-0-85").expect("canonical");
-    ready(cache.put(&id, true)).expect("put");
+    ready(cache.put(&id, &MintVerdict::Minted(MintFacts::default()))).expect("put");
     (cache, id)
 }
 

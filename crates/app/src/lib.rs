@@ -4,6 +4,7 @@
 pub mod authority;
 mod clock;
 pub mod gateway;
+pub mod rfc3339;
 mod sync;
 pub mod validation;
 

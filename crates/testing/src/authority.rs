@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chittyid_app::authority::MintRequest;
-use chittyid_app::gateway::{AuthorityError, MintAuthority, UpstreamKey};
+use chittyid_app::gateway::{AuthorityError, MintAuthority, MintFacts, MintVerdict, UpstreamKey};
 use chittyid_domain::{
     ChittyId, EntityType, Jurisdiction, Region, Sequence, SequenceSpace, TrustLevel, Version,
     YearMonth,
@@ -27,6 +27,9 @@ struct Script {
 pub struct ScriptedAuthority(Arc<Script>);
 
 impl ScriptedAuthority {
+    /// When `verify` says every ID it minted was minted.
+    pub const MINTED_AT: &'static str = "2026-11-01T00:00:00.000Z";
+
     /// The next mint calls fail with these, in order; then minting resumes.
     pub fn fail_next(&self, failures: impl IntoIterator<Item = AuthorityError>) {
         self.0
@@ -107,16 +110,25 @@ impl MintAuthority for ScriptedAuthority {
         false
     }
 
-    async fn verify(&self, id: &ChittyId) -> Result<bool, AuthorityError> {
+    /// Minted IDs are answered as people minted at [`ScriptedAuthority::MINTED_AT`].
+    async fn verify(&self, id: &ChittyId) -> Result<MintVerdict, AuthorityError> {
         if let Some(refused) = self.refused() {
             return Err(refused);
         }
-        Ok(self
+        let minted = self
             .0
             .minted
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .contains(id))
+            .contains(id);
+        Ok(if minted {
+            MintVerdict::Minted(MintFacts {
+                entity: Some("PEO".to_owned()),
+                minted_at: Some(Self::MINTED_AT.to_owned()),
+            })
+        } else {
+            MintVerdict::NotMinted
+        })
     }
 
     async fn health(&self) -> Result<(), AuthorityError> {

@@ -266,3 +266,67 @@ async fn the_ways_callers_ask_whether_an_id_was_minted() {
     );
     app.stop().await;
 }
+
+/// `/v1/validate/{id}` through the gateway answers what the authority says of a minted ID:
+/// the entity asked for and when it was minted, from the authority and again from the cache,
+/// with the authority in the process and over HTTP.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validate_answers_the_authoritys_entity_and_minting_time() {
+    use crate::authority::helpers::{TOKEN, settings as authority_settings, spawn_authority};
+    let authority_dir = tempfile::tempdir().expect("temp dir");
+    let authority = spawn_authority(authority_settings(authority_dir.path())).await;
+    let remote_dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("http://{}", authority.address());
+    let remote = spawn_app_with(
+        super::helpers::remote(settings(&remote_dir), url, TOKEN),
+        remote_dir,
+    )
+    .await;
+    let embedded = spawn_app().await;
+    for app in [&embedded, &remote] {
+        let before = now_to_the_second();
+        let (id, _) = minted(&post(app, "/v1/mint", &json!({"entity": "PROP"})).await);
+        for cached in [false, true] {
+            let answer = app
+                .client
+                .get(&format!("/v1/validate/{id}"), Some(API_KEY))
+                .await
+                .json();
+            assert_eq!(
+                (&answer["valid"], &answer["cached"], &answer["entity"]),
+                (&json!(true), &json!(cached), &json!("PROP")),
+                "{answer}"
+            );
+            let minted_at = answer["mintedAt"].as_str().expect("mintedAt");
+            assert!(
+                minted_at.len() == 24 && minted_at.ends_with('Z') && *minted_at >= *before,
+                "{minted_at} (minted after {before})"
+            );
+        }
+        // Not minted: neither is said.
+        let stranger = app
+            .client
+            .get("/v1/validate/03-1-USA-0001-P-2602-0-85", Some(API_KEY))
+            .await
+            .json();
+        assert_eq!(stranger["valid"], false);
+        assert!(
+            stranger.get("entity").is_none() && stranger.get("mintedAt").is_none(),
+            "{stranger}"
+        );
+    }
+    remote.stop().await;
+    embedded.stop().await;
+    authority.stop().await;
+}
+
+/// The current time as RFC 3339 to the second (`2026-11-30T01:02:03`), which sorts as text
+/// before any millisecond time at or after it.
+fn now_to_the_second() -> String {
+    let unix_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_millis();
+    let full = chittyid_app::rfc3339::rfc3339_millis(i64::try_from(unix_ms).expect("fits"));
+    full[..19].to_owned()
+}

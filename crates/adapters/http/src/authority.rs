@@ -26,8 +26,8 @@ use crate::metrics::{
     AuthorityCollector, Metrics, MetricsBuilder, MintCounters, StoreWritesSource,
 };
 use crate::mint_body::{MAX_BATCH_BODY_BYTES, MAX_MINT_BODY_BYTES, parse_batch, parse_mint};
-use crate::time::rfc3339_millis;
 use crate::tokens::TokenSet;
+use chittyid_app::rfc3339::rfc3339_millis;
 
 pub struct AuthorityApi {
     service: Arc<AuthorityService>,

@@ -407,6 +407,8 @@ impl GatewayApi {
                     minted_here: false,
                     cached: None,
                     entity_type: None,
+                    entity: None,
+                    minted_at: None,
                     error: Some(IdProblem {
                         code: "reserved_pattern".to_owned(),
                         message: format!(
@@ -424,6 +426,8 @@ impl GatewayApi {
                 minted_here: false,
                 cached: None,
                 entity_type: None,
+                entity: None,
+                minted_at: None,
                 error: Some(IdProblem {
                     code: err.code().to_owned(),
                     message: err.to_string(),
@@ -433,13 +437,17 @@ impl GatewayApi {
                 let verified = with_request_id(request_id, self.service.verify(&id, caller))
                     .await
                     .map_err(gateway_error)?;
+                let minted = verified.minted_by_authority();
+                let facts = verified.verdict.facts().cloned().unwrap_or_default();
                 GatewayV1Validate {
-                    valid: verified.minted_by_authority,
+                    valid: minted,
                     chitty_id: id.as_str().to_owned(),
                     well_formed: true,
-                    minted_here: verified.minted_by_authority,
+                    minted_here: minted,
                     cached: Some(verified.from_cache),
                     entity_type: Some(id.entity_type().letter().to_string()),
+                    entity: facts.entity,
+                    minted_at: facts.minted_at,
                     error: None,
                 }
             }
@@ -550,7 +558,7 @@ impl GatewayApi {
                     .await
                     .map_err(gateway_error)?;
                 Some(AuthorityVerdict {
-                    minted: verified.minted_by_authority,
+                    minted: verified.minted_by_authority(),
                     cached: verified.from_cache,
                 })
             }

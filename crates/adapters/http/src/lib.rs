@@ -15,7 +15,6 @@ pub mod metrics;
 mod mint_body;
 mod refusals;
 pub mod server;
-mod time;
 mod tokens;
 mod trace_context;
 

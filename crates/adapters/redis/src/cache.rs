@@ -5,7 +5,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chittyid_app::gateway::{
-    CacheError, CacheReport, Clock, InProcessCache, SharedCacheStats, SystemClock, VerdictCache,
+    CacheError, CacheReport, Clock, InProcessCache, MintFacts, MintVerdict, SharedCacheStats,
+    SystemClock, VerdictCache,
 };
 use chittyid_domain::ChittyId;
 use chittyid_domain::resilience::CachePolicy;
@@ -70,9 +71,9 @@ impl<C: Clock> VerdictCache for TieredCache<C> {
         TieredCache::sweep(self)
     }
 
-    async fn get(&self, id: &ChittyId) -> Result<Option<bool>, CacheError> {
-        if let Some(minted) = self.local.get(id).await? {
-            return Ok(Some(minted));
+    async fn get(&self, id: &ChittyId) -> Result<Option<MintVerdict>, CacheError> {
+        if let Some(verdict) = self.local.get(id).await? {
+            return Ok(Some(verdict));
         }
         let key = self.key(id);
         match self
@@ -82,9 +83,9 @@ impl<C: Clock> VerdictCache for TieredCache<C> {
         {
             Ok(Some(value)) => {
                 self.hits.fetch_add(1, Ordering::Relaxed);
-                let minted = value == "1";
-                self.local.put(id, minted).await?;
-                Ok(Some(minted))
+                let verdict = decode_verdict(&value);
+                self.local.put(id, &verdict).await?;
+                Ok(Some(verdict))
             }
             Ok(None) => {
                 self.misses.fetch_add(1, Ordering::Relaxed);
@@ -98,16 +99,15 @@ impl<C: Clock> VerdictCache for TieredCache<C> {
         }
     }
 
-    async fn put(&self, id: &ChittyId, minted: bool) -> Result<(), CacheError> {
-        self.local.put(id, minted).await?;
+    async fn put(&self, id: &ChittyId, verdict: &MintVerdict) -> Result<(), CacheError> {
+        self.local.put(id, verdict).await?;
         let key = self.key(id);
-        let ttl_ms = u64::try_from(self.policy.ttl_for(minted).as_millis()).unwrap_or(u64::MAX);
+        let ttl_ms =
+            u64::try_from(self.policy.ttl_for(verdict.is_minted()).as_millis()).unwrap_or(u64::MAX);
+        let value = encode_verdict(verdict);
         let stored = self
             .link
-            .call(|mut conn| async move {
-                conn.pset_ex::<_, _, ()>(key, if minted { "1" } else { "0" }, ttl_ms)
-                    .await
-            })
+            .call(|mut conn| async move { conn.pset_ex::<_, _, ()>(key, value, ttl_ms).await })
             .await;
         if stored.is_err() {
             self.errors.fetch_add(1, Ordering::Relaxed);
@@ -131,5 +131,55 @@ impl<C: Clock> VerdictCache for TieredCache<C> {
                 available: self.link.is_available(),
             }),
         })
+    }
+}
+
+/// A verdict as stored in Redis: `0` not minted; `1` minted, then the entity and the minting
+/// time on lines of their own when the authority gave them (neither holds a line break:
+/// [`MintFacts::from_answer`] keeps printable ASCII only). A bare `1`, as earlier versions
+/// stored it, reads as minted with nothing more known.
+fn encode_verdict(verdict: &MintVerdict) -> String {
+    match verdict {
+        MintVerdict::NotMinted => "0".to_owned(),
+        MintVerdict::Minted(facts) => format!(
+            "1\n{}\n{}",
+            facts.entity.as_deref().unwrap_or_default(),
+            facts.minted_at.as_deref().unwrap_or_default()
+        ),
+    }
+}
+
+fn decode_verdict(value: &str) -> MintVerdict {
+    let mut lines = value.split('\n');
+    if lines.next() != Some("1") {
+        return MintVerdict::NotMinted;
+    }
+    let (entity, minted_at) = (lines.next(), lines.next());
+    MintVerdict::Minted(MintFacts::from_answer(entity, minted_at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdicts_read_back_as_stored() {
+        let minted = MintVerdict::Minted(MintFacts {
+            entity: Some("SESSION".to_owned()),
+            minted_at: Some("2026-11-01T00:00:00.000Z".to_owned()),
+        });
+        let partly = MintVerdict::Minted(MintFacts {
+            entity: None,
+            minted_at: Some("2026-11-01T00:00:00.000Z".to_owned()),
+        });
+        for verdict in [minted, partly, MintVerdict::NotMinted] {
+            assert_eq!(decode_verdict(&encode_verdict(&verdict)), verdict);
+        }
+        // As earlier versions stored them.
+        assert_eq!(
+            decode_verdict("1"),
+            MintVerdict::Minted(MintFacts::default())
+        );
+        assert_eq!(decode_verdict("0"), MintVerdict::NotMinted);
     }
 }

@@ -6,7 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chittyid_app::authority::CallerHash;
-use chittyid_app::gateway::{RateDecision, RateLimitStore, VerdictCache};
+use chittyid_app::gateway::{MintFacts, MintVerdict, RateDecision, RateLimitStore, VerdictCache};
 use chittyid_domain::ChittyId;
 use chittyid_domain::resilience::{CachePolicy, Gcra, GcraDecision};
 use chittyid_redis::{RedisLink, RedisSettings, SharedRateLimits, TieredCache};
@@ -55,13 +55,21 @@ fn id() -> ChittyId {
     ChittyId::parse("03-1-USA-0001-P-2602-0-85").expect("valid")
 }
 
+/// A verdict with what the authority said of the mint, as it travels through Redis.
+fn minted() -> MintVerdict {
+    MintVerdict::Minted(MintFacts {
+        entity: Some("SESSION".to_owned()),
+        minted_at: Some("2026-11-01T00:00:00.000Z".to_owned()),
+    })
+}
+
 #[tokio::test]
 async fn a_verdict_cached_by_one_gateway_is_answered_to_another_from_redis() {
     let (url, prefix) = (redis_url(), fresh_prefix());
     let first = TieredCache::new(policy(), link(&url, &prefix), AUTHORITY);
     let second = TieredCache::new(policy(), link(&url, &prefix), AUTHORITY);
-    first.put(&id(), true).await.expect("stored");
-    assert_eq!(second.get(&id()).await.expect("answered"), Some(true));
+    first.put(&id(), &minted()).await.expect("stored");
+    assert_eq!(second.get(&id()).await.expect("answered"), Some(minted()));
     let shared = second
         .stats()
         .await
@@ -71,7 +79,7 @@ async fn a_verdict_cached_by_one_gateway_is_answered_to_another_from_redis() {
     assert_eq!((shared.hits, shared.misses, shared.errors), (1, 0, 0));
     assert!(shared.available);
     // Now in the second's local level: no second trip to Redis.
-    assert_eq!(second.get(&id()).await.expect("answered"), Some(true));
+    assert_eq!(second.get(&id()).await.expect("answered"), Some(minted()));
     assert_eq!(
         second
             .stats()
@@ -96,7 +104,10 @@ async fn a_verdict_cached_by_one_gateway_is_answered_to_another_from_redis() {
 async fn a_not_minted_verdict_lives_the_shorter_ttl_in_redis() {
     let (url, prefix) = (redis_url(), fresh_prefix());
     let cache = TieredCache::new(policy(), link(&url, &prefix), AUTHORITY);
-    cache.put(&id(), false).await.expect("stored");
+    cache
+        .put(&id(), &MintVerdict::NotMinted)
+        .await
+        .expect("stored");
     let client = redis::Client::open(url.as_str()).expect("url");
     let mut conn = client
         .get_multiplexed_async_connection()
@@ -250,7 +261,7 @@ async fn redis_going_away_falls_back_within_the_bound_and_comes_back_by_itself()
         limits.try_acquire(caller, 1, 3, minute).await.expect("ok"),
         RateDecision::Allowed
     );
-    cache.put(&id(), true).await.expect("stored");
+    cache.put(&id(), &minted()).await.expect("stored");
     assert!(link.is_available());
 
     let (port, dir) = redis.kill();
@@ -289,7 +300,7 @@ async fn redis_going_away_falls_back_within_the_bound_and_comes_back_by_itself()
     assert_eq!(limits.shared_available(), Some(false));
     assert_eq!(
         cache.get(&id()).await.expect("answered"),
-        Some(true),
+        Some(minted()),
         "the local level"
     );
     let other = ChittyId::parse("03-4-JPN-0420-L-2511-5-34").expect("valid");
@@ -311,7 +322,7 @@ async fn redis_going_away_falls_back_within_the_bound_and_comes_back_by_itself()
             "the connection never came back"
         );
     }
-    cache.put(&other, true).await.expect("stored");
+    cache.put(&other, &minted()).await.expect("stored");
     assert!(
         cache
             .stats()

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use chittyid_app::authority::MintRequest;
-use chittyid_app::gateway::{AuthorityError, MintAuthority, UpstreamKey};
+use chittyid_app::gateway::{AuthorityError, MintAuthority, MintFacts, MintVerdict, UpstreamKey};
 use chittyid_domain::ChittyId;
 use http::{HeaderValue, Method, Request, StatusCode, Uri, header};
 use http_body_util::{BodyExt, Full, Limited};
@@ -402,7 +402,7 @@ impl MintAuthority for HttpAuthority {
             .collect()
     }
 
-    async fn verify(&self, id: &ChittyId) -> Result<bool, AuthorityError> {
+    async fn verify(&self, id: &ChittyId) -> Result<MintVerdict, AuthorityError> {
         let answer = self
             .call_json(
                 Method::GET,
@@ -411,10 +411,18 @@ impl MintAuthority for HttpAuthority {
                 None,
             )
             .await?;
-        answer
+        let valid = answer
             .get("valid")
             .and_then(Value::as_bool)
-            .ok_or_else(|| AuthorityError::MalformedResponse("no valid in the answer".to_owned()))
+            .ok_or_else(|| {
+                AuthorityError::MalformedResponse("no valid in the answer".to_owned())
+            })?;
+        Ok(if valid {
+            let text = |name: &str| answer.get(name).and_then(Value::as_str);
+            MintVerdict::Minted(MintFacts::from_answer(text("entity"), text("mintedAt")))
+        } else {
+            MintVerdict::NotMinted
+        })
     }
 
     /// Healthy when `/health` answers 2xx and the token is accepted: an authenticated probe

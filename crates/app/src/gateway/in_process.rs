@@ -10,7 +10,7 @@ use chittyid_domain::resilience::{CacheLookup, CachePolicy, ValidationCache};
 use super::idempotency::UpstreamKey;
 use super::ports::{
     AuditError, AuditEvent, AuditSink, AuthorityError, CacheError, CacheReport, MintAuthority,
-    RateDecision, RateLimitError, RateLimitStore, VerdictCache,
+    MintFacts, MintVerdict, RateDecision, RateLimitError, RateLimitStore, VerdictCache,
 };
 use crate::authority::{AuthorityService, CallerHash, MintError, MintRequest, Verdict};
 use crate::clock::{Clock, SystemClock};
@@ -88,15 +88,18 @@ impl MintAuthority for InProcessAuthority {
         true
     }
 
-    async fn verify(&self, id: &ChittyId) -> Result<bool, AuthorityError> {
+    async fn verify(&self, id: &ChittyId) -> Result<MintVerdict, AuthorityError> {
         match self
             .service
             .validate(id.as_str())
             .await
             .map_err(authority_error)?
         {
-            Verdict::Minted(_) => Ok(true),
-            Verdict::NotMintedHere(_) | Verdict::Malformed(_) => Ok(false),
+            Verdict::Minted(record) => Ok(MintVerdict::Minted(MintFacts {
+                entity: Some(record.entity_name),
+                minted_at: Some(crate::rfc3339::rfc3339_millis(record.minted_at_unix_ms)),
+            })),
+            Verdict::NotMintedHere(_) | Verdict::Malformed(_) => Ok(MintVerdict::NotMinted),
         }
     }
 
@@ -108,7 +111,7 @@ impl MintAuthority for InProcessAuthority {
 /// The verdict cache in this process: the domain's LRU under a lock, timed by `C`.
 #[derive(Debug)]
 pub struct InProcessCache<C = SystemClock> {
-    cache: Mutex<ValidationCache<ChittyId, bool>>,
+    cache: Mutex<ValidationCache<ChittyId, MintVerdict>>,
     clock: C,
 }
 
@@ -137,15 +140,16 @@ impl<C: Clock> VerdictCache for InProcessCache<C> {
         InProcessCache::sweep(self)
     }
 
-    async fn get(&self, id: &ChittyId) -> Result<Option<bool>, CacheError> {
+    async fn get(&self, id: &ChittyId) -> Result<Option<MintVerdict>, CacheError> {
         Ok(match lock(&self.cache).get(id, self.clock.monotonic()) {
-            CacheLookup::Hit(minted) => Some(minted),
+            CacheLookup::Hit(verdict) => Some(verdict),
             CacheLookup::Miss => None,
         })
     }
 
-    async fn put(&self, id: &ChittyId, minted: bool) -> Result<(), CacheError> {
-        lock(&self.cache).insert(*id, minted, minted, self.clock.monotonic());
+    async fn put(&self, id: &ChittyId, verdict: &MintVerdict) -> Result<(), CacheError> {
+        let minted = verdict.is_minted();
+        lock(&self.cache).insert(*id, verdict.clone(), minted, self.clock.monotonic());
         Ok(())
     }
 

@@ -31,8 +31,9 @@ pub use metrics::{
 };
 pub use ports::{
     AuditError, AuditEvent, AuditSink, AuthorityError, CacheError, CacheReport, DynAuditSink,
-    DynMintAuthority, DynRateLimitStore, DynVerdictCache, GatewayDeps, MintAuthority, RateDecision,
-    RateLimitError, RateLimitStore, SharedCacheStats, StoredAuditEvent, VerdictCache,
+    DynMintAuthority, DynRateLimitStore, DynVerdictCache, GatewayDeps, MintAuthority, MintFacts,
+    MintVerdict, RateDecision, RateLimitError, RateLimitStore, SharedCacheStats, StoredAuditEvent,
+    VerdictCache,
 };
 pub use service::{
     GatewayConfig, GatewayError, GatewayService, GeneratedId, HealthSnapshot, Readiness,

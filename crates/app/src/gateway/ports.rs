@@ -111,10 +111,68 @@ pub trait MintAuthority: Send + Sync {
     /// until known.
     fn honours_mint_keys(&self) -> bool;
 
-    /// Whether the authority minted `id`.
-    fn verify(&self, id: &ChittyId) -> impl Future<Output = Result<bool, AuthorityError>> + Send;
+    /// Whether the authority minted `id`, and what it says of the mint.
+    fn verify(
+        &self,
+        id: &ChittyId,
+    ) -> impl Future<Output = Result<MintVerdict, AuthorityError>> + Send;
 
     fn health(&self) -> impl Future<Output = Result<(), AuthorityError>> + Send;
+}
+
+/// What the authority answered about an ID it was asked about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MintVerdict {
+    Minted(MintFacts),
+    NotMinted,
+}
+
+impl MintVerdict {
+    pub fn is_minted(&self) -> bool {
+        matches!(self, Self::Minted(_))
+    }
+
+    /// What the authority said of the mint, if it minted the ID.
+    pub fn facts(&self) -> Option<&MintFacts> {
+        match self {
+            Self::Minted(facts) => Some(facts),
+            Self::NotMinted => None,
+        }
+    }
+}
+
+/// What an authority says of an ID it minted, beside the ID itself: each only when it says it
+/// (an authority of another make may answer `valid` alone).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MintFacts {
+    /// The entity name asked for at the mint (`PEO`, or a caller's own name for it).
+    pub entity: Option<String>,
+    /// When it was minted, by the authority's clock, as it said it (RFC 3339).
+    pub minted_at: Option<String>,
+}
+
+impl MintFacts {
+    /// The longest entity name or time kept from an authority's answer; a longer one (or a
+    /// time with characters no RFC 3339 time has) is dropped, not echoed to callers.
+    pub const MAX_FIELD_LEN: usize = 64;
+
+    /// The facts as an authority of any make gave them, each kept only if it is plausible.
+    pub fn from_answer(entity: Option<&str>, minted_at: Option<&str>) -> Self {
+        let short = |text: &&str| !text.is_empty() && text.len() <= Self::MAX_FIELD_LEN;
+        Self {
+            entity: entity
+                .filter(short)
+                .filter(|text| text.chars().all(|c| c.is_ascii_graphic()))
+                .map(str::to_owned),
+            minted_at: minted_at
+                .filter(short)
+                .filter(|text| {
+                    text.chars()
+                        .all(|c| c.is_ascii_digit() || "TZ:.+-tz ".contains(c))
+                })
+                .map(str::to_owned),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -134,12 +192,15 @@ pub enum CacheError {
     reason = "re-exported from `gateway`; the lint misreads the trait dynosaur re-emits"
 )]
 pub trait VerdictCache: Send + Sync {
-    fn get(&self, id: &ChittyId) -> impl Future<Output = Result<Option<bool>, CacheError>> + Send;
+    fn get(
+        &self,
+        id: &ChittyId,
+    ) -> impl Future<Output = Result<Option<MintVerdict>, CacheError>> + Send;
 
     fn put(
         &self,
         id: &ChittyId,
-        minted: bool,
+        verdict: &MintVerdict,
     ) -> impl Future<Output = Result<(), CacheError>> + Send;
 
     /// Hits, misses and size of each level.
@@ -316,5 +377,29 @@ impl GatewayDeps {
 impl std::fmt::Debug for GatewayDeps {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GatewayDeps").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MintFacts;
+
+    #[test]
+    fn an_authoritys_facts_are_kept_only_when_plausible() {
+        let kept = MintFacts::from_answer(Some("PEO"), Some("2026-11-01T00:00:00.000Z"));
+        assert_eq!(kept.entity.as_deref(), Some("PEO"));
+        assert_eq!(kept.minted_at.as_deref(), Some("2026-11-01T00:00:00.000Z"));
+        let long = "P".repeat(MintFacts::MAX_FIELD_LEN + 1);
+        for (entity, minted_at) in [
+            ("", ""),
+            (long.as_str(), "yesterday"),
+            ("PEO\nX-Injected: 1", "2026-11-01T00:00:00Z<script>"),
+        ] {
+            assert_eq!(
+                MintFacts::from_answer(Some(entity), Some(minted_at)),
+                MintFacts::default(),
+                "{entity:?} {minted_at:?}"
+            );
+        }
     }
 }

@@ -40,7 +40,7 @@ impl GenerateAnswer {
             entity_type: id.entity_type().letter().to_string(),
             did: id.to_did(),
             version: format!("{:02}", id.version().number()),
-            timestamp: crate::time::rfc3339_millis(now_ms),
+            timestamp: chittyid_app::rfc3339::rfc3339_millis(now_ms),
         }
     }
 }
@@ -205,6 +205,14 @@ pub struct GatewayV1Validate {
     /// the ID is not well formed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entity_type: Option<String>,
+    /// The entity name asked for at the mint, as the authority answers it; only for a minted
+    /// ID, and only when the authority says it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entity: Option<String>,
+    /// When the authority minted the ID (RFC 3339), as it answers it; only for a minted ID,
+    /// and only when the authority says it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minted_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<IdProblem>,
 }

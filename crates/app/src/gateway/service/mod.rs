@@ -20,7 +20,7 @@ use chittyid_domain::resilience::{
 use super::metrics::GatewayMetrics;
 use super::ports::{
     AuditEvent, AuditSink, CacheReport, DynAuditSink, DynMintAuthority, DynRateLimitStore,
-    DynVerdictCache, GatewayDeps,
+    DynVerdictCache, GatewayDeps, MintVerdict,
 };
 use crate::authority::{CallerHash, MintRequest};
 use crate::clock::Clock;
@@ -131,10 +131,16 @@ pub use crate::gateway::generated::GeneratedId;
 pub use validation::{SUSPICIOUS_AUDIT_WINDOW_MS, SUSPICIOUS_SAMPLES_PER_EVENT};
 
 /// What a verification found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verified {
-    pub minted_by_authority: bool,
+    pub verdict: MintVerdict,
     pub from_cache: bool,
+}
+
+impl Verified {
+    pub fn minted_by_authority(&self) -> bool {
+        self.verdict.is_minted()
+    }
 }
 
 /// Everything the health document and the metrics show.

@@ -19,22 +19,12 @@ impl GatewayService {
     ) -> Result<Verified, GatewayError> {
         let result = self.verify_unaudited(id).await;
         let outcome = match &result {
-            Ok(Verified {
-                minted_by_authority: true,
-                from_cache: false,
-            }) => "minted",
-            Ok(Verified {
-                minted_by_authority: false,
-                from_cache: false,
-            }) => "not_minted",
-            Ok(Verified {
-                minted_by_authority: true,
-                from_cache: true,
-            }) => "minted_cached",
-            Ok(Verified {
-                minted_by_authority: false,
-                from_cache: true,
-            }) => "not_minted_cached",
+            Ok(verified) => match (verified.minted_by_authority(), verified.from_cache) {
+                (true, false) => "minted",
+                (false, false) => "not_minted",
+                (true, true) => "minted_cached",
+                (false, true) => "not_minted_cached",
+            },
             Err(err) => error_outcome(err),
         };
         let event = AuditEvent {
@@ -45,13 +35,7 @@ impl GatewayService {
             ids: vec![id.to_string()],
             entity: None,
         };
-        if matches!(
-            result,
-            Ok(Verified {
-                minted_by_authority: true,
-                ..
-            })
-        ) {
+        if result.as_ref().is_ok_and(Verified::minted_by_authority) {
             self.record_audit(event).await?;
         } else {
             self.record_audit_detached(event);
@@ -61,24 +45,24 @@ impl GatewayService {
 
     async fn verify_unaudited(&self, id: &ChittyId) -> Result<Verified, GatewayError> {
         match self.cache.get(id).await {
-            Ok(Some(minted)) => {
+            Ok(Some(verdict)) => {
                 return Ok(Verified {
-                    minted_by_authority: minted,
+                    verdict,
                     from_cache: true,
                 });
             }
             Ok(None) => {}
             Err(err) => tracing::warn!(error = %err, "verdict cache failed; asking the authority"),
         }
-        let minted = self
+        let verdict = self
             .call_authority(Idempotency::Idempotent, || self.authority.verify(id))
             .await
             .map_err(|failed| failed.error)?;
-        if let Err(err) = self.cache.put(id, minted).await {
+        if let Err(err) = self.cache.put(id, &verdict).await {
             tracing::warn!(error = %err, "verdict cache failed to store an answer");
         }
         Ok(Verified {
-            minted_by_authority: minted,
+            verdict,
             from_cache: false,
         })
     }
