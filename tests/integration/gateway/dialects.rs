@@ -330,3 +330,121 @@ fn now_to_the_second() -> String {
     let full = chittyid_app::rfc3339::rfc3339_millis(i64::try_from(unix_ms).expect("fits"));
     full[..19].to_owned()
 }
+
+/// `GET /v1/permissions`, as a ChittyOS init script asks before minting: it greps the answer
+/// for `"can_mint":true`, written without spaces.
+#[tokio::test]
+async fn permissions_say_what_the_callers_key_may_do() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = chittyid::keys::open_store(dir.path(), None, false)
+        .await
+        .expect("the store opens");
+    let reader = chittyid::keys::create(
+        &store.api_key_store(),
+        "reader",
+        chittyid_app::gateway::Scopes::parse("validate").expect("a scope"),
+        None,
+    )
+    .await
+    .expect("created");
+    let app = spawn_app_with(settings(&dir), dir).await;
+    for path in ["/v1/permissions", "/api/v1/permissions"] {
+        let minter = app.client.get(path, Some(API_KEY)).await;
+        assert_eq!(minter.status, 200, "{path}");
+        let text = String::from_utf8_lossy(&minter.body).into_owned();
+        assert!(text.contains(r#""can_mint":true"#), "{path}: {text}");
+        assert_eq!(
+            minter.json()["scopes"],
+            json!(["generate", "validate", "metrics"])
+        );
+        let read_only = app.client.get(path, Some(&reader.secret)).await.json();
+        assert_eq!(
+            (
+                &read_only["can_mint"],
+                &read_only["can_validate"],
+                &read_only["scopes"]
+            ),
+            (&json!(false), &json!(true), &json!(["validate"])),
+            "{read_only}"
+        );
+        let anonymous = app.client.get(path, None).await;
+        assert_eq!(
+            (anonymous.status.as_u16(), anonymous.error_code()),
+            (401, "missing_token".into())
+        );
+    }
+    app.stop().await;
+}
+
+/// `GET /api/generate?region=1&jurisdiction=USA&type=P&trust=3&identifier=...`, as the ChittyOS
+/// schema tools send it: they read `success`, then `chittyId`, and throw `message` otherwise.
+#[tokio::test]
+async fn a_mint_asked_in_the_query_as_the_schema_tools_do() {
+    let app = spawn_app().await;
+    let answer = app
+        .client
+        .get(
+            "/api/generate?region=1&jurisdiction=USA&type=P&trust=3&identifier=PIN%3A1234+A",
+            Some(API_KEY),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.json());
+    let body = answer.json();
+    assert_eq!(body["success"], true, "{body}");
+    let id = body["chittyId"].as_str().expect("chittyId");
+    let segments: Vec<&str> = id.split('-').collect();
+    // Region 1, USA, a person, trust level 3.
+    assert_eq!(
+        (segments[1], segments[2], segments[4], segments[6]),
+        ("1", "USA", "P", "3"),
+        "{id}"
+    );
+    assert_eq!(body["chitty_id"], id);
+    // The ID was minted through the authority and answers as such.
+    let verified = app
+        .client
+        .get(&format!("/v1/validate/{id}"), Some(API_KEY))
+        .await
+        .json();
+    assert_eq!(verified["valid"], true, "{verified}");
+    // Refusals in the same shape: no key (as these callers send it), an entity it cannot map.
+    let anonymous = app
+        .client
+        .get("/api/generate?type=P&identifier=x", None)
+        .await;
+    let refused = anonymous.json();
+    assert_eq!(
+        (
+            anonymous.status.as_u16(),
+            &refused["success"],
+            &refused["error"]["code"]
+        ),
+        (401, &json!(false), &json!("missing_token")),
+        "{refused}"
+    );
+    assert!(
+        refused["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{refused}"
+    );
+    let unmapped = app
+        .client
+        .get("/api/generate?type=D&identifier=2024D007847", Some(API_KEY))
+        .await;
+    let refused = unmapped.json();
+    assert_eq!(
+        (
+            unmapped.status.as_u16(),
+            &refused["success"],
+            &refused["error"]["code"]
+        ),
+        (400, &json!(false), &json!("unsupported_entity_type")),
+        "{refused}"
+    );
+    assert!(
+        refused["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("--entity-alias D=")),
+        "{refused}"
+    );
+    app.stop().await;
+}

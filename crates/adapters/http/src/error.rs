@@ -61,7 +61,26 @@ impl ApiError {
                 message: &self.message,
             },
         };
-        let mut response = json_response(self.status, &body);
+        let response = json_response(self.status, &body);
+        self.with_headers(response)
+    }
+
+    /// As [`ApiError::into_response`], in the shape `GET /api/generate`'s callers read:
+    /// `success: false` and `message` beside the `error` object.
+    pub fn into_query_refusal(self) -> Response<Full<Bytes>> {
+        let body = crate::contract::QueryMintRefusal {
+            success: false,
+            message: &self.message,
+            error: crate::contract::ErrorDetail {
+                code: &self.code,
+                message: &self.message,
+            },
+        };
+        let response = json_response(self.status, &body);
+        self.with_headers(response)
+    }
+
+    fn with_headers(self, mut response: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
         if self.status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

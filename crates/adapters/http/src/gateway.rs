@@ -25,7 +25,8 @@ use crate::body::{parse_json, read_json_body};
 use crate::contract::{
     AuthorityVerdict, BatchResult, CompatMintAnswer, GatewayHealth, GatewayV1Health,
     GatewayV1Validate, GenerateAnswer, GenerateBatchAnswer, HealthDocument, IdProblem, NotAString,
-    ReadyAnswer, StatusAnswer, ValidateBatchAnswer, VerifiedReport,
+    PermissionsAnswer, QueryMintAnswer, ReadyAnswer, StatusAnswer, ValidateBatchAnswer,
+    VerifiedReport,
 };
 use crate::error::{ApiError, json_response};
 use crate::extract::{Caller, GENERATE, IdInPath, RequestId, VALIDATE, ValidateFlags};
@@ -282,6 +283,32 @@ impl GatewayApi {
             .route("/v1/validate", validate_body())
             .route("/v1/validate/", validate_body());
         routes = routes.route("/api/v2/chittyid/verify", validate_body());
+        // What a key may do, as ChittyOS scripts ask before minting.
+        v1 = v1.route(
+            "/v1/permissions",
+            get(|State(api): Api, request: Request<Body>| async move {
+                api.permissions(request.headers()).into_response()
+            }),
+        );
+        // The schema tools' GET with the mint in the query; refusals in their shape too
+        // (`success: false`, `message`), so the caller is authenticated here, not by the
+        // extractor's standard refusal.
+        let generate_query = || {
+            get(
+                |State(api): Api,
+                 caller: Result<Caller<GENERATE>, ApiError>,
+                 request: Request<Body>| async move {
+                    let answered = match caller {
+                        Ok(Caller(caller)) => api.generate_from_query(caller, request).await,
+                        Err(refused) => Err(refused),
+                    };
+                    answered.unwrap_or_else(ApiError::into_query_refusal)
+                },
+            )
+        };
+        routes = routes
+            .route("/api/generate", generate_query())
+            .route("/api/generate/", generate_query());
         let generate = |batch: bool, dialect: Dialect| {
             post(
                 move |State(api): Api, Caller(caller): Caller<GENERATE>, request: Request<Body>| async move {
@@ -462,24 +489,98 @@ impl GatewayApi {
         batch: bool,
         dialect: Dialect,
     ) -> Result<Response<Full<Bytes>>, ApiError> {
-        let request_id = request_id_of(&request);
-        let key_header = request
-            .headers()
-            .get(IDEMPOTENCY_KEY)
-            .map(|v| v.to_str().map(str::to_owned))
-            .transpose()
-            .map_err(|_| {
-                ApiError::bad_request(
-                    "invalid_idempotency_key",
-                    "the Idempotency-Key header must be visible ASCII",
-                )
-            })?;
         let limit = if batch {
             MAX_BATCH_BODY_BYTES
         } else {
             MAX_MINT_BODY_BYTES
         };
+        let request_id = request_id_of(&request);
+        let key_header = idempotency_key_header(request.headers())?;
         let body = read_json_body(request, limit).await?;
+        let mut results = self
+            .generate_answers(caller, key_header, request_id, body, batch, dialect)
+            .await?;
+        Ok(if batch {
+            let answer = GenerateBatchAnswer {
+                chitty_ids: results.iter().map(|r| r.chitty_id.clone()).collect(),
+                results,
+            };
+            json_response(StatusCode::OK, &answer)
+        } else if dialect == Dialect::Callers {
+            json_response(
+                StatusCode::OK,
+                &CompatMintAnswer::from(results.swap_remove(0)),
+            )
+        } else {
+            json_response(StatusCode::OK, &results.swap_remove(0))
+        })
+    }
+
+    /// `GET /api/generate?type=P&region=1&jurisdiction=USA&trust=3&identifier=...`, as the
+    /// ChittyOS schema tools ask: the query is read as a mint in the callers' dialects (see
+    /// [`crate::dialects::mint_from_query`]) and answered with `success` beside the ID.
+    async fn generate_from_query(
+        &self,
+        caller: CallerHash,
+        request: Request<Body>,
+    ) -> Result<Response<Full<Bytes>>, ApiError> {
+        let request_id = request_id_of(&request);
+        let key_header = idempotency_key_header(request.headers())?;
+        let mint = crate::dialects::mint_from_query(request.uri().query().unwrap_or_default())?;
+        let body = Bytes::from(serde_json::to_vec(&mint).map_err(|_| ApiError::internal())?);
+        let mut results = self
+            .generate_answers(
+                caller,
+                key_header,
+                request_id,
+                body,
+                false,
+                Dialect::Callers,
+            )
+            .await?;
+        Ok(json_response(
+            StatusCode::OK,
+            &QueryMintAnswer {
+                success: true,
+                answer: CompatMintAnswer::from(results.swap_remove(0)),
+            },
+        ))
+    }
+
+    /// `GET /v1/permissions`: what the caller's key may do, for any accepted key.
+    fn permissions(&self, headers: &http::HeaderMap) -> Result<Response<Full<Bytes>>, ApiError> {
+        let digest = crate::tokens::bearer_digest(headers)?;
+        let scopes = self
+            .api_keys
+            .with_grant(&digest, self.service.clock().unix_ms(), |grant| {
+                grant.scopes
+            })
+            .ok_or_else(crate::tokens::invalid_token)?;
+        Ok(json_response(
+            StatusCode::OK,
+            &PermissionsAnswer {
+                can_mint: scopes.contains(Scope::Generate),
+                can_validate: scopes.contains(Scope::Validate),
+                can_read_metrics: scopes.contains(Scope::Metrics),
+                scopes: Scope::ALL
+                    .into_iter()
+                    .filter(|scope| scopes.contains(*scope))
+                    .map(Scope::as_str)
+                    .collect(),
+            },
+        ))
+    }
+
+    /// Parses the mint requests in `body`, generates, and answers each ID.
+    async fn generate_answers(
+        &self,
+        caller: CallerHash,
+        key_header: Option<String>,
+        request_id: Option<String>,
+        body: Bytes,
+        batch: bool,
+        dialect: Dialect,
+    ) -> Result<Vec<GenerateAnswer>, ApiError> {
         let requests = match (batch, dialect) {
             (true, Dialect::Strict) => parse_batch(&body)?,
             (false, Dialect::Strict) => vec![parse_mint(&body)?],
@@ -508,24 +609,10 @@ impl GatewayApi {
         }
         .map_err(gateway_error)?;
         let now_ms = chittyid_app::unix_now_ms();
-        let mut results: Vec<GenerateAnswer> = generated
+        Ok(generated
             .iter()
             .map(|generated| GenerateAnswer::of(generated, now_ms))
-            .collect();
-        Ok(if batch {
-            let answer = GenerateBatchAnswer {
-                chitty_ids: results.iter().map(|r| r.chitty_id.clone()).collect(),
-                results,
-            };
-            json_response(StatusCode::OK, &answer)
-        } else if dialect == Dialect::Callers {
-            json_response(
-                StatusCode::OK,
-                &CompatMintAnswer::from(results.swap_remove(0)),
-            )
-        } else {
-            json_response(StatusCode::OK, &results.swap_remove(0))
-        })
+            .collect())
     }
 
     async fn validate_one(
@@ -770,4 +857,18 @@ fn gateway_error(err: GatewayError) -> ApiError {
     let mut api = ApiError::new(status, code, message);
     api.retry_after = retry_after.map(seconds_for_header);
     api
+}
+
+/// The `Idempotency-Key` header, if sent; it must be visible ASCII.
+fn idempotency_key_header(headers: &http::HeaderMap) -> Result<Option<String>, ApiError> {
+    headers
+        .get(IDEMPOTENCY_KEY)
+        .map(|v| v.to_str().map(str::to_owned))
+        .transpose()
+        .map_err(|_| {
+            ApiError::bad_request(
+                "invalid_idempotency_key",
+                "the Idempotency-Key header must be visible ASCII",
+            )
+        })
 }

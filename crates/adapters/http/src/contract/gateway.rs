@@ -70,6 +70,35 @@ pub struct CompatMintAnswer {
     pub id: String,
 }
 
+/// `GET /api/generate?...`: the mint answer with `success`, which the ChittyOS schema tools
+/// check before reading `chittyId`.
+#[derive(Debug, Serialize)]
+pub struct QueryMintAnswer {
+    pub success: bool,
+    #[serde(flatten)]
+    pub answer: CompatMintAnswer,
+}
+
+/// A refusal on `GET /api/generate`: `success: false` and the `message` those callers throw,
+/// beside the error model's own `error` object.
+#[derive(Debug, Serialize)]
+pub struct QueryMintRefusal<'a> {
+    pub success: bool,
+    pub message: &'a str,
+    pub error: super::ErrorDetail<'a>,
+}
+
+/// `GET /v1/permissions`: what the caller's API key may do, as ChittyOS scripts read it
+/// (`"can_mint":true`).
+#[derive(Debug, Serialize)]
+pub struct PermissionsAnswer {
+    pub can_mint: bool,
+    pub can_validate: bool,
+    pub can_read_metrics: bool,
+    /// The key's scopes by name: `generate`, `validate`, `metrics`.
+    pub scopes: Vec<&'static str>,
+}
+
 impl From<GenerateAnswer> for CompatMintAnswer {
     fn from(answer: GenerateAnswer) -> Self {
         Self {

@@ -14,9 +14,9 @@ pub use authority::{
 pub use gateway::{
     AuthorityVerdict, BatchResult, CompatMintAnswer, ComponentsSchema, EntityTypeSchema,
     GatewayDoc, GatewayHealth, GatewayV1Health, GatewayV1Validate, GenerateAnswer,
-    GenerateBatchAnswer, NotAString, PlaceholderSchema, ReadyAnswer, ReportErrorSchema,
-    SharedParts, ValidateBatchAnswer, ValidationReportSchema, ValueAndWord, VerifiedReport,
-    YearMonthSchema, gateway_openapi_json,
+    GenerateBatchAnswer, NotAString, PermissionsAnswer, PlaceholderSchema, QueryMintAnswer,
+    QueryMintRefusal, ReadyAnswer, ReportErrorSchema, SharedParts, ValidateBatchAnswer,
+    ValidationReportSchema, ValueAndWord, VerifiedReport, YearMonthSchema, gateway_openapi_json,
 };
 pub use health_document::{
     BreakerDocument, CacheDocument, ConnectionDocument, ConnectionStatsDocument, HealthDocument,
