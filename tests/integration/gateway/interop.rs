@@ -51,6 +51,64 @@ async fn a_v2_2_0_client_works_against_the_gateway_given_a_bare_host() {
     app.stop().await;
 }
 
+/// The ChittyOS TypeScript client's requests (`tests/interop/ts_client.mjs`) at every base URL
+/// it is given: its default shape (`https://host/v1`), a bare host (as the MCP agent passes
+/// it), and `/api/v1`. It uses the URL as given, so each must serve `/mint`, `/mint/batch`,
+/// `/validate/{id}` and `/health` beneath it.
+#[tokio::test]
+async fn the_typescript_client_works_at_every_base_url_it_is_given() {
+    let app = spawn_app().await;
+    let host = format!("http://{}", app.client.address());
+    for base in [format!("{host}/v1"), host.clone(), format!("{host}/api/v1")] {
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/interop/ts_client.mjs"
+        );
+        let run_base = base.clone();
+        let output = tokio::task::spawn_blocking(move || {
+            Command::new("node")
+                .arg(script)
+                .env("SERVICE_URL", &run_base)
+                .env("API_KEY", API_KEY)
+                .output()
+        })
+        .await
+        .expect("task")
+        .unwrap_or_else(|err| {
+            panic!(
+                "cannot run node ({err}): install Node.js (Debian's nodejs; scripts/test.sh does)"
+            )
+        });
+        assert!(
+            output.status.success(),
+            "{base}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let seen: Value = serde_json::from_slice(&output.stdout).expect("one JSON line");
+        assert_eq!(
+            (
+                &seen["valid"],
+                &seen["validatedId"],
+                &seen["entity"],
+                &seen["health"]
+            ),
+            (
+                &Value::Bool(true),
+                &seen["id"],
+                &Value::from("PLACE"),
+                &Value::Bool(true)
+            ),
+            "{base}: {seen}"
+        );
+        assert_eq!(
+            seen["batch"].as_array().map(Vec::len),
+            Some(2),
+            "{base}: {seen}"
+        );
+    }
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn a_v2_2_0_client_works_against_the_authority_and_its_name_is_kept() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -277,6 +277,8 @@ impl GatewayApi {
                 },
             )
         };
+        // The TypeScript client given a bare host asks at the root what it asks under /v1.
+        routes = routes.route("/validate/{*id}", validate_path());
         v1 = v1
             .route("/v1/lookup/{id}", validate_path())
             .route("/v1/{id}", validate_path())
@@ -344,6 +346,9 @@ impl GatewayApi {
             "/api/v2/chittyid/mint",
         ] {
             routes = routes.route(path, generate(false, Dialect::Callers));
+        }
+        for path in ["/mint/batch", "/mint/batch/"] {
+            routes = routes.route(path, generate(true, Dialect::Callers));
         }
         // Generated once; each answer shares the bytes.
         let document = Bytes::from(crate::contract::gateway_openapi_json());
