@@ -3,6 +3,7 @@
 
 pub mod authority;
 mod clock;
+pub mod error_code;
 pub mod gateway;
 pub mod rfc3339;
 mod sync;

@@ -144,6 +144,8 @@ async fn unavailable_and_rate_limited_upstreams_give_503_with_retry_after() {
     }
 }
 
+/// A refusal keeps its status; a code the gateway's document does not list is answered as
+/// `upstream_rejected`, the authority's own code told in the message.
 #[tokio::test]
 async fn the_upstreams_refusals_pass_through_with_their_status() {
     let upstream = FaultUpstream::start(Mode::Status(409)).await;
@@ -151,7 +153,15 @@ async fn the_upstreams_refusals_pass_through_with_their_status() {
     let answer = app.generate(&json!({"entity": "PEO"})).await;
     assert_eq!(
         (answer.status.as_u16(), answer.error_code()),
-        (409, "scripted".into())
+        (409, "upstream_rejected".into())
+    );
+    let message = answer.json()["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        message.contains("(the authority's code: scripted)"),
+        "{message}"
     );
     app.stop().await;
 }

@@ -2,6 +2,7 @@
 //! `POST /v1/mint`, `POST /v1/mint/batch`, `GET /v1/validate/{id}`, `GET /v1/health`, and
 //! `GET /v1/metrics`.
 
+use chittyid_app::error_code::ErrorCode;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -168,7 +169,7 @@ impl AuthorityApi {
                 entity_type: None,
                 minted_at: None,
                 error: Some(IdProblem {
-                    code: "not_minted_here".to_owned(),
+                    code: ErrorCode::NotMintedHere.as_str().to_owned(),
                     message: "well formed, but this authority never minted it".to_owned(),
                 }),
             },
@@ -291,7 +292,7 @@ fn idempotency_key(headers: &http::HeaderMap) -> Result<Option<String>, ApiError
     };
     let bad = || {
         ApiError::bad_request(
-            "invalid_idempotency_key",
+            ErrorCode::InvalidIdempotencyKey,
             "the Idempotency-Key header must be 1 to 255 visible ASCII characters",
         )
     };
@@ -307,12 +308,12 @@ fn mint_error(err: MintError) -> ApiError {
     match err {
         MintError::KeyReused => ApiError::new(
             StatusCode::CONFLICT,
-            "idempotency_key_reused",
+            ErrorCode::IdempotencyKeyReused,
             err.to_string(),
         ),
         MintError::SpaceExhausted(err) => ApiError::new(
             StatusCode::CONFLICT,
-            "sequence_space_exhausted",
+            ErrorCode::SequenceSpaceExhausted,
             err.to_string(),
         ),
         MintError::ClockOutOfRange => {
@@ -323,7 +324,7 @@ fn mint_error(err: MintError) -> ApiError {
             // The store's guard logged the failure once; each refusal is not news.
             let mut api = ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "store_unavailable",
+                ErrorCode::StoreUnavailable,
                 "the authority's store is unavailable; nothing was minted",
             );
             api.retry_after = Some(retry_after.as_secs().max(1));
@@ -333,7 +334,7 @@ fn mint_error(err: MintError) -> ApiError {
             tracing::error!(error = %format_args!("{err:#}"), "minting failed in the store");
             let mut api = ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "store_unavailable",
+                ErrorCode::StoreUnavailable,
                 "the authority could not reserve or record the ID; nothing was minted",
             );
             api.retry_after = Some(1);

@@ -1,5 +1,6 @@
 //! Reading request bodies within named limits, as JSON only.
 
+use chittyid_app::error_code::ErrorCode;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -33,14 +34,14 @@ pub(crate) async fn read_json_body(
     if !essence.eq_ignore_ascii_case("application/json") {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "send the body as Content-Type: application/json",
         ));
     }
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
+            ErrorCode::BodyTooLarge,
             format!("the request body is over the limit of {limit} bytes"),
         )
     };
@@ -66,7 +67,10 @@ pub(crate) async fn read_json_body(
     let read = timeout_at(deadline, async {
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(|_| {
-                ApiError::bad_request("body_unreadable", "the request body could not be read")
+                ApiError::bad_request(
+                    ErrorCode::BodyUnreadable,
+                    "the request body could not be read",
+                )
             })?;
             if let Ok(data) = frame.into_data() {
                 if collected.len() + data.len() > limit {
@@ -84,7 +88,7 @@ pub(crate) async fn read_json_body(
         Ok(Err(err)) => Err(err),
         Err(_) => Err(ApiError::new(
             StatusCode::REQUEST_TIMEOUT,
-            "body_timeout",
+            ErrorCode::BodyTimeout,
             "the request body did not arrive in time",
         )),
     }
@@ -108,10 +112,10 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result
     serde_json::from_slice(bytes).map_err(|err| {
         let code = match err.classify() {
             serde_json::error::Category::Data if err.to_string().starts_with("unknown field") => {
-                "unknown_field"
+                ErrorCode::UnknownField
             }
-            serde_json::error::Category::Data => "invalid_field",
-            _ => "invalid_json",
+            serde_json::error::Category::Data => ErrorCode::InvalidField,
+            _ => ErrorCode::InvalidJson,
         };
         ApiError::bad_request(code, err.to_string())
     })

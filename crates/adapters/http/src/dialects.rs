@@ -11,6 +11,7 @@
 //! | fields of their own (`nodeId`, `context`, `purpose`, `sessionContext`, ...) | workers, the MCP server | kept in `metadata` (which must then be an object or absent) |
 //! | the ID read from `chitty_id` or `id` | CLI, scripts | answered beside `chittyId` |
 
+use chittyid_app::error_code::ErrorCode;
 use std::collections::BTreeMap;
 
 use chittyid_domain::EntityName;
@@ -102,7 +103,7 @@ pub(crate) fn mint_from_query(query: &str) -> Result<Value, ApiError> {
         };
         if fields.insert(field.to_owned(), value).is_some() {
             return Err(ApiError::bad_request(
-                "invalid_query",
+                ErrorCode::InvalidQuery,
                 format!("the query gives {name} twice"),
             ));
         }
@@ -136,7 +137,7 @@ pub(crate) fn canonical_mint(value: Value, aliases: &EntityAliases) -> Result<Va
             match &entity {
                 Some((first, seen)) if *seen != given => {
                     return Err(ApiError::bad_request(
-                        "invalid_field",
+                        ErrorCode::InvalidField,
                         format!("{first} and {field} name different entities; send one"),
                     ));
                 }
@@ -169,7 +170,7 @@ pub(crate) fn canonical_mint(value: Value, aliases: &EntityAliases) -> Result<Va
             }
             None => {
                 return Err(ApiError::bad_request(
-                    "unsupported_entity_type",
+                    ErrorCode::UnsupportedEntityType,
                     format!(
                         "Unsupported ChittyID entity type: {name}. Use one of PEO, PLACE, PROP, EVNT, AUTH, INFO, FACT, CONTEXT, ACTOR, or ask the operator to map it (--entity-alias {}=<one of them>)",
                         name.to_ascii_uppercase()

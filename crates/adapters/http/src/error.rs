@@ -1,47 +1,46 @@
 //! Every error answer: `{"error": {"code": ..., "message": ...}}` with the right status, and
 //! nothing of the internals.
 
-use std::borrow::Cow;
-
 use bytes::Bytes;
+use chittyid_app::error_code::ErrorCode;
 use http::{HeaderValue, Response, StatusCode, header};
 use http_body_util::Full;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: Cow<'static, str>,
+    pub code: ErrorCode,
     pub message: String,
     /// Seconds, sent as `Retry-After`.
     pub retry_after: Option<u64>,
 }
 
 impl ApiError {
-    pub fn new(
-        status: StatusCode,
-        code: impl Into<Cow<'static, str>>,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
-            code: code.into(),
+            code,
             message: message.into(),
             retry_after: None,
         }
     }
 
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
 
     pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+        Self::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            "no such endpoint",
+        )
     }
 
     pub fn method_not_allowed() -> Self {
         Self::new(
             StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
+            ErrorCode::MethodNotAllowed,
             "this endpoint does not take that method",
         )
     }
@@ -49,7 +48,7 @@ impl ApiError {
     pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
+            ErrorCode::InternalError,
             "the server failed to answer; the failure was logged",
         )
     }
@@ -57,7 +56,7 @@ impl ApiError {
     pub fn into_response(self) -> Response<Full<Bytes>> {
         let body = crate::contract::ErrorBody {
             error: crate::contract::ErrorDetail {
-                code: &self.code,
+                code: self.code.as_str(),
                 message: &self.message,
             },
         };
@@ -72,7 +71,7 @@ impl ApiError {
             success: false,
             message: &self.message,
             error: crate::contract::ErrorDetail {
-                code: &self.code,
+                code: self.code.as_str(),
                 message: &self.message,
             },
         };

@@ -4,6 +4,7 @@
 //! raw path, so that an ID's own characters never split or shift a route), the validate flags
 //! (`verify`, `legacy`: booleans, `400 invalid_query` otherwise) and the request id.
 
+use chittyid_app::error_code::ErrorCode;
 use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, RawPathParams};
@@ -95,7 +96,7 @@ fn query_flag(query: &str, name: &str) -> Result<bool, ApiError> {
             "false" | "0" | "no" => false,
             other => {
                 return Err(ApiError::bad_request(
-                    "invalid_query",
+                    ErrorCode::InvalidQuery,
                     format!("{name}={other}: expected true or false"),
                 ));
             }

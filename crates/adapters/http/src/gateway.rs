@@ -1,6 +1,7 @@
 //! The gateway's HTTP API: generate (one and batch), validate (one, with `?verify=true`, and
 //! batch), health (`/health` and the v2.2.0 health document), and Prometheus metrics.
 
+use chittyid_app::error_code::ErrorCode;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -156,7 +157,7 @@ impl GatewayApi {
                 if !grant.scopes.contains(scope) {
                     return Err(ApiError::new(
                         StatusCode::FORBIDDEN,
-                        "insufficient_scope",
+                        ErrorCode::InsufficientScope,
                         format!(
                             "the API key {:?} may not {}; its scopes are {}",
                             grant.name,
@@ -410,7 +411,7 @@ impl GatewayApi {
             .find_map(|field| value.get(*field).and_then(Value::as_str))
             .ok_or_else(|| {
                 ApiError::bad_request(
-                    "invalid_field",
+                    ErrorCode::InvalidField,
                     "send the ID as chittyId (or chitty_id, chittyid, id)",
                 )
             })?
@@ -595,7 +596,9 @@ impl GatewayApi {
         let key = key_header
             .map(|key| IdempotencyKey::try_new(&key, &body))
             .transpose()
-            .map_err(|err| ApiError::bad_request("invalid_idempotency_key", err.to_string()))?;
+            .map_err(|err| {
+                ApiError::bad_request(ErrorCode::InvalidIdempotencyKey, err.to_string())
+            })?;
         let generated = match key {
             // With a key, the result must be stored for replay even if this client goes away:
             // the work runs in its own task, which a dropped connection does not cancel.
@@ -672,7 +675,7 @@ impl GatewayApi {
         if batch.ids.len() > MAX_VALIDATE_BATCH {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
-                "batch_size",
+                ErrorCode::BatchSize,
                 format!(
                     "a validation batch holds at most {MAX_VALIDATE_BATCH} IDs; this one holds {}",
                     batch.ids.len()
@@ -798,52 +801,62 @@ fn gateway_error(err: GatewayError) -> ApiError {
     let (status, code, retry_after) = match &err {
         GatewayError::RateLimited { retry_after, .. } => (
             StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+            ErrorCode::RateLimited,
             Some(*retry_after),
         ),
-        GatewayError::BatchOverLimit { .. } => {
-            (StatusCode::BAD_REQUEST, "batch_exceeds_rate_limit", None)
-        }
+        GatewayError::BatchOverLimit { .. } => (
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BatchExceedsRateLimit,
+            None,
+        ),
         GatewayError::ValidationRateLimited { retry_after, .. } => (
             StatusCode::TOO_MANY_REQUESTS,
-            "validation_rate_limited",
+            ErrorCode::ValidationRateLimited,
             Some(*retry_after),
         ),
         GatewayError::ValidationBatchOverLimit { .. } => (
             StatusCode::BAD_REQUEST,
-            "batch_exceeds_validation_budget",
+            ErrorCode::BatchExceedsValidationBudget,
             None,
         ),
-        GatewayError::IdempotencyMismatch => (StatusCode::CONFLICT, "idempotency_key_reused", None),
-        GatewayError::IdempotencyOutcomeUnknown => {
-            (StatusCode::CONFLICT, "idempotency_outcome_unknown", None)
+        GatewayError::IdempotencyMismatch => {
+            (StatusCode::CONFLICT, ErrorCode::IdempotencyKeyReused, None)
         }
+        GatewayError::IdempotencyOutcomeUnknown => (
+            StatusCode::CONFLICT,
+            ErrorCode::IdempotencyOutcomeUnknown,
+            None,
+        ),
         GatewayError::IdempotencyUnavailable => (
             StatusCode::SERVICE_UNAVAILABLE,
-            "idempotency_unavailable",
+            ErrorCode::IdempotencyUnavailable,
             Some(Duration::from_secs(1)),
         ),
         GatewayError::IdempotencyInProgress => (
             StatusCode::CONFLICT,
-            "idempotency_in_progress",
+            ErrorCode::IdempotencyInProgress,
             Some(Duration::from_secs(1)),
         ),
         GatewayError::BreakerOpen(rejected) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            "circuit_open",
+            ErrorCode::CircuitOpen,
             Some(rejected.retry_in.unwrap_or(Duration::from_secs(1))),
         ),
         GatewayError::Unavailable { retry_after, .. } => (
             StatusCode::SERVICE_UNAVAILABLE,
-            "upstream_unavailable",
+            ErrorCode::UpstreamUnavailable,
             Some(retry_after.unwrap_or(Duration::from_secs(1))),
         ),
-        GatewayError::Timeout => (StatusCode::GATEWAY_TIMEOUT, "upstream_timeout", None),
-        GatewayError::BadUpstream => (StatusCode::BAD_GATEWAY, "bad_upstream", None),
-        GatewayError::Misconfigured => (StatusCode::BAD_GATEWAY, "upstream_auth", None),
+        GatewayError::Timeout => (
+            StatusCode::GATEWAY_TIMEOUT,
+            ErrorCode::UpstreamTimeout,
+            None,
+        ),
+        GatewayError::BadUpstream => (StatusCode::BAD_GATEWAY, ErrorCode::BadUpstream, None),
+        GatewayError::Misconfigured => (StatusCode::BAD_GATEWAY, ErrorCode::UpstreamAuth, None),
         GatewayError::AuditUnavailable => (
             StatusCode::SERVICE_UNAVAILABLE,
-            "audit_unavailable",
+            ErrorCode::AuditUnavailable,
             Some(Duration::from_secs(1)),
         ),
         GatewayError::Rejected { status, code, .. } => {
@@ -851,12 +864,17 @@ fn gateway_error(err: GatewayError) -> ApiError {
                 .ok()
                 .filter(StatusCode::is_client_error)
                 .unwrap_or(StatusCode::BAD_GATEWAY);
-            let mut api = ApiError::new(status, "upstream_rejected", message);
-            // Keep the authority's own code when it reads as one (a short snake_case word).
-            if code.len() <= 64 && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
-                api.code = code.clone().into();
-            }
-            return api;
+            // The authority's own code when it is one of ours (`sequence_space_exhausted`);
+            // any other is `upstream_rejected`, so that every code answered is one the
+            // document lists, and the authority's code is told in the message.
+            return match ErrorCode::parse(code) {
+                Some(known) => ApiError::new(status, known, message),
+                None => ApiError::new(
+                    status,
+                    ErrorCode::UpstreamRejected,
+                    format!("{message} (the authority's code: {code})"),
+                ),
+            };
         }
     };
     let mut api = ApiError::new(status, code, message);
@@ -872,8 +890,33 @@ fn idempotency_key_header(headers: &http::HeaderMap) -> Result<Option<String>, A
         .transpose()
         .map_err(|_| {
             ApiError::bad_request(
-                "invalid_idempotency_key",
+                ErrorCode::InvalidIdempotencyKey,
                 "the Idempotency-Key header must be visible ASCII",
             )
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rejected(code: &str) -> ApiError {
+        gateway_error(GatewayError::Rejected {
+            status: 409,
+            code: code.to_owned(),
+            message: "full".to_owned(),
+        })
+    }
+
+    #[test]
+    fn an_authoritys_refusal_keeps_a_known_code_and_names_an_unknown_one() {
+        let known = rejected("sequence_space_exhausted");
+        assert_eq!(
+            (known.status, known.code),
+            (StatusCode::CONFLICT, ErrorCode::SequenceSpaceExhausted)
+        );
+        let unknown = rejected("<script>");
+        assert_eq!(unknown.code, ErrorCode::UpstreamRejected);
+        assert!(unknown.message.contains("(the authority's code: <script>)"));
+    }
 }

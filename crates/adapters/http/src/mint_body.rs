@@ -2,6 +2,7 @@
 //! bounded, and turned into a checked [`MintRequest`] with a named error for every fault.
 
 use chittyid_app::authority::{MAX_NAME_CHARS, Metadata, MetadataError, MintRequest};
+use chittyid_app::error_code::ErrorCode;
 use chittyid_domain::{EntityName, Jurisdiction, Region, TrustLevel};
 use http::StatusCode;
 use serde::Deserialize;
@@ -54,7 +55,7 @@ pub(crate) fn parse_mint_dialect(
     let value: Value = parse_json(body)?;
     let canonical = crate::dialects::canonical_mint(value, aliases)?;
     let body: MintBody = serde_json::from_value(canonical)
-        .map_err(|err| ApiError::bad_request("invalid_field", err.to_string()))?;
+        .map_err(|err| ApiError::bad_request(ErrorCode::InvalidField, err.to_string()))?;
     mint_request(body)
 }
 
@@ -79,7 +80,7 @@ fn parse_batch_with(
     let batch: BatchBody = parse_json(body)?;
     if batch.requests.is_empty() {
         return Err(ApiError::bad_request(
-            "batch_size",
+            ErrorCode::BatchSize,
             format!("a batch holds 1 to {MAX_BATCH_REQUESTS} requests; this one is empty"),
         ));
     }
@@ -88,7 +89,7 @@ fn parse_batch_with(
     if batch.requests.len() > MAX_BATCH_REQUESTS {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
-            "batch_size",
+            ErrorCode::BatchSize,
             format!(
                 "a batch holds 1 to {MAX_BATCH_REQUESTS} requests; this one holds {}",
                 batch.requests.len()
@@ -110,7 +111,7 @@ fn parse_batch_with(
                 None => value,
             };
             let body: MintBody = serde_json::from_value(value).map_err(|err| {
-                ApiError::bad_request("invalid_field", format!("requests[{index}]: {err}"))
+                ApiError::bad_request(ErrorCode::InvalidField, format!("requests[{index}]: {err}"))
             })?;
             mint_request(body).map_err(|mut err| {
                 err.message = format!("requests[{index}]: {}", err.message);
@@ -125,13 +126,13 @@ fn mint_request(body: MintBody) -> Result<MintRequest, ApiError> {
         Value::String(name) => EntityName::parse(name),
         other => EntityName::parse(&other.to_string()),
     }
-    .map_err(|err| ApiError::bad_request(err.code(), err.to_string()))?;
+    .map_err(|err| ApiError::bad_request(ErrorCode::UnsupportedEntityType, err.to_string()))?;
     let mut request = MintRequest::new(entity);
     if let Some(name) = &body.name
         && name.chars().count() > MAX_NAME_CHARS
     {
         return Err(ApiError::bad_request(
-            "invalid_name",
+            ErrorCode::InvalidName,
             format!(
                 "name is {} characters; the limit is {MAX_NAME_CHARS}",
                 name.chars().count()
@@ -144,11 +145,11 @@ fn mint_request(body: MintBody) -> Result<MintRequest, ApiError> {
         Some(value) => Some(Metadata::try_new(value).map_err(|err| match err {
             MetadataError::TooLarge { .. } => ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "metadata_too_large",
+                ErrorCode::MetadataTooLarge,
                 err.to_string(),
             ),
             MetadataError::NotAnObject => {
-                ApiError::bad_request("invalid_metadata", err.to_string())
+                ApiError::bad_request(ErrorCode::InvalidMetadata, err.to_string())
             }
         })?),
     };
@@ -158,13 +159,13 @@ fn mint_request(body: MintBody) -> Result<MintRequest, ApiError> {
             small_integer(&n, "region").and_then(|d| Region::try_new(d).map_err(|e| e.to_string()))
         })
         .transpose()
-        .map_err(|err| ApiError::bad_request("invalid_region", err))?;
+        .map_err(|err| ApiError::bad_request(ErrorCode::InvalidRegion, err))?;
     request.jurisdiction = body
         .jurisdiction
         .as_deref()
         .map(Jurisdiction::try_iso_3166)
         .transpose()
-        .map_err(|err| ApiError::bad_request("invalid_jurisdiction", err.to_string()))?;
+        .map_err(|err| ApiError::bad_request(ErrorCode::InvalidJurisdiction, err.to_string()))?;
     request.trust_level = body
         .trust_level
         .map(|n| {
@@ -172,7 +173,7 @@ fn mint_request(body: MintBody) -> Result<MintRequest, ApiError> {
                 .and_then(|d| TrustLevel::try_new(d).map_err(|e| e.to_string()))
         })
         .transpose()
-        .map_err(|err| ApiError::bad_request("invalid_trust_level", err))?;
+        .map_err(|err| ApiError::bad_request(ErrorCode::InvalidTrustLevel, err))?;
     Ok(request)
 }
 

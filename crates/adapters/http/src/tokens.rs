@@ -1,6 +1,7 @@
 //! Bearer tokens: kept as SHA-256 digests, compared in constant time, never logged.
 
 use chittyid_app::authority::CallerHash;
+use chittyid_app::error_code::ErrorCode;
 use http::{HeaderMap, StatusCode, header};
 use subtle::ConstantTimeEq;
 
@@ -69,7 +70,7 @@ impl TokenSet {
 pub(crate) fn invalid_token() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
-        "invalid_token",
+        ErrorCode::InvalidToken,
         "the bearer token is not accepted here",
     )
 }
@@ -89,7 +90,7 @@ pub(crate) fn bearer_digest(headers: &HeaderMap) -> Result<[u8; 32], ApiError> {
             .ok_or_else(|| {
                 ApiError::new(
                     StatusCode::UNAUTHORIZED,
-                    "missing_token",
+                    ErrorCode::MissingToken,
                     "send Authorization: Bearer <token>",
                 )
             })?;
@@ -118,19 +119,19 @@ mod tests {
         assert_eq!(
             tokens
                 .authenticate(&headers("Bearer gamma"))
-                .map_err(|e| e.code.into_owned()),
+                .map_err(|e| e.code.as_str().to_owned()),
             Err("invalid_token".to_owned())
         );
         assert_eq!(
             tokens
                 .authenticate(&headers("Basic YWxwaGE="))
-                .map_err(|e| e.code.into_owned()),
+                .map_err(|e| e.code.as_str().to_owned()),
             Err("missing_token".to_owned())
         );
         assert_eq!(
             tokens
                 .authenticate(&HeaderMap::new())
-                .map_err(|e| e.code.into_owned()),
+                .map_err(|e| e.code.as_str().to_owned()),
             Err("missing_token".to_owned())
         );
         assert!(!format!("{tokens:?}").contains("alpha"));

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use chittyid_app::authority::MintRequest;
+use chittyid_app::error_code::ErrorCode;
 use chittyid_app::gateway::{AuthorityError, MintAuthority, MintFacts, MintVerdict, UpstreamKey};
 use chittyid_domain::ChittyId;
 use http::{HeaderValue, Method, Request, StatusCode, Uri, header};
@@ -295,7 +296,8 @@ fn status_error(status: StatusCode, headers: &http::HeaderMap, body: &[u8]) -> A
             };
             AuthorityError::Rejected {
                 status: status.as_u16(),
-                code: field("code").unwrap_or_else(|| "upstream_rejected".to_owned()),
+                code: field("code")
+                    .unwrap_or_else(|| ErrorCode::UpstreamRejected.as_str().to_owned()),
                 message: field("message")
                     .unwrap_or_else(|| format!("the authority refused the request ({status})")),
             }

@@ -1,6 +1,7 @@
 //! In-process adapters for the embedded default: the authority called directly (no HTTP), the
 //! verdict cache in memory, and an audit sink that writes to the log.
 
+use crate::error_code::ErrorCode;
 use crate::sync::lock;
 use std::sync::{Arc, Mutex};
 
@@ -38,13 +39,13 @@ fn authority_error(err: MintError) -> AuthorityError {
     match err {
         MintError::SpaceExhausted(err) => AuthorityError::Rejected {
             status: 409,
-            code: "sequence_space_exhausted".to_owned(),
+            code: ErrorCode::SequenceSpaceExhausted.as_str().to_owned(),
             message: err.to_string(),
         },
         MintError::ClockOutOfRange => AuthorityError::ServerError { status: 500 },
         MintError::KeyReused => AuthorityError::Rejected {
             status: 409,
-            code: "idempotency_key_reused".to_owned(),
+            code: ErrorCode::IdempotencyKeyReused.as_str().to_owned(),
             message: err.to_string(),
         },
         MintError::Store(err) | MintError::Ledger(err) => {

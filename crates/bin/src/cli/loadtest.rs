@@ -1,5 +1,6 @@
 //! `chittyid loadtest`: arguments, a progress bar while it runs, the report, the exit status.
 
+use chittyid_app::error_code::ErrorCode;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -127,9 +128,9 @@ pub(crate) fn run(args: &LoadTestArgs) -> ExitCode {
 /// Why requests were refused when a key's limit did it, and what to do: the gateway's default
 /// of 100 IDs a minute per key stops the checklist's 1,000-request check at the 101st.
 fn rate_limit_hint(report: &Report) -> Option<String> {
-    let limited: u64 = ["rate_limited", "validation_rate_limited"]
+    let limited: u64 = [ErrorCode::RateLimited, ErrorCode::ValidationRateLimited]
         .iter()
-        .filter_map(|code| report.errors.get(*code))
+        .filter_map(|code| report.errors.get(code.as_str()))
         .sum();
     (limited > 0).then(|| {
         format!(

@@ -3,7 +3,9 @@
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
 
-use super::{BatchRequestSchema, BearerAuth, EDGE_ERROR_CODES, ErrorBody, MintRequestSchema};
+use chittyid_app::error_code::ErrorCode;
+
+use super::{BatchRequestSchema, BearerAuth, ErrorBody, MintRequestSchema};
 
 /// The answer to a mint: the ID and what it was minted for.
 #[derive(Debug, Serialize, ToSchema)]
@@ -67,13 +69,6 @@ pub struct AuthorityHealth {
     /// A mint repeated with its `Idempotency-Key` is answered with the first one's IDs.
     pub idempotency_keys: bool,
 }
-
-/// The codes only the authority answers with, besides the edge's.
-const AUTHORITY_ERROR_CODES: &[&str] = &[
-    "sequence_space_exhausted",
-    "store_unavailable",
-    "not_minted_here",
-];
 
 #[utoipa::path(
     post, path = "/v1/mint", tag = "authority",
@@ -146,10 +141,10 @@ pub struct AuthorityDoc;
 
 /// The authority's OpenAPI document, as JSON.
 pub fn authority_openapi_json() -> String {
-    let codes: Vec<&str> = EDGE_ERROR_CODES
+    let codes: Vec<&str> = ErrorCode::EDGE
         .iter()
-        .chain(AUTHORITY_ERROR_CODES)
-        .copied()
+        .chain(ErrorCode::AUTHORITY)
+        .map(|code| code.as_str())
         .collect();
     super::document_json(
         AuthorityDoc::openapi(),

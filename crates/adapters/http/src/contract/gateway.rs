@@ -1,5 +1,6 @@
 //! The gateway's answers and its OpenAPI document.
 
+use chittyid_app::error_code::ErrorCode;
 use chittyid_app::gateway::{GeneratedId, HealthSnapshot, Readiness};
 use chittyid_app::validation::{ErrorView, PlaceholderView, ValidationReport};
 use serde::Serialize;
@@ -7,8 +8,8 @@ use serde::ser::{SerializeStruct, Serializer};
 use utoipa::{OpenApi, ToSchema};
 
 use super::{
-    BatchRequestSchema, BearerAuth, EDGE_ERROR_CODES, ErrorBody, HealthDocument, IdProblem,
-    MintRequestSchema, StatusAnswer,
+    BatchRequestSchema, BearerAuth, ErrorBody, HealthDocument, IdProblem, MintRequestSchema,
+    StatusAnswer,
 };
 
 /// One generated ID. Carries the fields of the authority's mint answer too (`version`,
@@ -320,7 +321,7 @@ pub struct NotAString<'a>(pub &'a serde_json::Value);
 impl Serialize for NotAString<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let error = ReportErrorSchema {
-            code: "not_a_string".to_owned(),
+            code: ErrorCode::NotAString.as_str().to_owned(),
             segment: None,
             position: None,
             message: "a ChittyID is a string".to_owned(),
@@ -429,29 +430,6 @@ pub struct YearMonthSchema {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub possible_months: Option<Vec<u8>>,
 }
-
-/// The codes only the gateway answers with, besides the edge's. An authority's own code is
-/// passed on when it refuses a request (`upstream_rejected` when it reads as none).
-const GATEWAY_ERROR_CODES: &[&str] = &[
-    "rate_limited",
-    "batch_exceeds_rate_limit",
-    "validation_rate_limited",
-    "insufficient_scope",
-    "invalid_query",
-    "batch_exceeds_validation_budget",
-    "idempotency_outcome_unknown",
-    "idempotency_unavailable",
-    "idempotency_in_progress",
-    "circuit_open",
-    "upstream_unavailable",
-    "upstream_timeout",
-    "upstream_rejected",
-    "bad_upstream",
-    "upstream_auth",
-    "audit_unavailable",
-    "sequence_space_exhausted",
-    "not_a_string",
-];
 
 #[utoipa::path(
     post, path = "/api/id/generate", tag = "gateway",
@@ -654,10 +632,10 @@ pub struct GatewayDoc;
 
 /// The gateway's OpenAPI document, as JSON.
 pub fn gateway_openapi_json() -> String {
-    let codes: Vec<&str> = EDGE_ERROR_CODES
+    let codes: Vec<&str> = ErrorCode::EDGE
         .iter()
-        .chain(GATEWAY_ERROR_CODES)
-        .copied()
+        .chain(ErrorCode::GATEWAY)
+        .map(|code| code.as_str())
         .collect();
     super::document_json(
         GatewayDoc::openapi(),

@@ -58,33 +58,6 @@ impl utoipa::PartialSchema for ErrorCode {
 
 impl ToSchema for ErrorCode {}
 
-/// The codes every answer of both servers may carry; each server's document lists its own.
-pub(crate) const EDGE_ERROR_CODES: &[&str] = &[
-    "invalid_json",
-    "unknown_field",
-    "invalid_field",
-    "unsupported_media_type",
-    "body_too_large",
-    "body_timeout",
-    "body_unreadable",
-    "metadata_too_large",
-    "invalid_metadata",
-    "invalid_name",
-    "unsupported_entity_type",
-    "invalid_region",
-    "invalid_jurisdiction",
-    "invalid_trust_level",
-    "batch_size",
-    "invalid_idempotency_key",
-    "idempotency_key_reused",
-    "missing_token",
-    "invalid_token",
-    "not_found",
-    "method_not_allowed",
-    "too_many_connections",
-    "internal_error",
-];
-
 /// A mint request, as `POST /v1/mint` (and the gateway's generate) takes it, and each element of
 /// a batch.
 #[derive(Debug, ToSchema)]
