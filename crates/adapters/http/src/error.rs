@@ -1,6 +1,8 @@
 //! Every error answer: `{"error": {"code": ..., "message": ...}}` with the right status, and
 //! nothing of the internals.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use chittyid_app::error_code::ErrorCode;
 use http::{HeaderValue, Response, StatusCode, header};
@@ -56,8 +58,8 @@ impl ApiError {
     pub fn into_response(self) -> Response<Full<Bytes>> {
         let body = crate::contract::ErrorBody {
             error: crate::contract::ErrorDetail {
-                code: self.code.as_str(),
-                message: &self.message,
+                code: Cow::Borrowed(self.code.as_str()),
+                message: Cow::Borrowed(&self.message),
             },
         };
         let response = json_response(self.status, &body);
@@ -71,8 +73,8 @@ impl ApiError {
             success: false,
             message: &self.message,
             error: crate::contract::ErrorDetail {
-                code: self.code.as_str(),
-                message: &self.message,
+                code: Cow::Borrowed(self.code.as_str()),
+                message: Cow::Borrowed(&self.message),
             },
         };
         let response = json_response(self.status, &body);

@@ -4,8 +4,8 @@
 use chittyid_app::authority::{MAX_NAME_CHARS, Metadata, MetadataError, MintRequest};
 use chittyid_app::error_code::ErrorCode;
 use chittyid_domain::{EntityName, Jurisdiction, Region, TrustLevel};
+use chittyid_protocol::{BatchBody, MintBody};
 use http::StatusCode;
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::body::parse_json;
@@ -17,30 +17,6 @@ pub const MAX_MINT_BODY_BYTES: usize = 16 * 1024;
 pub const MAX_BATCH_REQUESTS: usize = 100;
 /// Largest body of a batch.
 pub const MAX_BATCH_BODY_BYTES: usize = MAX_BATCH_REQUESTS * MAX_MINT_BODY_BYTES;
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct MintBody {
-    #[serde(default)]
-    entity: Value,
-    /// The v2.2.0 client's documented field: a name for the entity.
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    metadata: Option<Value>,
-    #[serde(default)]
-    region: Option<serde_json::Number>,
-    #[serde(default)]
-    jurisdiction: Option<String>,
-    #[serde(default)]
-    trust_level: Option<serde_json::Number>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct BatchBody {
-    requests: Vec<Value>,
-}
 
 /// A single mint request body.
 pub(crate) fn parse_mint(body: &[u8]) -> Result<MintRequest, ApiError> {

@@ -8,13 +8,18 @@ use chittyid_app::authority::MintRequest;
 use chittyid_app::error_code::ErrorCode;
 use chittyid_app::gateway::{AuthorityError, MintAuthority, MintFacts, MintVerdict, UpstreamKey};
 use chittyid_domain::ChittyId;
+use chittyid_protocol::{
+    AnsweredId, AnsweredIds, AuthorityHealth, BatchBody, ErrorBody, MintBody, ValidateAnswer,
+};
 use http::{HeaderValue, Method, Request, StatusCode, Uri, header};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::base_url::{normalize_base_url, redact_userinfo};
 
@@ -125,7 +130,7 @@ impl HttpAuthority {
         &self,
         method: Method,
         path: &str,
-        body: Option<Value>,
+        body: Option<Bytes>,
         auth: bool,
         key: Option<&UpstreamKey>,
     ) -> Result<(StatusCode, http::HeaderMap, Bytes), AuthorityError> {
@@ -137,7 +142,7 @@ impl HttpAuthority {
         &self,
         method: Method,
         path: &str,
-        body: Option<Value>,
+        body: Option<Bytes>,
         auth: bool,
         key: Option<&UpstreamKey>,
     ) -> Result<(StatusCode, http::HeaderMap, Bytes), AuthorityError> {
@@ -159,7 +164,7 @@ impl HttpAuthority {
         let body = match body {
             Some(json) => {
                 request = request.header(header::CONTENT_TYPE, "application/json");
-                Full::new(Bytes::from(json.to_string()))
+                Full::new(json)
             }
             None => Full::new(Bytes::new()),
         };
@@ -190,19 +195,20 @@ impl HttpAuthority {
     }
 
     /// Calls and turns non-2xx answers into their error class; returns the JSON of a 2xx.
-    async fn call_json(
+    async fn call_json<T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
-        body: Option<Value>,
+        body: Option<Bytes>,
         key: Option<&UpstreamKey>,
-    ) -> Result<Value, AuthorityError> {
+    ) -> Result<T, AuthorityError> {
         let (status, headers, bytes) = self.call(method, path, body, true, key).await?;
         if !status.is_success() {
             return Err(status_error(status, &headers, &bytes));
         }
-        serde_json::from_slice(&bytes)
-            .map_err(|e| AuthorityError::MalformedResponse(format!("the answer is not JSON: {e}")))
+        serde_json::from_slice(&bytes).map_err(|e| {
+            AuthorityError::MalformedResponse(format!("the answer is not the protocol's: {e}"))
+        })
     }
 }
 
@@ -287,19 +293,18 @@ fn status_error(status: StatusCode, headers: &http::HeaderMap, body: &[u8]) -> A
         },
         401 | 403 => AuthorityError::Unauthorized,
         400..=499 => {
-            let error = serde_json::from_slice::<Value>(body).ok();
-            let field = |name: &str| {
-                error
-                    .as_ref()
-                    .and_then(|v| v["error"][name].as_str())
-                    .map(|s| s.chars().take(500).collect::<String>())
-            };
+            let error = serde_json::from_slice::<ErrorBody<'_>>(body).ok();
+            let short = |text: &str| text.chars().take(500).collect::<String>();
             AuthorityError::Rejected {
                 status: status.as_u16(),
-                code: field("code")
-                    .unwrap_or_else(|| ErrorCode::UpstreamRejected.as_str().to_owned()),
-                message: field("message")
-                    .unwrap_or_else(|| format!("the authority refused the request ({status})")),
+                code: error.as_ref().map_or_else(
+                    || ErrorCode::UpstreamRejected.as_str().to_owned(),
+                    |e| short(&e.error.code),
+                ),
+                message: error.as_ref().map_or_else(
+                    || format!("the authority refused the request ({status})"),
+                    |e| short(&e.error.message),
+                ),
             }
         }
         code => AuthorityError::ServerError { status: code },
@@ -329,32 +334,29 @@ fn classify_client_error(err: hyper_util::client::legacy::Error) -> AuthorityErr
     }
 }
 
-fn mint_body(request: &MintRequest) -> Value {
-    let mut body = json!({"entity": request.entity.as_str()});
-    if let Some(name) = &request.name {
-        body["name"] = json!(name);
+fn mint_body(request: &MintRequest) -> MintBody {
+    MintBody {
+        entity: Value::from(request.entity.as_str()),
+        name: request.name.clone(),
+        metadata: request
+            .metadata
+            .as_ref()
+            .map(|metadata| serde_json::from_str(metadata.as_json()).unwrap_or(Value::Null)),
+        region: request.region.map(|region| region.digit().into()),
+        jurisdiction: request.jurisdiction.map(|j| j.as_str().to_owned()),
+        trust_level: request.trust_level.map(|trust| trust.level().into()),
     }
-    if let Some(metadata) = &request.metadata {
-        body["metadata"] = serde_json::from_str(metadata.as_json()).unwrap_or(Value::Null);
-    }
-    if let Some(region) = request.region {
-        body["region"] = json!(region.digit());
-    }
-    if let Some(jurisdiction) = request.jurisdiction {
-        body["jurisdiction"] = json!(jurisdiction.as_str());
-    }
-    if let Some(trust) = request.trust_level {
-        body["trustLevel"] = json!(trust.level());
-    }
-    body
 }
 
-/// The ID field, under any of the names deployments use, parsed by the domain.
-fn id_of(value: &Value) -> Result<ChittyId, AuthorityError> {
-    let text = ["chittyId", "chitty_id", "chittyid"]
-        .iter()
-        .find_map(|name| value.get(*name).and_then(Value::as_str))
-        .ok_or_else(|| AuthorityError::MalformedResponse("no chittyId in the answer".to_owned()))?;
+/// A request body as the JSON the protocol sends.
+fn json_body(body: &impl Serialize) -> Result<Bytes, AuthorityError> {
+    serde_json::to_vec(body)
+        .map(Bytes::from)
+        .map_err(|e| AuthorityError::Unknown(anyhow::anyhow!("encoding a request: {e}")))
+}
+
+/// An ID the authority answered, parsed by the domain.
+fn parse_id(text: &str) -> Result<ChittyId, AuthorityError> {
     ChittyId::parse(text).map_err(|err| {
         AuthorityError::MalformedResponse(format!("the authority's ID is not canonical: {err}"))
     })
@@ -366,10 +368,14 @@ impl MintAuthority for HttpAuthority {
         request: &MintRequest,
         key: &UpstreamKey,
     ) -> Result<ChittyId, AuthorityError> {
-        let answer = self
-            .call_json(Method::POST, "/mint", Some(mint_body(request)), Some(key))
+        let body = json_body(&mint_body(request))?;
+        let answer: AnsweredId = self
+            .call_json(Method::POST, "/mint", Some(body), Some(key))
             .await?;
-        id_of(&answer)
+        let id = answer.id().ok_or_else(|| {
+            AuthorityError::MalformedResponse("no chittyId in the answer".to_owned())
+        })?;
+        parse_id(id)
     }
 
     async fn mint_batch(
@@ -377,16 +383,15 @@ impl MintAuthority for HttpAuthority {
         requests: &[MintRequest],
         key: &UpstreamKey,
     ) -> Result<Vec<ChittyId>, AuthorityError> {
-        let body = json!({"requests": requests.iter().map(mint_body).collect::<Vec<_>>()});
-        let answer = self
+        let body = json_body(&BatchBody {
+            requests: requests.iter().map(mint_body).collect(),
+        })?;
+        let answer: AnsweredIds = self
             .call_json(Method::POST, "/mint/batch", Some(body), Some(key))
             .await?;
-        let ids = ["chittyIds", "chitty_ids", "chittyids"]
-            .iter()
-            .find_map(|name| answer.get(*name).and_then(Value::as_array))
-            .ok_or_else(|| {
-                AuthorityError::MalformedResponse("no chittyIds in the answer".to_owned())
-            })?;
+        let ids = answer.ids().ok_or_else(|| {
+            AuthorityError::MalformedResponse("no chittyIds in the answer".to_owned())
+        })?;
         if ids.len() != requests.len() {
             return Err(AuthorityError::MalformedResponse(format!(
                 "asked for {} IDs, got {}",
@@ -394,18 +399,11 @@ impl MintAuthority for HttpAuthority {
                 ids.len()
             )));
         }
-        ids.iter()
-            .map(|id| {
-                let text = id.as_str().ok_or_else(|| {
-                    AuthorityError::MalformedResponse("an ID that is not a string".to_owned())
-                })?;
-                id_of(&json!({"chittyId": text}))
-            })
-            .collect()
+        ids.iter().map(|id| parse_id(id)).collect()
     }
 
     async fn verify(&self, id: &ChittyId) -> Result<MintVerdict, AuthorityError> {
-        let answer = self
+        let answer: ValidateAnswer = self
             .call_json(
                 Method::GET,
                 &format!("/validate/{}", id.as_str()),
@@ -413,15 +411,11 @@ impl MintAuthority for HttpAuthority {
                 None,
             )
             .await?;
-        let valid = answer
-            .get("valid")
-            .and_then(Value::as_bool)
-            .ok_or_else(|| {
-                AuthorityError::MalformedResponse("no valid in the answer".to_owned())
-            })?;
-        Ok(if valid {
-            let text = |name: &str| answer.get(name).and_then(Value::as_str);
-            MintVerdict::Minted(MintFacts::from_answer(text("entity"), text("mintedAt")))
+        Ok(if answer.valid {
+            MintVerdict::Minted(MintFacts::from_answer(
+                answer.entity.as_deref(),
+                answer.minted_at.as_deref(),
+            ))
         } else {
             MintVerdict::NotMinted
         })
@@ -435,10 +429,10 @@ impl MintAuthority for HttpAuthority {
         if !status.is_success() {
             return Err(status_error(status, &headers, &body));
         }
-        let honours = serde_json::from_slice::<Value>(&body)
-            .ok()
-            .and_then(|doc| doc.get("idempotencyKeys").and_then(Value::as_bool))
-            .unwrap_or(false);
+        // Any 2xx is healthy (other authorities answer other documents); only this
+        // protocol's document says whether keys are honoured.
+        let honours = serde_json::from_slice::<AuthorityHealth>(&body)
+            .is_ok_and(|health| health.idempotency_keys);
         self.honours_keys
             .store(honours, std::sync::atomic::Ordering::Relaxed);
         let (status, _, _) = self
@@ -482,17 +476,15 @@ mod tests {
     }
 
     #[test]
-    fn ids_are_read_under_every_name_and_must_be_canonical() {
-        for name in ["chittyId", "chitty_id", "chittyid"] {
-            let id = id_of(&json!({name: "03-1-USA-0001-P-2602-0-85"})).expect("read");
-            assert_eq!(id.as_str(), "03-1-USA-0001-P-2602-0-85");
-        }
+    fn ids_must_be_canonical() {
+        assert_eq!(
+            parse_id("03-1-USA-0001-P-2602-0-85")
+                .expect("read")
+                .as_str(),
+            "03-1-USA-0001-P-2602-0-85"
+        );
         assert!(matches!(
-            id_of(&json!({"chittyId": "CT-A-CHI-1234-I-24-A-0"})),
-            Err(AuthorityError::MalformedResponse(_))
-        ));
-        assert!(matches!(
-            id_of(&json!({"id": "x"})),
+            parse_id("CT-A-CHI-1234-I-24-A-0"),
             Err(AuthorityError::MalformedResponse(_))
         ));
     }

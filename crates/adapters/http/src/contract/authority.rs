@@ -1,74 +1,12 @@
 //! The authority's answers and its OpenAPI document.
 
-use serde::Serialize;
-use utoipa::{OpenApi, ToSchema};
+use utoipa::OpenApi;
 
 use chittyid_app::error_code::ErrorCode;
 
+pub use chittyid_protocol::{AuthorityHealth, BatchAnswer, IdProblem, MintAnswer, ValidateAnswer};
+
 use super::{BatchRequestSchema, BearerAuth, ErrorBody, MintRequestSchema};
-
-/// The answer to a mint: the ID and what it was minted for.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct MintAnswer {
-    #[schema(example = "03-1-USA-0001-P-2602-0-85")]
-    pub chitty_id: String,
-    /// The entity name as the caller spelled it.
-    pub entity: String,
-    /// `P`, `L`, `T`, `E` or `A`.
-    pub entity_type: String,
-    /// When it was minted, RFC 3339 in UTC.
-    pub timestamp: String,
-    /// The format version, two digits.
-    pub version: String,
-}
-
-/// The answer to a batch: the IDs in request order, and each one's details.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct BatchAnswer {
-    pub chitty_ids: Vec<String>,
-    pub results: Vec<MintAnswer>,
-}
-
-/// What the authority knows of an ID: `valid` only when well formed and minted here.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ValidateAnswer {
-    pub valid: bool,
-    pub chitty_id: String,
-    pub well_formed: bool,
-    pub minted_here: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub entity: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub entity_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub minted_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<IdProblem>,
-}
-
-/// Why an ID is not valid: a parse error's code (`segment_count`, `checksum_mismatch`, ...,
-/// as `chittyid validate --json` gives them) or `not_minted_here`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct IdProblem {
-    pub code: String,
-    pub message: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AuthorityHealth {
-    /// `ok`, or `unavailable` (503) when the store cannot commit.
-    pub status: String,
-    pub service: String,
-    pub version: String,
-    /// A mint repeated with its `Idempotency-Key` is answered with the first one's IDs.
-    pub idempotency_keys: bool,
-}
 
 #[utoipa::path(
     post, path = "/v1/mint", tag = "authority",

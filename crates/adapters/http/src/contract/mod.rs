@@ -24,39 +24,11 @@ pub use health_document::{
 };
 pub use status::{CacheTotals, GenerationTotals, LatencyBucket, StatusAnswer};
 
-use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, ToSchema};
 
-/// Every error answer: `{"error": {"code", "message"}}`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorBody<'a> {
-    pub error: ErrorDetail<'a>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorDetail<'a> {
-    /// Machine-readable; one of `ErrorCode`'s.
-    #[schema(value_type = ErrorCode)]
-    pub code: &'a str,
-    /// For a person to read.
-    pub message: &'a str,
-}
-
-/// An error code: each server's document lists its own (see [`document_json`]).
-#[derive(Debug)]
-pub struct ErrorCode;
-
-impl utoipa::PartialSchema for ErrorCode {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .into()
-    }
-}
-
-impl ToSchema for ErrorCode {}
+pub use chittyid_protocol::{ErrorBody, ErrorCode, ErrorDetail};
 
 /// A mint request, as `POST /v1/mint` (and the gateway's generate) takes it, and each element of
 /// a batch.
