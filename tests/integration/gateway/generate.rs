@@ -135,6 +135,11 @@ async fn an_idempotency_key_gives_the_same_id_for_the_same_body_and_409_for_anot
     let again = send(r#"{"entity":"PEO"}"#, "intent-1", API_KEY).await;
     assert_eq!(first.status, 200);
     assert_eq!(first.json()["chittyId"], again.json()["chittyId"]);
+    // The same request written otherwise is the same request: what it asks for is compared,
+    // as the authority compares it, not its bytes.
+    let respaced = send("{ \"entity\" : \"PEO\" }\n", "intent-1", API_KEY).await;
+    assert_eq!(respaced.status, 200, "{}", respaced.json());
+    assert_eq!(first.json()["chittyId"], respaced.json()["chittyId"]);
     let other = send(r#"{"entity":"PROP"}"#, "intent-1", API_KEY).await;
     assert_eq!(
         (other.status.as_u16(), other.error_code()),

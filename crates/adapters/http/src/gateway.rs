@@ -594,7 +594,7 @@ impl GatewayApi {
             (false, Dialect::Callers) => vec![parse_mint_dialect(&body, &self.entity_aliases)?],
         };
         let key = key_header
-            .map(|key| IdempotencyKey::try_new(&key, &body))
+            .map(|key| IdempotencyKey::for_requests(&key, &requests))
             .transpose()
             .map_err(|err| {
                 ApiError::bad_request(ErrorCode::InvalidIdempotencyKey, err.to_string())

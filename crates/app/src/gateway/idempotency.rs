@@ -38,6 +38,20 @@ pub enum IdempotencyKeyError {
 }
 
 impl IdempotencyKey {
+    /// The key for these mint requests: fingerprinted by what they ask for, as the authority
+    /// fingerprints them ([`crate::authority::request_hash`]), so that the same request sent
+    /// with other spacing, field order or field names (`entityType` for `entity`) is the same
+    /// request, and a changed one is recognised.
+    pub fn for_requests(
+        key: &str,
+        requests: &[crate::authority::MintRequest],
+    ) -> Result<Self, IdempotencyKeyError> {
+        let mut checked = Self::try_new(key, b"")?;
+        checked.fingerprint = crate::authority::request_hash(requests);
+        Ok(checked)
+    }
+
+    /// The key for a request fingerprinted by its raw bytes.
     pub fn try_new(key: &str, body: &[u8]) -> Result<Self, IdempotencyKeyError> {
         if key.is_empty() {
             return Err(IdempotencyKeyError::Empty);
@@ -58,7 +72,7 @@ impl IdempotencyKey {
         &self.key
     }
 
-    /// SHA-256 of the request body.
+    /// SHA-256 of what the request asks for (or of its body, for [`IdempotencyKey::try_new`]).
     pub fn fingerprint(&self) -> &[u8; 32] {
         &self.fingerprint
     }

@@ -435,7 +435,7 @@ pub struct YearMonthSchema {
     post, path = "/api/id/generate", tag = "gateway",
     description = "Generate one ID through the authority. Also answers at /api/id/mint.",
     request_body = MintRequestSchema,
-    params(("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters: the same key and body get the same ID for 24 hours")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters: the same key and request get the same ID for 24 hours")),
     responses(
         (status = 200, body = GenerateAnswer),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
