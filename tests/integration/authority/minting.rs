@@ -281,6 +281,34 @@ async fn the_refusal_counter_counts_refused_mints_only() {
     assert_eq!(authority.metric(name).await, 0, "not a mint request");
     assert_eq!(authority.mint(&json!({"entity": "NOPE"})).await.status, 400);
     assert_eq!(authority.metric(name).await, 1);
+    // Refused before the body is read (no token), and a batch with a bad key header: mints
+    // refused too.
+    let anonymous = authority
+        .client
+        .post_json("/v1/mint", None, &json!({"entity": "PEO"}))
+        .await;
+    assert_eq!(anonymous.status, 401);
+    let bad_key = authority
+        .client
+        .send_with_headers(
+            http::Method::POST,
+            "/v1/mint/batch",
+            &[
+                ("authorization", &format!("Bearer {TOKEN}")),
+                ("content-type", "application/json"),
+                ("idempotency-key", ""),
+            ],
+            r#"{"requests":[{"entity":"PEO"}]}"#,
+        )
+        .await;
+    assert_eq!(bad_key.status, 400);
+    assert_eq!(authority.metric(name).await, 3);
+    // Another method on a mint path is no mint.
+    assert_eq!(
+        authority.client.get("/v1/mint", Some(TOKEN)).await.status,
+        405
+    );
+    assert_eq!(authority.metric(name).await, 3);
     authority.stop().await;
 }
 

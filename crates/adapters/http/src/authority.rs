@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -15,14 +14,14 @@ use bytes::Bytes;
 use chittyid_app::authority::{
     AuthorityService, CallerHash, MintError, MintRequest, Minted, Verdict,
 };
-use http::{Request, Response, StatusCode};
+use http::{Response, StatusCode};
 use http_body_util::Full;
 
-use crate::body::read_json_body;
 use crate::contract::{
     AuthorityHealth, BatchAnswer, IdProblem, MintAnswer, ValidateAnswer, authority_openapi_json,
 };
 use crate::error::{ApiError, json_response};
+use crate::extract::{IdInPath, IdempotencyKeyHeader, JsonBody, TokenCaller};
 use crate::metrics::{
     AuthorityCollector, Metrics, MetricsBuilder, MintCounters, StoreWritesSource,
 };
@@ -88,11 +87,18 @@ impl AuthorityApi {
         )
     }
 
-    async fn mint(&self, request: Request<Body>) -> Result<Response<Full<Bytes>>, ApiError> {
-        let caller = CallerHash(self.tokens.authenticate(request.headers())?);
-        let key = idempotency_key(request.headers())?;
-        let body = read_json_body(request, MAX_MINT_BODY_BYTES).await?;
-        let request = parse_mint(&body)?;
+    /// The digest of an accepted bearer token (for [`crate::extract::TokenCaller`]).
+    pub(crate) fn authenticate(&self, headers: &http::HeaderMap) -> Result<[u8; 32], ApiError> {
+        self.tokens.authenticate(headers)
+    }
+
+    async fn mint(
+        &self,
+        caller: CallerHash,
+        key: Option<String>,
+        body: &[u8],
+    ) -> Result<Response<Full<Bytes>>, ApiError> {
+        let request = parse_mint(body)?;
         let mut minted = self
             .service_mint(vec![request], caller, key.as_deref())
             .await?;
@@ -100,11 +106,13 @@ impl AuthorityApi {
         Ok(json_response(StatusCode::OK, &minted_answer(&minted)))
     }
 
-    async fn mint_batch(&self, request: Request<Body>) -> Result<Response<Full<Bytes>>, ApiError> {
-        let caller = CallerHash(self.tokens.authenticate(request.headers())?);
-        let key = idempotency_key(request.headers())?;
-        let body = read_json_body(request, MAX_BATCH_BODY_BYTES).await?;
-        let requests = parse_batch(&body)?;
+    async fn mint_batch(
+        &self,
+        caller: CallerHash,
+        key: Option<String>,
+        body: &[u8],
+    ) -> Result<Response<Full<Bytes>>, ApiError> {
+        let requests = parse_batch(body)?;
         let minted = self.service_mint(requests, caller, key.as_deref()).await?;
         let answer = BatchAnswer {
             chitty_ids: minted.iter().map(|m| m.id.as_str().to_owned()).collect(),
@@ -195,48 +203,77 @@ impl AuthorityApi {
     /// of your own, or serve it with [`crate::server::serve`].
     pub fn router(self: Arc<Self>) -> Router {
         type Api = State<Arc<AuthorityApi>>;
-        let v1 = Router::new()
-            .route(
-                "/v1/health",
-                get(|State(api): Api| async move { api.health().await }),
-            )
-            .route(
-                "/v1/metrics",
-                get(|State(api): Api, request: Request<Body>| async move {
-                    let up = api.service.health().await.is_ok();
-                    api.counters.store_up.store(up, Ordering::Relaxed);
-                    // A store that cannot say keeps the figures of the last scrape.
-                    if let Ok(spaces) = api
-                        .service
-                        .fullest_spaces(crate::metrics::FULLEST_SPACES_EXPORTED)
-                        .await
-                    {
-                        *api.counters
-                            .fullest_spaces
-                            .lock()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner) = spaces;
-                    }
-                    api.metrics.answer(request.headers())
-                }),
-            )
+        let v1 =
+            Router::new()
+                .route(
+                    "/v1/health",
+                    get(|State(api): Api| async move { api.health().await }),
+                )
+                .route(
+                    "/v1/metrics",
+                    get(|State(api): Api, headers: http::HeaderMap| async move {
+                        let up = api.service.health().await.is_ok();
+                        api.counters.store_up.store(up, Ordering::Relaxed);
+                        // A store that cannot say keeps the figures of the last scrape.
+                        if let Ok(spaces) = api
+                            .service
+                            .fullest_spaces(crate::metrics::FULLEST_SPACES_EXPORTED)
+                            .await
+                        {
+                            *api.counters
+                                .fullest_spaces
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner) = spaces;
+                        }
+                        api.metrics.answer(&headers)
+                    }),
+                )
+                .route(
+                    "/v1/validate/{*id}",
+                    get(
+                        |State(api): Api,
+                         TokenCaller(caller): TokenCaller,
+                         IdInPath(id): IdInPath| async move {
+                            api.validate(&id, caller).await.into_response()
+                        },
+                    ),
+                );
+        // The mints, whose refusals (any 4xx, the extractors' too) the refusal counter counts.
+        let mints = Router::new()
             .route(
                 "/v1/mint",
-                post(|State(api): Api, request: Request<Body>| async move {
-                    api.counted(api.mint(request).await)
-                }),
+                post(
+                    |State(api): Api,
+                     TokenCaller(caller): TokenCaller,
+                     IdempotencyKeyHeader(key): IdempotencyKeyHeader,
+                     JsonBody(body): JsonBody<MAX_MINT_BODY_BYTES>| async move {
+                        api.mint(caller, key, &body).await.into_response()
+                    },
+                ),
             )
             .route(
                 "/v1/mint/batch",
-                post(|State(api): Api, request: Request<Body>| async move {
-                    api.counted(api.mint_batch(request).await)
-                }),
+                post(
+                    |State(api): Api,
+                     TokenCaller(caller): TokenCaller,
+                     IdempotencyKeyHeader(key): IdempotencyKeyHeader,
+                     JsonBody(body): JsonBody<MAX_BATCH_BODY_BYTES>| async move {
+                        api.mint_batch(caller, key, &body).await.into_response()
+                    },
+                ),
             )
-            .route(
-                "/v1/validate/{*id}",
-                get(|State(api): Api, request: Request<Body>| async move {
-                    api.validate_request(request).await.into_response()
-                }),
-            );
+            .route_layer(axum::middleware::map_response_with_state(
+                Arc::clone(&self),
+                |State(api): Api, response: axum::response::Response| async move {
+                    // A 405 is no mint (another method on a mint path).
+                    let status = response.status();
+                    if status.is_client_error() && status != StatusCode::METHOD_NOT_ALLOWED {
+                        api.counters.refused.fetch_add(1, Ordering::Relaxed);
+                    }
+                    response
+                },
+            ));
+        let v1 = v1.merge(mints);
         // Generated once; each answer shares the bytes.
         let document = Bytes::from(authority_openapi_json());
         let openapi =
@@ -250,29 +287,6 @@ impl AuthorityApi {
         let http_metrics = self.metrics.http().clone();
         crate::edge::layers(routes.with_state(self), http_metrics)
     }
-
-    /// Counts a refused mint (a 4xx) as what the refusal counter says.
-    fn counted(&self, answer: Result<Response<Full<Bytes>>, ApiError>) -> axum::response::Response {
-        if let Err(err) = &answer
-            && err.status.is_client_error()
-        {
-            self.counters.refused.fetch_add(1, Ordering::Relaxed);
-        }
-        answer.into_response()
-    }
-
-    async fn validate_request(
-        &self,
-        request: Request<Body>,
-    ) -> Result<Response<Full<Bytes>>, ApiError> {
-        let caller = CallerHash(self.tokens.authenticate(request.headers())?);
-        // The raw segment, decoded here: an ID's own characters never split or shift a route.
-        let path = request.uri().path();
-        let encoded = path
-            .split_once("/validate/")
-            .map_or("", |(_, segment)| segment);
-        self.validate(&percent_decode(encoded)?, caller).await
-    }
 }
 
 fn minted_answer(minted: &Minted) -> MintAnswer {
@@ -283,25 +297,6 @@ fn minted_answer(minted: &Minted) -> MintAnswer {
         timestamp: rfc3339_millis(minted.minted_at_unix_ms),
         version: format!("{:02}", minted.id.version().number()),
     }
-}
-
-/// The `Idempotency-Key` header of a mint: 1 to 255 visible ASCII characters, if present.
-fn idempotency_key(headers: &http::HeaderMap) -> Result<Option<String>, ApiError> {
-    let Some(value) = headers.get("idempotency-key") else {
-        return Ok(None);
-    };
-    let bad = || {
-        ApiError::bad_request(
-            ErrorCode::InvalidIdempotencyKey,
-            "the Idempotency-Key header must be 1 to 255 visible ASCII characters",
-        )
-    };
-    let key = value.to_str().map_err(|_| bad())?;
-    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
-    {
-        return Err(bad());
-    }
-    Ok(Some(key.to_owned()))
 }
 
 fn mint_error(err: MintError) -> ApiError {

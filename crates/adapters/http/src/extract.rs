@@ -123,3 +123,61 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestId {
         ))
     }
 }
+
+/// The `Idempotency-Key` header, when sent: 1 to 255 visible ASCII characters
+/// (`400 invalid_idempotency_key` otherwise).
+#[derive(Debug, Clone)]
+pub(crate) struct IdempotencyKeyHeader(pub(crate) Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKeyHeader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get("idempotency-key") else {
+            return Ok(Self(None));
+        };
+        let bad = || {
+            ApiError::bad_request(
+                ErrorCode::InvalidIdempotencyKey,
+                "the Idempotency-Key header must be 1 to 255 visible ASCII characters",
+            )
+        };
+        let key = value.to_str().map_err(|_| bad())?;
+        if key.is_empty()
+            || key.len() > 255
+            || !key.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
+        {
+            return Err(bad());
+        }
+        Ok(Self(Some(key.to_owned())))
+    }
+}
+
+/// A JSON request body of at most `LIMIT` bytes, read by the request's deadline
+/// (`415`, `413`, `408` otherwise: see [`crate::body::read_json_body`]).
+#[derive(Debug, Clone)]
+pub(crate) struct JsonBody<const LIMIT: usize>(pub(crate) bytes::Bytes);
+
+impl<S: Send + Sync, const LIMIT: usize> axum::extract::FromRequest<S> for JsonBody<LIMIT> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, _: &S) -> Result<Self, Self::Rejection> {
+        crate::body::read_json_body(request, LIMIT).await.map(Self)
+    }
+}
+
+/// The caller of the authority: the SHA-256 of an accepted bearer token.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TokenCaller(pub(crate) CallerHash);
+
+impl FromRequestParts<Arc<crate::authority::AuthorityApi>> for TokenCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        api: &Arc<crate::authority::AuthorityApi>,
+    ) -> Result<Self, Self::Rejection> {
+        api.authenticate(&parts.headers)
+            .map(|digest| Self(CallerHash(digest)))
+    }
+}

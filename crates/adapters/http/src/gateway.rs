@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
+use axum::extract::RawQuery;
 use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -17,12 +17,12 @@ use chittyid_app::gateway::{
 };
 use chittyid_app::validation::ValidationReport;
 use chittyid_domain::{ChittyId, ReservedPattern, ValidationError, ValidationOptions};
-use http::{Request, Response, StatusCode};
+use http::{Response, StatusCode};
 use http_body_util::Full;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::body::{parse_json, read_json_body};
+use crate::body::parse_json;
 use crate::contract::{
     AuthorityVerdict, BatchResult, CompatMintAnswer, GatewayHealth, GatewayV1Health,
     GatewayV1Validate, GenerateAnswer, GenerateBatchAnswer, HealthDocument, IdProblem, NotAString,
@@ -30,7 +30,9 @@ use crate::contract::{
     VerifiedReport,
 };
 use crate::error::{ApiError, json_response};
-use crate::extract::{Caller, GENERATE, IdInPath, RequestId, VALIDATE, ValidateFlags};
+use crate::extract::{
+    Caller, GENERATE, IdInPath, IdempotencyKeyHeader, JsonBody, RequestId, VALIDATE, ValidateFlags,
+};
 use crate::metrics::{GatewayCollector, GatewayState, Metrics, MetricsBuilder};
 use crate::mint_body::{
     MAX_BATCH_BODY_BYTES, MAX_MINT_BODY_BYTES, parse_batch, parse_batch_dialect, parse_mint,
@@ -186,69 +188,68 @@ impl GatewayApi {
     /// with [`crate::server::serve`].
     pub fn router(self: Arc<Self>) -> Router {
         type Api = State<Arc<GatewayApi>>;
-        let mut routes =
-            Router::new()
-                .route(
-                    "/health",
-                    get(|State(api): Api| async move { api.health().await }),
-                )
-                .route(
-                    "/ready",
-                    get(|State(api): Api| async move { api.ready().await }),
-                )
-                .route(
-                    "/api/id/health",
-                    get(|State(api): Api| async move { api.health_document().await }),
-                )
-                .route(
-                    "/",
-                    get(|| async {
-                        (
-                            [
-                                (http::header::CONTENT_TYPE, "text/html; charset=utf-8"),
-                                (http::header::CONTENT_SECURITY_POLICY, STATUS_PAGE_POLICY),
-                            ],
-                            STATUS_PAGE,
-                        )
-                    }),
-                )
-                .route(
-                    "/api/id/status",
-                    get(|State(api): Api| async move { api.status().await }),
-                )
-                .route(
-                    "/metrics",
-                    get(|State(api): Api, request: Request<Body>| async move {
-                        if api.metrics_require_key {
-                            api.authorize(request.headers(), Scope::Metrics)?;
-                        }
-                        Ok::<_, ApiError>(api.metrics(request).await)
-                    }),
-                )
-                .route(
-                    "/api/id/validate",
-                    post(
-                        |State(api): Api,
-                         Caller(caller): Caller<VALIDATE>,
-                         request: Request<Body>| async move {
-                            api.validate_batch(caller, request).await.into_response()
-                        },
-                    ),
-                )
-                .route(
-                    "/api/id/validate/{*id}",
-                    get(
-                        |State(api): Api,
-                         Caller(caller): Caller<VALIDATE>,
-                         IdInPath(id): IdInPath,
-                         flags: ValidateFlags,
-                         RequestId(request_id): RequestId| async move {
-                            with_request_id(request_id, api.validate_one(&id, flags, caller))
-                                .await
-                                .into_response()
-                        },
-                    ),
-                );
+        let mut routes = Router::new()
+            .route(
+                "/health",
+                get(|State(api): Api| async move { api.health().await }),
+            )
+            .route(
+                "/ready",
+                get(|State(api): Api| async move { api.ready().await }),
+            )
+            .route(
+                "/api/id/health",
+                get(|State(api): Api| async move { api.health_document().await }),
+            )
+            .route(
+                "/",
+                get(|| async {
+                    (
+                        [
+                            (http::header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                            (http::header::CONTENT_SECURITY_POLICY, STATUS_PAGE_POLICY),
+                        ],
+                        STATUS_PAGE,
+                    )
+                }),
+            )
+            .route(
+                "/api/id/status",
+                get(|State(api): Api| async move { api.status().await }),
+            )
+            .route(
+                "/metrics",
+                get(|State(api): Api, headers: http::HeaderMap| async move {
+                    if api.metrics_require_key {
+                        api.authorize(&headers, Scope::Metrics)?;
+                    }
+                    Ok::<_, ApiError>(api.metrics(&headers).await)
+                }),
+            )
+            .route(
+                "/api/id/validate",
+                post(
+                    |State(api): Api,
+                     Caller(caller): Caller<VALIDATE>,
+                     JsonBody(body): JsonBody<MAX_VALIDATE_BODY_BYTES>| async move {
+                        api.validate_batch(caller, &body).await.into_response()
+                    },
+                ),
+            )
+            .route(
+                "/api/id/validate/{*id}",
+                get(
+                    |State(api): Api,
+                     Caller(caller): Caller<VALIDATE>,
+                     IdInPath(id): IdInPath,
+                     flags: ValidateFlags,
+                     RequestId(request_id): RequestId| async move {
+                        with_request_id(request_id, api.validate_one(&id, flags, caller))
+                            .await
+                            .into_response()
+                    },
+                ),
+            );
         // `GET /v1/validate/{id}`, and the callers' other ways to ask the same (see
         // docs/format.md, "The callers' dialects").
         let validate_path = || {
@@ -273,8 +274,13 @@ impl GatewayApi {
             .route("/v1/validate/{*id}", validate_path());
         let validate_body = || {
             post(
-                |State(api): Api, Caller(caller): Caller<VALIDATE>, request: Request<Body>| async move {
-                    api.v1_validate_body(caller, request).await.into_response()
+                |State(api): Api,
+                 Caller(caller): Caller<VALIDATE>,
+                 RequestId(request_id): RequestId,
+                 JsonBody(body): JsonBody<MAX_MINT_BODY_BYTES>| async move {
+                    api.v1_validate_body(caller, request_id, &body)
+                        .await
+                        .into_response()
                 },
             )
         };
@@ -289,8 +295,8 @@ impl GatewayApi {
         // What a key may do, as ChittyOS scripts ask before minting.
         v1 = v1.route(
             "/v1/permissions",
-            get(|State(api): Api, request: Request<Body>| async move {
-                api.permissions(request.headers()).into_response()
+            get(|State(api): Api, headers: http::HeaderMap| async move {
+                api.permissions(&headers).into_response()
             }),
         );
         // The schema tools' GET with the mint in the query; refusals in their shape too
@@ -300,10 +306,16 @@ impl GatewayApi {
             get(
                 |State(api): Api,
                  caller: Result<Caller<GENERATE>, ApiError>,
-                 request: Request<Body>| async move {
-                    let answered = match caller {
-                        Ok(Caller(caller)) => api.generate_from_query(caller, request).await,
-                        Err(refused) => Err(refused),
+                 key: Result<IdempotencyKeyHeader, ApiError>,
+                 RequestId(request_id): RequestId,
+                 RawQuery(query): RawQuery| async move {
+                    let answered = match (caller, key) {
+                        (Ok(Caller(caller)), Ok(IdempotencyKeyHeader(key))) => {
+                            let query = query.unwrap_or_default();
+                            api.generate_from_query(caller, key, request_id, &query)
+                                .await
+                        }
+                        (Err(refused), _) | (_, Err(refused)) => Err(refused),
                     };
                     answered.unwrap_or_else(ApiError::into_query_refusal)
                 },
@@ -313,13 +325,31 @@ impl GatewayApi {
             .route("/api/generate", generate_query())
             .route("/api/generate/", generate_query());
         let generate = |batch: bool, dialect: Dialect| {
-            post(
-                move |State(api): Api, Caller(caller): Caller<GENERATE>, request: Request<Body>| async move {
-                    api.generate(caller, request, batch, dialect)
-                        .await
-                        .into_response()
-                },
-            )
+            if batch {
+                post(
+                    move |State(api): Api,
+                          Caller(caller): Caller<GENERATE>,
+                          IdempotencyKeyHeader(key): IdempotencyKeyHeader,
+                          RequestId(request_id): RequestId,
+                          JsonBody(body): JsonBody<MAX_BATCH_BODY_BYTES>| async move {
+                        api.generate(caller, key, request_id, body, true, dialect)
+                            .await
+                            .into_response()
+                    },
+                )
+            } else {
+                post(
+                    move |State(api): Api,
+                          Caller(caller): Caller<GENERATE>,
+                          IdempotencyKeyHeader(key): IdempotencyKeyHeader,
+                          RequestId(request_id): RequestId,
+                          JsonBody(body): JsonBody<MAX_MINT_BODY_BYTES>| async move {
+                        api.generate(caller, key, request_id, body, false, dialect)
+                            .await
+                            .into_response()
+                    },
+                )
+            }
         };
         for (path, batch) in [
             ("/api/id/generate", false),
@@ -401,11 +431,10 @@ impl GatewayApi {
     async fn v1_validate_body(
         &self,
         caller: CallerHash,
-        request: Request<Body>,
+        request_id: Option<String>,
+        body: &[u8],
     ) -> Result<Response<Full<Bytes>>, ApiError> {
-        let request_id = request_id_of(&request);
-        let body = read_json_body(request, MAX_MINT_BODY_BYTES).await?;
-        let value: Value = parse_json(&body)?;
+        let value: Value = parse_json(body)?;
         let input = ["chittyId", "chitty_id", "chittyid", "id"]
             .iter()
             .find_map(|field| value.get(*field).and_then(Value::as_str))
@@ -488,21 +517,16 @@ impl GatewayApi {
         Ok(json_response(StatusCode::OK, &answer))
     }
 
+    #[allow(clippy::too_many_arguments)] // the request's parts, each from its extractor
     async fn generate(
         &self,
         caller: CallerHash,
-        request: Request<Body>,
+        key_header: Option<String>,
+        request_id: Option<String>,
+        body: Bytes,
         batch: bool,
         dialect: Dialect,
     ) -> Result<Response<Full<Bytes>>, ApiError> {
-        let limit = if batch {
-            MAX_BATCH_BODY_BYTES
-        } else {
-            MAX_MINT_BODY_BYTES
-        };
-        let request_id = request_id_of(&request);
-        let key_header = idempotency_key_header(request.headers())?;
-        let body = read_json_body(request, limit).await?;
         let mut results = self
             .generate_answers(caller, key_header, request_id, body, batch, dialect)
             .await?;
@@ -528,11 +552,11 @@ impl GatewayApi {
     async fn generate_from_query(
         &self,
         caller: CallerHash,
-        request: Request<Body>,
+        key_header: Option<String>,
+        request_id: Option<String>,
+        query: &str,
     ) -> Result<Response<Full<Bytes>>, ApiError> {
-        let request_id = request_id_of(&request);
-        let key_header = idempotency_key_header(request.headers())?;
-        let mint = crate::dialects::mint_from_query(request.uri().query().unwrap_or_default())?;
+        let mint = crate::dialects::mint_from_query(query)?;
         let body = Bytes::from(serde_json::to_vec(&mint).map_err(|_| ApiError::internal())?);
         let mut results = self
             .generate_answers(
@@ -668,10 +692,9 @@ impl GatewayApi {
     async fn validate_batch(
         &self,
         caller: CallerHash,
-        request: Request<Body>,
+        body: &[u8],
     ) -> Result<Response<Full<Bytes>>, ApiError> {
-        let body = read_json_body(request, MAX_VALIDATE_BODY_BYTES).await?;
-        let batch: ValidateBatch = parse_json(&body)?;
+        let batch: ValidateBatch = parse_json(body)?;
         if batch.ids.len() > MAX_VALIDATE_BATCH {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -770,7 +793,7 @@ impl GatewayApi {
     }
 
     /// Prometheus: the registry, with the service's state read now.
-    async fn metrics(&self, request: Request<Body>) -> Response<Full<Bytes>> {
+    async fn metrics(&self, headers: &http::HeaderMap) -> Response<Full<Bytes>> {
         let health = self.service.health().await;
         let readiness = self.service.readiness_of(&health).await;
         self.collector.update(GatewayState {
@@ -779,17 +802,8 @@ impl GatewayApi {
             counters: self.service.metrics_snapshot(),
             key_usage: self.api_keys.usage(),
         });
-        self.metrics.answer(request.headers())
+        self.metrics.answer(headers)
     }
-}
-
-/// The `x-request-id` the edge set (or the client sent), to pass on to the authority.
-fn request_id_of(request: &Request<Body>) -> Option<String> {
-    request
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
 }
 
 fn seconds_for_header(duration: Duration) -> u64 {
@@ -880,20 +894,6 @@ fn gateway_error(err: GatewayError) -> ApiError {
     let mut api = ApiError::new(status, code, message);
     api.retry_after = retry_after.map(seconds_for_header);
     api
-}
-
-/// The `Idempotency-Key` header, if sent; it must be visible ASCII.
-fn idempotency_key_header(headers: &http::HeaderMap) -> Result<Option<String>, ApiError> {
-    headers
-        .get(IDEMPOTENCY_KEY)
-        .map(|v| v.to_str().map(str::to_owned))
-        .transpose()
-        .map_err(|_| {
-            ApiError::bad_request(
-                ErrorCode::InvalidIdempotencyKey,
-                "the Idempotency-Key header must be visible ASCII",
-            )
-        })
 }
 
 #[cfg(test)]
