@@ -200,67 +200,24 @@ impl AuthorityApi {
 impl AuthorityApi {
     /// The authority's routes, under `/v1` and again under `/api/v1` (where v2.2.0 base-URL
     /// normalisation sends clients given a bare host), with the edge layers. Mount it in a server
-    /// of your own, or serve it with [`crate::server::serve`].
+    /// of your own, or serve it with [`crate::server::serve`]. Each route's path is the one its
+    /// handler's OpenAPI description gives ([`handlers`]), so the document and the router
+    /// cannot disagree.
     pub fn router(self: Arc<Self>) -> Router {
+        use handlers::{
+            __path_health, __path_metrics, __path_mint, __path_mint_batch, __path_validate,
+        };
         type Api = State<Arc<AuthorityApi>>;
-        let v1 =
-            Router::new()
-                .route(
-                    "/v1/health",
-                    get(|State(api): Api| async move { api.health().await }),
-                )
-                .route(
-                    "/v1/metrics",
-                    get(|State(api): Api, headers: http::HeaderMap| async move {
-                        let up = api.service.health().await.is_ok();
-                        api.counters.store_up.store(up, Ordering::Relaxed);
-                        // A store that cannot say keeps the figures of the last scrape.
-                        if let Ok(spaces) = api
-                            .service
-                            .fullest_spaces(crate::metrics::FULLEST_SPACES_EXPORTED)
-                            .await
-                        {
-                            *api.counters
-                                .fullest_spaces
-                                .lock()
-                                .unwrap_or_else(std::sync::PoisonError::into_inner) = spaces;
-                        }
-                        api.metrics.answer(&headers)
-                    }),
-                )
-                .route(
-                    "/v1/validate/{*id}",
-                    get(
-                        |State(api): Api,
-                         TokenCaller(caller): TokenCaller,
-                         IdInPath(id): IdInPath| async move {
-                            api.validate(&id, caller).await.into_response()
-                        },
-                    ),
-                );
+        let v1 = Router::new()
+            .route(&route_path::<__path_health>(), get(handlers::health))
+            .route(&route_path::<__path_metrics>(), get(handlers::metrics))
+            .route(&route_path::<__path_validate>(), get(handlers::validate));
         // The mints, whose refusals (any 4xx, the extractors' too) the refusal counter counts.
         let mints = Router::new()
+            .route(&route_path::<__path_mint>(), post(handlers::mint))
             .route(
-                "/v1/mint",
-                post(
-                    |State(api): Api,
-                     TokenCaller(caller): TokenCaller,
-                     IdempotencyKeyHeader(key): IdempotencyKeyHeader,
-                     JsonBody(body): JsonBody<MAX_MINT_BODY_BYTES>| async move {
-                        api.mint(caller, key, &body).await.into_response()
-                    },
-                ),
-            )
-            .route(
-                "/v1/mint/batch",
-                post(
-                    |State(api): Api,
-                     TokenCaller(caller): TokenCaller,
-                     IdempotencyKeyHeader(key): IdempotencyKeyHeader,
-                     JsonBody(body): JsonBody<MAX_BATCH_BODY_BYTES>| async move {
-                        api.mint_batch(caller, key, &body).await.into_response()
-                    },
-                ),
+                &route_path::<__path_mint_batch>(),
+                post(handlers::mint_batch),
             )
             .route_layer(axum::middleware::map_response_with_state(
                 Arc::clone(&self),
@@ -286,6 +243,116 @@ impl AuthorityApi {
         let routes = v1.clone().nest("/api", v1).merge(openapi);
         let http_metrics = self.metrics.http().clone();
         crate::edge::layers(routes.with_state(self), http_metrics)
+    }
+}
+
+/// The axum route for a documented path: an ID in the path is captured whole (`{*id}`), so that
+/// an ID's own characters never split or shift a route.
+pub(crate) fn route_path<P: utoipa::Path>() -> String {
+    P::path().replace("{id}", "{*id}")
+}
+
+/// The authority's handlers, each with its OpenAPI description: the document is generated from
+/// these (see [`crate::contract::AuthorityDoc`]) and the router serves them at the paths they
+/// give.
+pub(crate) mod handlers {
+    use super::*;
+    use crate::contract::{BatchRequestSchema, ErrorBody, MintRequestSchema};
+
+    type Api = State<Arc<AuthorityApi>>;
+
+    #[utoipa::path(
+        post, path = "/v1/mint", tag = "authority",
+        request_body = MintRequestSchema,
+        params(("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters: a repeat gets the same ID for 24 hours")),
+        responses(
+            (status = 200, body = MintAnswer),
+            (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+            (status = 408, body = ErrorBody), (status = 409, body = ErrorBody),
+            (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+            (status = 503, body = ErrorBody),
+        ),
+        security(("bearer" = []))
+    )]
+    pub(crate) async fn mint(
+        State(api): Api,
+        TokenCaller(caller): TokenCaller,
+        IdempotencyKeyHeader(key): IdempotencyKeyHeader,
+        JsonBody(body): JsonBody<MAX_MINT_BODY_BYTES>,
+    ) -> axum::response::Response {
+        api.mint(caller, key, &body).await.into_response()
+    }
+
+    #[utoipa::path(
+        post, path = "/v1/mint/batch", tag = "authority",
+        request_body = BatchRequestSchema,
+        params(("Idempotency-Key" = Option<String>, Header, description = "as for /v1/mint")),
+        responses(
+            (status = 200, body = BatchAnswer),
+            (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+            (status = 408, body = ErrorBody), (status = 409, body = ErrorBody),
+            (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+            (status = 503, body = ErrorBody),
+        ),
+        security(("bearer" = []))
+    )]
+    pub(crate) async fn mint_batch(
+        State(api): Api,
+        TokenCaller(caller): TokenCaller,
+        IdempotencyKeyHeader(key): IdempotencyKeyHeader,
+        JsonBody(body): JsonBody<MAX_BATCH_BODY_BYTES>,
+    ) -> axum::response::Response {
+        api.mint_batch(caller, key, &body).await.into_response()
+    }
+
+    #[utoipa::path(
+        get, path = "/v1/validate/{id}", tag = "authority",
+        params(("id" = String, Path, description = "The ID, percent-encoded")),
+        responses(
+            (status = 200, body = ValidateAnswer),
+            (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+            (status = 503, body = ErrorBody),
+        ),
+        security(("bearer" = []))
+    )]
+    pub(crate) async fn validate(
+        State(api): Api,
+        TokenCaller(caller): TokenCaller,
+        IdInPath(id): IdInPath,
+    ) -> axum::response::Response {
+        api.validate(&id, caller).await.into_response()
+    }
+
+    #[utoipa::path(
+        get, path = "/v1/health", tag = "authority",
+        responses((status = 200, body = AuthorityHealth), (status = 503, body = AuthorityHealth))
+    )]
+    pub(crate) async fn health(State(api): Api) -> Response<Full<Bytes>> {
+        api.health().await
+    }
+
+    #[utoipa::path(
+        get, path = "/v1/metrics", tag = "authority",
+        responses((status = 200, description = "Prometheus text", content_type = "text/plain", body = String))
+    )]
+    pub(crate) async fn metrics(
+        State(api): Api,
+        headers: http::HeaderMap,
+    ) -> Response<Full<Bytes>> {
+        let up = api.service.health().await.is_ok();
+        api.counters.store_up.store(up, Ordering::Relaxed);
+        // A store that cannot say keeps the figures of the last scrape.
+        if let Ok(spaces) = api
+            .service
+            .fullest_spaces(crate::metrics::FULLEST_SPACES_EXPORTED)
+            .await
+        {
+            *api.counters
+                .fullest_spaces
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = spaces;
+        }
+        api.metrics.answer(&headers)
     }
 }
 
