@@ -187,91 +187,84 @@ impl GatewayApi {
     /// The gateway's routes with the edge layers. Mount it in a server of your own, or serve it
     /// with [`crate::server::serve`].
     pub fn router(self: Arc<Self>) -> Router {
-        type Api = State<Arc<GatewayApi>>;
-        let mut routes = Router::new()
-            .route(
-                "/health",
-                get(|State(api): Api| async move { api.health().await }),
-            )
-            .route(
-                "/ready",
-                get(|State(api): Api| async move { api.ready().await }),
-            )
-            .route(
-                "/api/id/health",
-                get(|State(api): Api| async move { api.health_document().await }),
-            )
-            .route(
-                "/",
-                get(|| async {
-                    (
-                        [
-                            (http::header::CONTENT_TYPE, "text/html; charset=utf-8"),
-                            (http::header::CONTENT_SECURITY_POLICY, STATUS_PAGE_POLICY),
-                        ],
-                        STATUS_PAGE,
-                    )
-                }),
-            )
-            .route(
-                "/api/id/status",
-                get(|State(api): Api| async move { api.status().await }),
-            )
-            .route(
-                "/metrics",
-                get(|State(api): Api, headers: http::HeaderMap| async move {
-                    if api.metrics_require_key {
-                        api.authorize(&headers, Scope::Metrics)?;
-                    }
-                    Ok::<_, ApiError>(api.metrics(&headers).await)
-                }),
-            )
-            .route(
-                "/api/id/validate",
-                post(
-                    |State(api): Api,
-                     Caller(caller): Caller<VALIDATE>,
-                     JsonBody(body): JsonBody<MAX_VALIDATE_BODY_BYTES>| async move {
-                        api.validate_batch(caller, &body).await.into_response()
-                    },
-                ),
-            )
-            .route(
-                "/api/id/validate/{*id}",
-                get(
-                    |State(api): Api,
-                     Caller(caller): Caller<VALIDATE>,
-                     IdInPath(id): IdInPath,
-                     flags: ValidateFlags,
-                     RequestId(request_id): RequestId| async move {
-                        with_request_id(request_id, api.validate_one(&id, flags, caller))
-                            .await
-                            .into_response()
-                    },
-                ),
-            );
-        // `GET /v1/validate/{id}`, and the callers' other ways to ask the same (see
-        // docs/format.md, "The callers' dialects").
-        let validate_path = || {
-            get(
-                |State(api): Api,
-                 Caller(caller): Caller<VALIDATE>,
-                 IdInPath(input): IdInPath,
-                 RequestId(request_id): RequestId| async move {
-                    api.v1_validate_input(input, caller, request_id)
-                        .await
-                        .into_response()
-                },
-            )
+        use crate::authority::route_path;
+        use handlers::{
+            __path_generate, __path_generate_batch, __path_health, __path_health_document,
+            __path_metrics, __path_ready, __path_status, __path_status_page, __path_v1_health,
+            __path_v1_mint, __path_v1_mint_batch, __path_v1_validate, __path_validate,
+            __path_validate_batch,
         };
-        // The authority protocol too, so that a v2.2.0 client pointed at this gateway (as its
-        // CHITTYID_SERVICE_URL) works unchanged, with an API key as its bearer token.
-        let mut v1 = Router::new()
+        type Api = State<Arc<GatewayApi>>;
+        // The documented routes, each at the path its handler's description gives.
+        let mut routes = Router::new()
+            .route(&route_path::<__path_health>(), get(handlers::health))
+            .route(&route_path::<__path_ready>(), get(handlers::ready))
             .route(
-                "/v1/health",
-                get(|State(api): Api| async move { api.v1_health().await }),
+                &route_path::<__path_health_document>(),
+                get(handlers::health_document),
             )
-            .route("/v1/validate/{*id}", validate_path());
+            .route(
+                &route_path::<__path_status_page>(),
+                get(handlers::status_page),
+            )
+            .route(&route_path::<__path_status>(), get(handlers::status))
+            .route(&route_path::<__path_metrics>(), get(handlers::metrics))
+            .route(
+                &route_path::<__path_validate_batch>(),
+                post(handlers::validate_batch),
+            )
+            .route(&route_path::<__path_validate>(), get(handlers::validate))
+            .route(&route_path::<__path_generate>(), post(handlers::generate))
+            .route(
+                &route_path::<__path_generate_batch>(),
+                post(handlers::generate_batch),
+            )
+            // Their aliases (the descriptions name them).
+            .route("/api/id/mint", post(handlers::generate))
+            .route("/api/id/mint/batch", post(handlers::generate_batch));
+        // The authority protocol too, so that a v2.2.0 client pointed at this gateway (as its
+        // CHITTYID_SERVICE_URL) works unchanged, with an API key as its bearer token; under
+        // /api/v1 as well (below).
+        let mut v1 = Router::new()
+            .route(&route_path::<__path_v1_health>(), get(handlers::v1_health))
+            .route(
+                &route_path::<__path_v1_validate>(),
+                get(handlers::v1_validate),
+            )
+            .route(&route_path::<__path_v1_mint>(), post(handlers::v1_mint))
+            .route(
+                &route_path::<__path_v1_mint_batch>(),
+                post(handlers::v1_mint_batch),
+            );
+        // The compatibility routes: the ChittyOS callers' paths and dialects (see
+        // docs/format.md, "The callers' dialects", and `crate::dialects`), outside the
+        // gateway's own contract. The same handlers answer them.
+        for path in ["/v1/mint/", "/v1/mint/batch/"] {
+            let handler = if path.contains("batch") {
+                post(handlers::v1_mint_batch)
+            } else {
+                post(handlers::v1_mint)
+            };
+            v1 = v1.route(path, handler);
+        }
+        for path in [
+            "/mint",
+            "/mint/",
+            "/generate",
+            "/generate/",
+            "/api/v2/chittyid/mint",
+        ] {
+            routes = routes.route(path, post(handlers::v1_mint));
+        }
+        for path in ["/mint/batch", "/mint/batch/"] {
+            routes = routes.route(path, post(handlers::v1_mint_batch));
+        }
+        // The TypeScript client given a bare host asks at the root what it asks under /v1.
+        routes = routes.route("/validate/{*id}", get(handlers::v1_validate));
+        v1 = v1
+            .route("/v1/lookup/{*id}", get(handlers::v1_validate))
+            .route("/v1/{id}", get(handlers::v1_validate));
+        // The ID in the body, under the name the caller gives it.
         let validate_body = || {
             post(
                 |State(api): Api,
@@ -284,11 +277,7 @@ impl GatewayApi {
                 },
             )
         };
-        // The TypeScript client given a bare host asks at the root what it asks under /v1.
-        routes = routes.route("/validate/{*id}", validate_path());
         v1 = v1
-            .route("/v1/lookup/{id}", validate_path())
-            .route("/v1/{id}", validate_path())
             .route("/v1/validate", validate_body())
             .route("/v1/validate/", validate_body());
         routes = routes.route("/api/v2/chittyid/verify", validate_body());
@@ -324,63 +313,6 @@ impl GatewayApi {
         routes = routes
             .route("/api/generate", generate_query())
             .route("/api/generate/", generate_query());
-        let generate = |batch: bool, dialect: Dialect| {
-            if batch {
-                post(
-                    move |State(api): Api,
-                          Caller(caller): Caller<GENERATE>,
-                          IdempotencyKeyHeader(key): IdempotencyKeyHeader,
-                          RequestId(request_id): RequestId,
-                          JsonBody(body): JsonBody<MAX_BATCH_BODY_BYTES>| async move {
-                        api.generate(caller, key, request_id, body, true, dialect)
-                            .await
-                            .into_response()
-                    },
-                )
-            } else {
-                post(
-                    move |State(api): Api,
-                          Caller(caller): Caller<GENERATE>,
-                          IdempotencyKeyHeader(key): IdempotencyKeyHeader,
-                          RequestId(request_id): RequestId,
-                          JsonBody(body): JsonBody<MAX_MINT_BODY_BYTES>| async move {
-                        api.generate(caller, key, request_id, body, false, dialect)
-                            .await
-                            .into_response()
-                    },
-                )
-            }
-        };
-        for (path, batch) in [
-            ("/api/id/generate", false),
-            ("/api/id/mint", false),
-            ("/api/id/generate/batch", true),
-            ("/api/id/mint/batch", true),
-        ] {
-            routes = routes.route(path, generate(batch, Dialect::Strict));
-        }
-        // The authority protocol's mint, and the paths ChittyOS callers post to, with a
-        // trailing slash too: the callers' dialects are served here (see `crate::dialects`).
-        for (path, batch) in [
-            ("/v1/mint", false),
-            ("/v1/mint/", false),
-            ("/v1/mint/batch", true),
-            ("/v1/mint/batch/", true),
-        ] {
-            v1 = v1.route(path, generate(batch, Dialect::Callers));
-        }
-        for path in [
-            "/mint",
-            "/mint/",
-            "/generate",
-            "/generate/",
-            "/api/v2/chittyid/mint",
-        ] {
-            routes = routes.route(path, generate(false, Dialect::Callers));
-        }
-        for path in ["/mint/batch", "/mint/batch/"] {
-            routes = routes.route(path, generate(true, Dialect::Callers));
-        }
         // Generated once; each answer shares the bytes.
         let document = Bytes::from(crate::contract::gateway_openapi_json());
         let openapi =
@@ -894,6 +826,275 @@ fn gateway_error(err: GatewayError) -> ApiError {
     let mut api = ApiError::new(status, code, message);
     api.retry_after = retry_after.map(seconds_for_header);
     api
+}
+
+/// The gateway's documented handlers, each with its OpenAPI description: the document is
+/// generated from these (see [`crate::contract::GatewayDoc`]) and the router serves them at the
+/// paths they give (and at the aliases the router adds).
+pub(crate) mod handlers {
+    use super::*;
+    use crate::contract::{
+        BatchRequestSchema, ErrorBody, GatewayHealth, GatewayV1Health, GatewayV1Validate,
+        MintRequestSchema, ReadyAnswer, StatusAnswer, ValidateBatchAnswer,
+        ValidateBatchRequestSchema, ValidationReportSchema,
+    };
+
+    type Api = State<Arc<GatewayApi>>;
+
+    #[utoipa::path(
+        post, path = "/api/id/generate", tag = "gateway",
+        description = "Generate one ID through the authority. Also answers at /api/id/mint.",
+        request_body = MintRequestSchema,
+        params(("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters: the same key and request get the same ID for 24 hours")),
+        responses(
+            (status = 200, body = GenerateAnswer),
+            (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+            (status = 403, body = ErrorBody),
+            (status = 408, body = ErrorBody), (status = 409, body = ErrorBody),
+            (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+            (status = 429, body = ErrorBody), (status = 502, body = ErrorBody),
+            (status = 503, body = ErrorBody), (status = 504, body = ErrorBody),
+        ),
+        security(("bearer" = []))
+    )]
+    pub(crate) async fn generate(
+        State(api): Api,
+        Caller(caller): Caller<GENERATE>,
+        IdempotencyKeyHeader(key): IdempotencyKeyHeader,
+        RequestId(request_id): RequestId,
+        JsonBody(body): JsonBody<MAX_MINT_BODY_BYTES>,
+    ) -> axum::response::Response {
+        api.generate(caller, key, request_id, body, false, Dialect::Strict)
+            .await
+            .into_response()
+    }
+
+    #[utoipa::path(
+        post, path = "/api/id/generate/batch", tag = "gateway",
+        description = "Generate 1 to 100 IDs. Also answers at /api/id/mint/batch.",
+        request_body = BatchRequestSchema,
+        params(("Idempotency-Key" = Option<String>, Header, description = "as for /api/id/generate")),
+        responses(
+            (status = 200, body = GenerateBatchAnswer),
+            (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+            (status = 403, body = ErrorBody),
+            (status = 408, body = ErrorBody), (status = 409, body = ErrorBody),
+            (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+            (status = 429, body = ErrorBody), (status = 502, body = ErrorBody),
+            (status = 503, body = ErrorBody), (status = 504, body = ErrorBody),
+        ),
+        security(("bearer" = []))
+    )]
+    pub(crate) async fn generate_batch(
+        State(api): Api,
+        Caller(caller): Caller<GENERATE>,
+        IdempotencyKeyHeader(key): IdempotencyKeyHeader,
+        RequestId(request_id): RequestId,
+        JsonBody(body): JsonBody<MAX_BATCH_BODY_BYTES>,
+    ) -> axum::response::Response {
+        api.generate(caller, key, request_id, body, true, Dialect::Strict)
+            .await
+            .into_response()
+    }
+
+    #[utoipa::path(
+        get, path = "/api/id/validate/{id}", tag = "gateway",
+        params(
+            ("id" = String, Path, description = "The input, percent-encoded"),
+            ("verify" = Option<bool>, Query, description = "Also ask the authority whether it minted the ID, through the cache"),
+            ("legacy" = Option<bool>, Query, description = "Accept the legacy year-month form"),
+        ),
+        responses(
+            (status = 200, body = ValidationReportSchema),
+            (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+            (status = 403, body = ErrorBody),
+            (status = 429, body = ErrorBody), (status = 502, body = ErrorBody),
+            (status = 503, body = ErrorBody), (status = 504, body = ErrorBody),
+        ),
+        security(("bearer" = []))
+    )]
+    pub(crate) async fn validate(
+        State(api): Api,
+        Caller(caller): Caller<VALIDATE>,
+        IdInPath(id): IdInPath,
+        flags: ValidateFlags,
+        RequestId(request_id): RequestId,
+    ) -> axum::response::Response {
+        with_request_id(request_id, api.validate_one(&id, flags, caller))
+            .await
+            .into_response()
+    }
+
+    #[utoipa::path(
+        post, path = "/api/id/validate", tag = "gateway",
+        request_body = ValidateBatchRequestSchema,
+        responses(
+            (status = 200, body = ValidateBatchAnswer),
+            (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+            (status = 403, body = ErrorBody),
+            (status = 408, body = ErrorBody), (status = 413, body = ErrorBody),
+            (status = 415, body = ErrorBody), (status = 429, body = ErrorBody),
+        ),
+        security(("bearer" = []))
+    )]
+    pub(crate) async fn validate_batch(
+        State(api): Api,
+        Caller(caller): Caller<VALIDATE>,
+        JsonBody(body): JsonBody<MAX_VALIDATE_BODY_BYTES>,
+    ) -> axum::response::Response {
+        api.validate_batch(caller, &body).await.into_response()
+    }
+
+    #[utoipa::path(
+        get, path = "/health", tag = "operations",
+        responses((status = 200, body = GatewayHealth))
+    )]
+    pub(crate) async fn health(State(api): Api) -> Response<Full<Bytes>> {
+        api.health().await
+    }
+
+    #[utoipa::path(
+        get, path = "/ready", tag = "operations",
+        responses((status = 200, body = ReadyAnswer), (status = 503, body = ReadyAnswer))
+    )]
+    pub(crate) async fn ready(State(api): Api) -> Response<Full<Bytes>> {
+        api.ready().await
+    }
+
+    #[utoipa::path(
+        get, path = "/api/id/health", tag = "operations",
+        responses((status = 200, body = HealthDocument))
+    )]
+    pub(crate) async fn health_document(State(api): Api) -> Response<Full<Bytes>> {
+        api.health_document().await
+    }
+
+    #[utoipa::path(
+        get, path = "/", tag = "operations",
+        description = "The status page: a self-contained HTML page drawing /api/id/status.",
+        responses((status = 200, description = "HTML", content_type = "text/html", body = String))
+    )]
+    pub(crate) async fn status_page() -> impl IntoResponse {
+        (
+            [
+                (http::header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (http::header::CONTENT_SECURITY_POLICY, STATUS_PAGE_POLICY),
+            ],
+            STATUS_PAGE,
+        )
+    }
+
+    #[utoipa::path(
+        get, path = "/api/id/status", tag = "operations",
+        responses((status = 200, body = StatusAnswer))
+    )]
+    pub(crate) async fn status(State(api): Api) -> Response<Full<Bytes>> {
+        api.status().await
+    }
+
+    #[utoipa::path(
+        get, path = "/metrics", tag = "operations",
+        description = "Open by default; with --metrics-require-key, only to an API key with the metrics scope.",
+        responses(
+            (status = 200, description = "Prometheus text", content_type = "text/plain", body = String),
+            (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        )
+    )]
+    pub(crate) async fn metrics(
+        State(api): Api,
+        headers: http::HeaderMap,
+    ) -> Result<Response<Full<Bytes>>, ApiError> {
+        if api.metrics_require_key {
+            api.authorize(&headers, Scope::Metrics)?;
+        }
+        Ok(api.metrics(&headers).await)
+    }
+
+    #[utoipa::path(
+        post, path = "/v1/mint", tag = "authority protocol",
+        description = "The authority's mint, through the gateway's policies, with an API key as the token. Also accepts the ChittyOS callers' dialects (the entity as entityType, entity_type or type; aliases of entity names; fields of their own kept as metadata) and answers the ID as chitty_id and id too.",
+        request_body = MintRequestSchema,
+        params(("Idempotency-Key" = Option<String>, Header, description = "as for /api/id/generate")),
+        responses(
+            (status = 200, body = CompatMintAnswer),
+            (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+            (status = 403, body = ErrorBody),
+            (status = 408, body = ErrorBody), (status = 409, body = ErrorBody),
+            (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+            (status = 429, body = ErrorBody), (status = 502, body = ErrorBody),
+            (status = 503, body = ErrorBody), (status = 504, body = ErrorBody),
+        ),
+        security(("bearer" = []))
+    )]
+    pub(crate) async fn v1_mint(
+        State(api): Api,
+        Caller(caller): Caller<GENERATE>,
+        IdempotencyKeyHeader(key): IdempotencyKeyHeader,
+        RequestId(request_id): RequestId,
+        JsonBody(body): JsonBody<MAX_MINT_BODY_BYTES>,
+    ) -> axum::response::Response {
+        api.generate(caller, key, request_id, body, false, Dialect::Callers)
+            .await
+            .into_response()
+    }
+
+    #[utoipa::path(
+        post, path = "/v1/mint/batch", tag = "authority protocol",
+        request_body = BatchRequestSchema,
+        params(("Idempotency-Key" = Option<String>, Header, description = "as for /api/id/generate")),
+        responses(
+            (status = 200, body = GenerateBatchAnswer),
+            (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+            (status = 403, body = ErrorBody),
+            (status = 408, body = ErrorBody), (status = 409, body = ErrorBody),
+            (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+            (status = 429, body = ErrorBody), (status = 502, body = ErrorBody),
+            (status = 503, body = ErrorBody), (status = 504, body = ErrorBody),
+        ),
+        security(("bearer" = []))
+    )]
+    pub(crate) async fn v1_mint_batch(
+        State(api): Api,
+        Caller(caller): Caller<GENERATE>,
+        IdempotencyKeyHeader(key): IdempotencyKeyHeader,
+        RequestId(request_id): RequestId,
+        JsonBody(body): JsonBody<MAX_BATCH_BODY_BYTES>,
+    ) -> axum::response::Response {
+        api.generate(caller, key, request_id, body, true, Dialect::Callers)
+            .await
+            .into_response()
+    }
+
+    #[utoipa::path(
+        get, path = "/v1/validate/{id}", tag = "authority protocol",
+        params(("id" = String, Path, description = "The ID, percent-encoded")),
+        responses(
+            (status = 200, body = GatewayV1Validate),
+            (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+            (status = 403, body = ErrorBody),
+            (status = 429, body = ErrorBody), (status = 502, body = ErrorBody),
+            (status = 503, body = ErrorBody), (status = 504, body = ErrorBody),
+        ),
+        security(("bearer" = []))
+    )]
+    pub(crate) async fn v1_validate(
+        State(api): Api,
+        Caller(caller): Caller<VALIDATE>,
+        IdInPath(input): IdInPath,
+        RequestId(request_id): RequestId,
+    ) -> axum::response::Response {
+        api.v1_validate_input(input, caller, request_id)
+            .await
+            .into_response()
+    }
+
+    #[utoipa::path(
+        get, path = "/v1/health", tag = "authority protocol",
+        responses((status = 200, body = GatewayV1Health), (status = 503, body = GatewayV1Health))
+    )]
+    pub(crate) async fn v1_health(State(api): Api) -> Response<Full<Bytes>> {
+        api.v1_health().await
+    }
 }
 
 #[cfg(test)]

@@ -7,10 +7,7 @@ use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 use utoipa::{OpenApi, ToSchema};
 
-use super::{
-    BatchRequestSchema, BearerAuth, ErrorBody, HealthDocument, IdProblem, MintRequestSchema,
-    StatusAnswer,
-};
+use super::{BearerAuth, ErrorBody, IdProblem};
 
 /// One generated ID. Carries the fields of the authority's mint answer too (`version`,
 /// `timestamp`), so that a client of the authority protocol reads it unchanged.
@@ -431,200 +428,37 @@ pub struct YearMonthSchema {
     pub possible_months: Option<Vec<u8>>,
 }
 
-#[utoipa::path(
-    post, path = "/api/id/generate", tag = "gateway",
-    description = "Generate one ID through the authority. Also answers at /api/id/mint.",
-    request_body = MintRequestSchema,
-    params(("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters: the same key and request get the same ID for 24 hours")),
-    responses(
-        (status = 200, body = GenerateAnswer),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 408, body = ErrorBody), (status = 409, body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
-        (status = 429, body = ErrorBody), (status = 502, body = ErrorBody),
-        (status = 503, body = ErrorBody), (status = 504, body = ErrorBody),
-    ),
-    security(("bearer" = []))
-)]
-#[allow(dead_code)]
-fn generate() {}
-
-#[utoipa::path(
-    post, path = "/api/id/generate/batch", tag = "gateway",
-    description = "Generate 1 to 100 IDs. Also answers at /api/id/mint/batch.",
-    request_body = BatchRequestSchema,
-    params(("Idempotency-Key" = Option<String>, Header, description = "as for /api/id/generate")),
-    responses(
-        (status = 200, body = GenerateBatchAnswer),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 408, body = ErrorBody), (status = 409, body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
-        (status = 429, body = ErrorBody), (status = 502, body = ErrorBody),
-        (status = 503, body = ErrorBody), (status = 504, body = ErrorBody),
-    ),
-    security(("bearer" = []))
-)]
-#[allow(dead_code)]
-fn generate_batch() {}
-
-#[utoipa::path(
-    get, path = "/api/id/validate/{id}", tag = "gateway",
-    params(
-        ("id" = String, Path, description = "The input, percent-encoded"),
-        ("verify" = Option<bool>, Query, description = "Also ask the authority whether it minted the ID, through the cache"),
-        ("legacy" = Option<bool>, Query, description = "Accept the legacy year-month form"),
-    ),
-    responses(
-        (status = 200, body = ValidationReportSchema),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 429, body = ErrorBody), (status = 502, body = ErrorBody),
-        (status = 503, body = ErrorBody), (status = 504, body = ErrorBody),
-    ),
-    security(("bearer" = []))
-)]
-#[allow(dead_code)]
-fn validate() {}
-
 /// `POST /api/id/validate`'s body.
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)] // a schema: the handler parses the body itself
 #[schema(as = ValidateBatchRequest)]
-struct ValidateBatchRequestSchema {
+pub(crate) struct ValidateBatchRequestSchema {
     /// Up to 1,000 inputs; an element that is not a string is reported `not_a_string`.
     ids: Vec<serde_json::Value>,
     /// Accept the legacy year-month form.
     legacy: Option<bool>,
 }
 
-#[utoipa::path(
-    post, path = "/api/id/validate", tag = "gateway",
-    request_body = ValidateBatchRequestSchema,
-    responses(
-        (status = 200, body = ValidateBatchAnswer),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 408, body = ErrorBody), (status = 413, body = ErrorBody),
-        (status = 415, body = ErrorBody), (status = 429, body = ErrorBody),
-    ),
-    security(("bearer" = []))
-)]
-#[allow(dead_code)]
-fn validate_batch() {}
-
-#[utoipa::path(
-    get, path = "/health", tag = "operations",
-    responses((status = 200, body = GatewayHealth))
-)]
-#[allow(dead_code)]
-fn health() {}
-
-#[utoipa::path(
-    get, path = "/ready", tag = "operations",
-    responses((status = 200, body = ReadyAnswer), (status = 503, body = ReadyAnswer))
-)]
-#[allow(dead_code)]
-fn ready() {}
-
-#[utoipa::path(
-    get, path = "/api/id/health", tag = "operations",
-    responses((status = 200, body = HealthDocument))
-)]
-#[allow(dead_code)]
-fn health_document() {}
-
-#[utoipa::path(
-    get, path = "/", tag = "operations",
-    description = "The status page: a self-contained HTML page drawing /api/id/status.",
-    responses((status = 200, description = "HTML", content_type = "text/html", body = String))
-)]
-#[allow(dead_code)]
-fn status_page() {}
-
-#[utoipa::path(
-    get, path = "/api/id/status", tag = "operations",
-    responses((status = 200, body = StatusAnswer))
-)]
-#[allow(dead_code)]
-fn status() {}
-
-#[utoipa::path(
-    get, path = "/metrics", tag = "operations",
-    description = "Open by default; with --metrics-require-key, only to an API key with the metrics scope.",
-    responses(
-        (status = 200, description = "Prometheus text", content_type = "text/plain", body = String),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-    )
-)]
-#[allow(dead_code)]
-fn metrics() {}
-
-#[utoipa::path(
-    post, path = "/v1/mint", tag = "authority protocol",
-    description = "The authority's mint, through the gateway's policies, with an API key as the token. Also accepts the ChittyOS callers' dialects (the entity as entityType, entity_type or type; aliases of entity names; fields of their own kept as metadata) and answers the ID as chitty_id and id too.",
-    request_body = MintRequestSchema,
-    params(("Idempotency-Key" = Option<String>, Header, description = "as for /api/id/generate")),
-    responses(
-        (status = 200, body = CompatMintAnswer),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 408, body = ErrorBody), (status = 409, body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
-        (status = 429, body = ErrorBody), (status = 502, body = ErrorBody),
-        (status = 503, body = ErrorBody), (status = 504, body = ErrorBody),
-    ),
-    security(("bearer" = []))
-)]
-#[allow(dead_code)]
-fn v1_mint() {}
-
-#[utoipa::path(
-    post, path = "/v1/mint/batch", tag = "authority protocol",
-    request_body = BatchRequestSchema,
-    params(("Idempotency-Key" = Option<String>, Header, description = "as for /api/id/generate")),
-    responses(
-        (status = 200, body = GenerateBatchAnswer),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 408, body = ErrorBody), (status = 409, body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
-        (status = 429, body = ErrorBody), (status = 502, body = ErrorBody),
-        (status = 503, body = ErrorBody), (status = 504, body = ErrorBody),
-    ),
-    security(("bearer" = []))
-)]
-#[allow(dead_code)]
-fn v1_mint_batch() {}
-
-#[utoipa::path(
-    get, path = "/v1/validate/{id}", tag = "authority protocol",
-    params(("id" = String, Path, description = "The ID, percent-encoded")),
-    responses(
-        (status = 200, body = GatewayV1Validate),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 429, body = ErrorBody), (status = 502, body = ErrorBody),
-        (status = 503, body = ErrorBody), (status = 504, body = ErrorBody),
-    ),
-    security(("bearer" = []))
-)]
-#[allow(dead_code)]
-fn v1_validate() {}
-
-#[utoipa::path(
-    get, path = "/v1/health", tag = "authority protocol",
-    responses((status = 200, body = GatewayV1Health), (status = 503, body = GatewayV1Health))
-)]
-#[allow(dead_code)]
-fn v1_health() {}
-
 /// The gateway's document. The authority protocol's routes answer under `/api/v1/` too.
 #[derive(Debug, OpenApi)]
 #[openapi(
     info(title = "chittyid gateway", description = "Generate ChittyIDs through the authority (retry, breaker, budget, rate limit, idempotency, audit) and validate them locally or with the authority through a cache. The authority protocol's routes (/v1/...) answer under /api/v1 too."),
-    paths(generate, generate_batch, validate, validate_batch, health, ready, health_document, status_page, status, metrics, v1_mint, v1_mint_batch, v1_validate, v1_health),
+    paths(
+        crate::gateway::handlers::generate,
+        crate::gateway::handlers::generate_batch,
+        crate::gateway::handlers::validate,
+        crate::gateway::handlers::validate_batch,
+        crate::gateway::handlers::health,
+        crate::gateway::handlers::ready,
+        crate::gateway::handlers::health_document,
+        crate::gateway::handlers::status_page,
+        crate::gateway::handlers::status,
+        crate::gateway::handlers::metrics,
+        crate::gateway::handlers::v1_mint,
+        crate::gateway::handlers::v1_mint_batch,
+        crate::gateway::handlers::v1_validate,
+        crate::gateway::handlers::v1_health
+    ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth)
 )]

@@ -11,6 +11,7 @@ pub use authority::{
     AuthorityDoc, AuthorityHealth, BatchAnswer, IdProblem, MintAnswer, ValidateAnswer,
     authority_openapi_json,
 };
+pub(crate) use gateway::ValidateBatchRequestSchema;
 pub use gateway::{
     AuthorityVerdict, BatchResult, CompatMintAnswer, ComponentsSchema, EntityTypeSchema,
     GatewayDoc, GatewayHealth, GatewayV1Health, GatewayV1Validate, GenerateAnswer,
