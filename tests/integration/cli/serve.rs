@@ -344,39 +344,14 @@ fn credentials_in_the_service_url_stay_out_of_the_start_up_error() {
 #[tokio::test]
 async fn the_logs_give_the_monitors_events_as_fields_and_the_stores_in_use() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let port = free_port();
-    let log_path = dir.path().join("serve.log");
-    let log = std::fs::File::create(&log_path).expect("log file");
-    let child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
-        .env_remove("DATABASE_URL")
-        .env_remove("REDIS_URL")
-        .args([
-            "serve",
-            "--log-format",
-            "json",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(dir.path())
-        // An authority that is not there: the monitor reports it.
-        .env(
-            "CHITTYID_SERVICE_URL",
-            "http://user:secret-password@127.0.0.1:9/v1",
-        )
-        .env("CHITTY_ID_TOKEN", "log-test-token")
-        .env("CHITTYID_API_KEYS", "log-test-key")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("starts");
-    let running = Running(child);
-    let client = HttpClient::new(format!("127.0.0.1:{port}").parse().expect("address"));
-    wait_for(&client, "/health").await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    drop(running);
-    let text = std::fs::read_to_string(&log_path).expect("log");
+    // An authority that is not there: the monitor reports it.
+    let text = gateway_json_log(
+        dir.path(),
+        "http://user:secret-password@127.0.0.1:9/v1",
+        &[],
+        Duration::from_millis(500),
+    )
+    .await;
     let lines: Vec<serde_json::Value> = text
         .lines()
         .filter_map(|line| serde_json::from_str(line).ok())
@@ -536,9 +511,14 @@ async fn entity_aliases_and_cors_origins_come_from_flags_and_the_config_file() {
     );
 }
 
-/// Starts a gateway (JSON logs, an authority elsewhere that is not there) with `args` and
-/// returns its start-up line.
-async fn listening_line(dir: &std::path::Path, args: &[&str]) -> serde_json::Value {
+/// Runs a gateway with JSON logs at INFO, the authority at `service_url` (none answers there),
+/// and `args`, until it is healthy and `linger` more; returns its log.
+async fn gateway_json_log(
+    dir: &std::path::Path,
+    service_url: &str,
+    args: &[&str],
+    linger: Duration,
+) -> String {
     let port = free_port();
     let log_path = dir.join("serve.log");
     let log = std::fs::File::create(&log_path).expect("log file");
@@ -551,9 +531,9 @@ async fn listening_line(dir: &std::path::Path, args: &[&str]) -> serde_json::Val
         .arg("--data-dir")
         .arg(dir)
         .args(args)
-        .env("CHITTYID_SERVICE_URL", "http://127.0.0.1:9/v1")
-        .env("CHITTY_ID_TOKEN", "durability-test-token")
-        .env("CHITTYID_API_KEYS", "durability-test-key")
+        .env("CHITTYID_SERVICE_URL", service_url)
+        .env("CHITTY_ID_TOKEN", "log-test-token")
+        .env("CHITTYID_API_KEYS", "log-test-key")
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())
         .stderr(log)
@@ -562,8 +542,14 @@ async fn listening_line(dir: &std::path::Path, args: &[&str]) -> serde_json::Val
     let running = Running(child);
     let client = HttpClient::new(format!("127.0.0.1:{port}").parse().expect("address"));
     wait_for(&client, "/health").await;
+    tokio::time::sleep(linger).await;
     drop(running);
-    let text = std::fs::read_to_string(&log_path).expect("log");
+    std::fs::read_to_string(&log_path).expect("log")
+}
+
+/// A gateway's start-up line, started with `args` (see [`gateway_json_log`]).
+async fn listening_line(dir: &std::path::Path, args: &[&str]) -> serde_json::Value {
+    let text = gateway_json_log(dir, "http://127.0.0.1:9/v1", args, Duration::ZERO).await;
     text.lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .find(|line| line["fields"]["message"] == "chittyid gateway listening")

@@ -336,17 +336,7 @@ fn now_to_the_second() -> String {
 #[tokio::test]
 async fn permissions_say_what_the_callers_key_may_do() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = chittyid::keys::open_store(dir.path(), None, false)
-        .await
-        .expect("the store opens");
-    let reader = chittyid::keys::create(
-        &store.api_key_store(),
-        "reader",
-        chittyid_app::gateway::Scopes::parse("validate").expect("a scope"),
-        None,
-    )
-    .await
-    .expect("created");
+    let reader = super::helpers::stored_key(dir.path(), "reader", "validate").await;
     let app = spawn_app_with(settings(&dir), dir).await;
     for path in ["/v1/permissions", "/api/v1/permissions"] {
         let minter = app.client.get(path, Some(API_KEY)).await;
@@ -357,7 +347,7 @@ async fn permissions_say_what_the_callers_key_may_do() {
             minter.json()["scopes"],
             json!(["generate", "validate", "metrics"])
         );
-        let read_only = app.client.get(path, Some(&reader.secret)).await.json();
+        let read_only = app.client.get(path, Some(&reader)).await.json();
         assert_eq!(
             (
                 &read_only["can_mint"],

@@ -235,3 +235,20 @@ impl TestApp {
         }
     }
 }
+
+/// A stored API key named `name` with `scopes` (`validate`, `metrics,generate`, ...), created
+/// in `dir`'s store as `chittyid keys create` would, before a gateway starts there; its secret.
+pub(crate) async fn stored_key(dir: &std::path::Path, name: &str, scopes: &str) -> String {
+    let store = chittyid::keys::open_store(dir, None, false)
+        .await
+        .expect("the store opens");
+    chittyid::keys::create(
+        &store.api_key_store(),
+        name,
+        chittyid_app::gateway::Scopes::parse(scopes).expect("scopes"),
+        None,
+    )
+    .await
+    .expect("created")
+    .secret
+}

@@ -210,25 +210,8 @@ async fn a_bad_entry_in_the_key_hash_file_stops_the_start_and_is_named() {
 #[tokio::test]
 async fn metrics_can_be_kept_to_keys_with_the_metrics_scope() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = chittyid::keys::open_store(dir.path(), None, false)
-        .await
-        .expect("the store opens");
-    let validate_only = chittyid::keys::create(
-        &store.api_key_store(),
-        "reader",
-        chittyid_app::gateway::Scopes::parse("validate").expect("a scope"),
-        None,
-    )
-    .await
-    .expect("created");
-    let scraper = chittyid::keys::create(
-        &store.api_key_store(),
-        "prometheus",
-        chittyid_app::gateway::Scopes::parse("metrics").expect("a scope"),
-        None,
-    )
-    .await
-    .expect("created");
+    let validate_only = super::helpers::stored_key(dir.path(), "reader", "validate").await;
+    let scraper = super::helpers::stored_key(dir.path(), "prometheus", "metrics").await;
     let mut config = settings(&dir);
     config.metrics_require_key = true;
     let app = spawn_app_with(config, dir).await;
@@ -236,15 +219,12 @@ async fn metrics_can_be_kept_to_keys_with_the_metrics_scope() {
         app.client.get("/metrics", None).await.error_code(),
         "missing_token"
     );
-    let refused = app
-        .client
-        .get("/metrics", Some(&validate_only.secret))
-        .await;
+    let refused = app.client.get("/metrics", Some(&validate_only)).await;
     assert_eq!(
         (refused.status.as_u16(), refused.error_code()),
         (403, "insufficient_scope".into())
     );
-    let scraped = app.client.get("/metrics", Some(&scraper.secret)).await;
+    let scraped = app.client.get("/metrics", Some(&scraper)).await;
     assert_eq!(scraped.status, 200);
     assert!(String::from_utf8_lossy(&scraped.body).contains("chittyid_ready"));
     // A metrics key may not generate.
@@ -252,7 +232,7 @@ async fn metrics_can_be_kept_to_keys_with_the_metrics_scope() {
         .client
         .post_json(
             "/api/id/generate",
-            Some(&scraper.secret),
+            Some(&scraper),
             &json!({"entity": "PEO"}),
         )
         .await;
