@@ -1,72 +1,18 @@
 //! `chittyid serve`: arguments and the process around the gateway.
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chittyid::data_dir;
-use chittyid::gateway::{DEFAULT_LISTEN, Durability, GatewayApplication, Settings, Upstream};
-use chittyid_domain::resilience::ResilienceConfig;
+use chittyid::gateway::GatewayApplication;
 
 use super::trouble;
 
-/// `--durability`: what a commit to the gateway's own SQLite file survives.
-#[derive(Debug, Clone, Copy, clap::ValueEnum, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-enum DurabilityArg {
-    ProcessCrash,
-    PowerLoss,
-}
+mod layers;
 
-impl From<DurabilityArg> for Durability {
-    fn from(arg: DurabilityArg) -> Self {
-        match arg {
-            DurabilityArg::ProcessCrash => Durability::ProcessCrash,
-            DurabilityArg::PowerLoss => Durability::PowerLoss,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum, serde::Deserialize)]
-enum Preset {
-    #[serde(rename = "recommended")]
-    Recommended,
-    #[value(name = "v2.2.0")]
-    #[serde(rename = "v2.2.0")]
-    V220,
-}
-
-/// `--config FILE`: JSON with any of these keys (`serviceCa` too). Flags and environment variables win over it;
-/// secrets (the authority token, API keys) are not read from it, only a file of key hashes.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct ConfigFile {
-    listen: Option<String>,
-    data_dir: Option<PathBuf>,
-    service_url: Option<String>,
-    service_ca: Option<PathBuf>,
-    api_keys_file: Option<PathBuf>,
-    rate_limit: Option<u32>,
-    validation_limit: Option<u32>,
-    audit_retention_days: Option<u32>,
-    resilience: Option<Preset>,
-    metrics_require_key: Option<bool>,
-    /// Entity names outside the nine: `{"SESSION": "CONTEXT"}`.
-    entity_aliases: Option<std::collections::BTreeMap<String, String>>,
-    /// Origins whose browsers may call the gateway.
-    cors_origins: Option<Vec<String>>,
-    durability: Option<DurabilityArg>,
-}
-
-impl ConfigFile {
-    fn load(path: &std::path::Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("reading {}: {e}", path.display()))?;
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
-    }
-}
+use layers::{DurabilityArg, Layer, Preset};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct ServeArgs {
@@ -168,103 +114,15 @@ pub(crate) struct ServeArgs {
 }
 
 pub(crate) fn run(args: &ServeArgs) -> ExitCode {
+    // The layers, lowest first: the defaults, the config file, the environment and flags.
     let file = match &args.config {
-        Some(path) => match ConfigFile::load(path) {
+        Some(path) => match Layer::from_file(path) {
             Ok(file) => file,
             Err(err) => return trouble(format_args!("serve: config: {err}")),
         },
-        None => ConfigFile::default(),
+        None => Layer::default(),
     };
-    let data_dir = args
-        .data_dir
-        .clone()
-        .or(file.data_dir)
-        .unwrap_or_else(data_dir::default_data_dir);
-    let mut settings = Settings::new(data_dir);
-    settings.database_url = args
-        .database_url
-        .clone()
-        .filter(|url| !url.expose_secret().trim().is_empty());
-    settings.redis = args
-        .redis_url
-        .as_ref()
-        .map(ExposeSecret::expose_secret)
-        .filter(|url| !url.trim().is_empty())
-        .map(|url| {
-            let mut redis = chittyid_redis::RedisSettings::new(url);
-            if let Some(prefix) = args.redis_prefix.as_deref().filter(|p| !p.is_empty()) {
-                redis.prefix = prefix.to_owned();
-            }
-            redis
-        });
-    settings.listen = match (args.listen, &file.listen) {
-        (Some(listen), _) => listen,
-        (None, Some(listen)) => match super::parse_listen(listen) {
-            Ok(listen) => listen,
-            Err(err) => return trouble(format_args!("serve: config: listen: {err}")),
-        },
-        (None, None) => DEFAULT_LISTEN.parse().expect("a valid address"),
-    };
-    settings.api_keys = args
-        .api_keys
-        .iter()
-        .map(|k| k.expose_secret().trim())
-        .filter(|k| !k.is_empty())
-        .map(|k| SecretString::from(k.to_owned()))
-        .collect();
-    settings.api_key_hashes_file = args.api_keys_file.clone().or(file.api_keys_file);
-    let rate_limit = args
-        .rate_limit
-        .or(file.rate_limit)
-        .unwrap_or(chittyid_app::gateway::GatewayConfig::DEFAULT_RATE_LIMIT);
-    settings.gateway.rate_limit_per_minute = (rate_limit > 0).then_some(rate_limit);
-    settings.metrics_require_key =
-        args.metrics_require_key || file.metrics_require_key.unwrap_or(false);
-    // The file's table first, so that flags override it.
-    settings.entity_aliases = file
-        .entity_aliases
-        .iter()
-        .flatten()
-        .map(|(alias, name)| format!("{alias}={name}"))
-        .chain(args.entity_aliases.iter().cloned())
-        .collect();
-    settings.cors_origins = if args.cors_origins.is_empty() {
-        file.cors_origins.unwrap_or_default()
-    } else {
-        args.cors_origins.clone()
-    };
-    let validation_limit = args
-        .validation_limit
-        .or(file.validation_limit)
-        .unwrap_or(chittyid_app::gateway::GatewayConfig::DEFAULT_VALIDATION_LIMIT);
-    settings.gateway.validation_limit_per_minute =
-        (validation_limit > 0).then_some(validation_limit);
-    if let Some(days) = args.audit_retention_days.or(file.audit_retention_days) {
-        settings.gateway.audit_retention =
-            (days > 0).then(|| std::time::Duration::from_secs(u64::from(days) * 24 * 60 * 60));
-    }
-    if let Some(durability) = args.durability.or(file.durability) {
-        settings.durability = durability.into();
-    }
-    settings.gateway.resilience = match args
-        .resilience
-        .or(file.resilience)
-        .unwrap_or(Preset::Recommended)
-    {
-        Preset::Recommended => ResilienceConfig::recommended(),
-        Preset::V220 => ResilienceConfig::v2_2_0(),
-    };
-    let service_url = args
-        .service_url
-        .clone()
-        .or(file.service_url.map(SecretString::from));
-    if let Some(url) = service_url.filter(|u| !u.expose_secret().trim().is_empty()) {
-        settings.upstream = Upstream::Remote {
-            url,
-            token: args.token.clone(),
-            ca_file: args.service_ca.clone().or(file.service_ca),
-        };
-    }
+    let settings = Layer::from_args(args).over(file).settings(args);
     super::run_server("serve", "chittyid-gateway", &args.log, async {
         let app = GatewayApplication::build(settings).await?;
         if let Some((key, path)) = &app.created_api_key {
