@@ -27,6 +27,7 @@ mod sequence;
 mod suggest;
 mod validation;
 
+pub mod log;
 pub mod resilience;
 
 #[cfg(feature = "proptest")]

@@ -1,0 +1,10 @@
+//! The verifiable mint log's pure parts: the Merkle tree of RFC 6962 / RFC 9162 over the mints'
+//! leaves, with inclusion and consistency proofs, generated and checked here so that a gateway,
+//! a checker and the authority agree on every hash.
+
+mod merkle;
+
+pub use merkle::{
+    Hash, ProofError, consistency_proof, empty_root, inclusion_proof, leaf_hash, node_hash, root,
+    verify_consistency, verify_inclusion,
+};
