@@ -1,10 +1,15 @@
 //! The verifiable mint log's pure parts: the Merkle tree of RFC 6962 / RFC 9162 over the mints'
 //! leaves, with inclusion and consistency proofs, generated and checked here so that a gateway,
-//! a checker and the authority agree on every hash.
+//! a checker and the authority agree on every hash; the leaf of a mint; and the C2SP checkpoint,
+//! signed-note and verifier-key texts.
 
 mod merkle;
+mod note;
 
 pub use merkle::{
     Hash, ProofError, consistency_proof, empty_root, inclusion_proof, leaf_hash, node_hash, root,
     verify_consistency, verify_inclusion,
+};
+pub use note::{
+    Checkpoint, ED25519, NoteError, NoteSignature, SignedNote, VerifierKey, key_hash, mint_leaf,
 };
