@@ -11,5 +11,6 @@ pub use merkle::{
     verify_consistency, verify_inclusion,
 };
 pub use note::{
-    Checkpoint, ED25519, NoteError, NoteSignature, SignedNote, VerifierKey, key_hash, mint_leaf,
+    Checkpoint, ED25519, NoteError, NoteSignature, SignedNote, VerifierKey, ed25519_verifier_key,
+    key_hash, mint_leaf, sign_ed25519, verify_note,
 };

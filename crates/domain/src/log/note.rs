@@ -35,6 +35,12 @@ pub enum NoteError {
     VerifierKeyShape,
     #[error("the verifier key's hash does not match its name and key")]
     VerifierKeyHash,
+    #[error("the verifier key is not an Ed25519 key")]
+    UnsupportedKey,
+    #[error("the note has no signature by this key")]
+    NotSigned,
+    #[error("the note's signature by this key does not verify")]
+    BadSignature,
 }
 
 /// A log's state at one size: what a signed checkpoint commits to.
@@ -223,6 +229,62 @@ impl SignedNote {
     }
 }
 
+/// The verifier key of the Ed25519 key `secret_key`, named `name`.
+pub fn ed25519_verifier_key(name: &str, secret_key: &[u8; 32]) -> VerifierKey {
+    let signing = ed25519_dalek::SigningKey::from_bytes(secret_key);
+    VerifierKey {
+        name: name.to_owned(),
+        key_type: ED25519,
+        public_key: signing.verifying_key().to_bytes().to_vec(),
+    }
+}
+
+/// Signs a note's text with the Ed25519 key `secret_key`, as `name`.
+pub fn sign_ed25519(text: &str, name: &str, secret_key: &[u8; 32]) -> NoteSignature {
+    use ed25519_dalek::Signer as _;
+    let signing = ed25519_dalek::SigningKey::from_bytes(secret_key);
+    NoteSignature {
+        name: name.to_owned(),
+        key_hash: key_hash(name, ED25519, signing.verifying_key().as_bytes()),
+        signature: signing.sign(text.as_bytes()).to_bytes().to_vec(),
+    }
+}
+
+/// Checks that `note` is signed by `key`: a signature with the key's name and hash whose
+/// signature verifies over the text (strictly: no malleable signatures, no weak keys).
+/// Signatures by other keys are ignored, as the signed-note format says.
+pub fn verify_note(note: &SignedNote, key: &VerifierKey) -> Result<(), NoteError> {
+    if key.key_type != ED25519 {
+        return Err(NoteError::UnsupportedKey);
+    }
+    let public: [u8; 32] = key
+        .public_key
+        .as_slice()
+        .try_into()
+        .map_err(|_| NoteError::UnsupportedKey)?;
+    let verifying =
+        ed25519_dalek::VerifyingKey::from_bytes(&public).map_err(|_| NoteError::UnsupportedKey)?;
+    let hash = key.key_hash();
+    let mut signed = note
+        .signatures
+        .iter()
+        .filter(|s| s.name == key.name && s.key_hash == hash)
+        .peekable();
+    if signed.peek().is_none() {
+        return Err(NoteError::NotSigned);
+    }
+    let valid = signed.any(|s| {
+        <[u8; 64]>::try_from(s.signature.as_slice())
+            .map(|bytes| ed25519_dalek::Signature::from_bytes(&bytes))
+            .is_ok_and(|sig| verifying.verify_strict(note.text.as_bytes(), &sig).is_ok())
+    });
+    if valid {
+        Ok(())
+    } else {
+        Err(NoteError::BadSignature)
+    }
+}
+
 /// The log's leaf for one mint: the ID, its entity type letter and when it was minted (Unix
 /// milliseconds), as ASCII lines under a version line. Nothing a caller gave besides the entity
 /// (no name, no metadata) is in it, so a public proof reveals nothing private.
@@ -308,6 +370,50 @@ mod tests {
         assert_eq!(SignedNote::parse(&text), Ok(note));
         assert!(SignedNote::parse("no signatures\n").is_err());
         assert!(SignedNote::parse("text\n\n- dash AQIDBA==\n").is_err());
+    }
+
+    /// The example of Go's `golang.org/x/mod/sumdb/note` documentation, checked here: a
+    /// signature made by another implementation verifies.
+    #[test]
+    fn a_note_signed_by_another_implementation_verifies() {
+        let key = VerifierKey::parse(
+            "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+        )
+        .expect("a verifier key");
+        let note = SignedNote::parse(
+            "If you think cryptography is the answer to your problem,\n\
+             then you don't know what your problem is.\n\
+             \n\
+             — PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n",
+        )
+        .expect("a note");
+        assert_eq!(verify_note(&note, &key), Ok(()));
+        let mut altered = note.clone();
+        altered.text = altered.text.replace("cryptography", "blockchains");
+        assert_eq!(verify_note(&altered, &key), Err(NoteError::BadSignature));
+    }
+
+    #[test]
+    fn a_checkpoint_signed_here_verifies_with_its_verifier_key_only() {
+        let secret = [42; 32];
+        let key = ed25519_verifier_key("id.example/log", &secret);
+        let text = Checkpoint {
+            origin: "id.example/log".to_owned(),
+            size: 3,
+            root: [1; 32],
+        }
+        .body();
+        let note = SignedNote {
+            signatures: vec![sign_ed25519(&text, "id.example/log", &secret)],
+            text,
+        };
+        let served = SignedNote::parse(&note.encode()).expect("reads back");
+        assert_eq!(verify_note(&served, &key), Ok(()));
+        let other = ed25519_verifier_key("id.example/log", &[7; 32]);
+        assert_eq!(verify_note(&served, &other), Err(NoteError::NotSigned));
+        let mut forged = served.clone();
+        forged.signatures[0].signature[0] ^= 1;
+        assert_eq!(verify_note(&forged, &key), Err(NoteError::BadSignature));
     }
 
     #[test]
