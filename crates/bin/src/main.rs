@@ -40,6 +40,9 @@ enum Command {
     /// Manage the gateway's API keys (named, with their own scopes and rate) in its store:
     /// create, list, rotate, revoke. Gateways on the store pick changes up within 5 s.
     Keys(cli::keys::KeysArgs),
+    /// Check the authority's mint log offline with its verifier key: an ID's inclusion proof
+    /// or a consistency proof, against signed checkpoints.
+    Log(cli::log::LogArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,5 +54,6 @@ fn main() -> ExitCode {
         Command::Authority(args) => cli::authority::run(&args),
         Command::Loadtest(args) => cli::loadtest::run(&args),
         Command::Keys(args) => cli::keys::run(&args),
+        Command::Log(args) => cli::log::run(&args),
     }
 }

@@ -3,5 +3,6 @@ mod connections;
 mod inspect;
 mod keys;
 mod loadtest;
+mod log;
 mod serve;
 mod validate;

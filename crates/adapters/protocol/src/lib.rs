@@ -180,6 +180,27 @@ pub struct ErrorDetail<'a> {
     pub message: Cow<'a, str>,
 }
 
+/// The inclusion proof of one ID's leaf in the log's tree of `tree_size` leaves (RFC 9162
+/// §2.1.3): `GET /v1/log/proof/{id}?size=N`. The leaf and the hashes are standard base64.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LogInclusionProof {
+    pub index: u64,
+    pub tree_size: u64,
+    pub leaf: String,
+    pub hashes: Vec<String>,
+}
+
+/// The consistency proof between the log's trees of `from` and `to` leaves (RFC 9162
+/// §2.1.4): `GET /v1/log/consistency?from=M&to=N`. The hashes are standard base64.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConsistencyProof {
+    pub from: u64,
+    pub to: u64,
+    pub hashes: Vec<String>,
+}
+
 /// An error code in the OpenAPI documents: a string, which each server's document lists as an
 /// enum of its own codes.
 #[derive(Debug)]

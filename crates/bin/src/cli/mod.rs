@@ -4,6 +4,7 @@ pub(crate) mod authority;
 pub(crate) mod inspect;
 pub(crate) mod keys;
 pub(crate) mod loadtest;
+pub(crate) mod log;
 pub(crate) mod serve;
 pub(crate) mod validate;
 
