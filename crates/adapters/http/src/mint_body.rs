@@ -28,7 +28,14 @@ pub(crate) fn parse_mint_dialect(
     body: &[u8],
     aliases: &crate::dialects::EntityAliases,
 ) -> Result<MintRequest, ApiError> {
-    let value: Value = parse_json(body)?;
+    mint_request_dialect(parse_json(body)?, aliases)
+}
+
+/// One mint request, already JSON, in any of the callers' dialects.
+pub(crate) fn mint_request_dialect(
+    value: Value,
+    aliases: &crate::dialects::EntityAliases,
+) -> Result<MintRequest, ApiError> {
     let canonical = crate::dialects::canonical_mint(value, aliases)?;
     let body: MintBody = serde_json::from_value(canonical)
         .map_err(|err| ApiError::bad_request(ErrorCode::InvalidField, err.to_string()))?;

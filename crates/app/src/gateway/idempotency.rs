@@ -46,13 +46,15 @@ impl IdempotencyKey {
         key: &str,
         requests: &[crate::authority::MintRequest],
     ) -> Result<Self, IdempotencyKeyError> {
-        let mut checked = Self::try_new(key, b"")?;
-        checked.fingerprint = crate::authority::request_hash(requests);
-        Ok(checked)
+        Self::with_fingerprint(key, crate::authority::request_hash(requests))
     }
 
     /// The key for a request fingerprinted by its raw bytes.
     pub fn try_new(key: &str, body: &[u8]) -> Result<Self, IdempotencyKeyError> {
+        Self::with_fingerprint(key, Sha256::digest(body).into())
+    }
+
+    fn with_fingerprint(key: &str, fingerprint: [u8; 32]) -> Result<Self, IdempotencyKeyError> {
         if key.is_empty() {
             return Err(IdempotencyKeyError::Empty);
         }
@@ -64,7 +66,7 @@ impl IdempotencyKey {
         }
         Ok(Self {
             key: key.to_owned(),
-            fingerprint: Sha256::digest(body).into(),
+            fingerprint,
         })
     }
 

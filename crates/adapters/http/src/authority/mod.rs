@@ -204,6 +204,7 @@ impl AuthorityApi {
     /// handler's OpenAPI description gives ([`handlers`]), so the document and the router
     /// cannot disagree.
     pub fn router(self: Arc<Self>) -> Router {
+        use crate::contract::route_path;
         use handlers::{
             __path_health, __path_metrics, __path_mint, __path_mint_batch, __path_validate,
         };
@@ -244,12 +245,6 @@ impl AuthorityApi {
         let http_metrics = self.metrics.http().clone();
         crate::edge::layers(routes.with_state(self), http_metrics)
     }
-}
-
-/// The axum route for a documented path: an ID in the path is captured whole (`{*id}`), so that
-/// an ID's own characters never split or shift a route.
-pub(crate) fn route_path<P: utoipa::Path>() -> String {
-    P::path().replace("{id}", "{*id}")
 }
 
 /// The authority's handlers, each with its OpenAPI description: the document is generated from

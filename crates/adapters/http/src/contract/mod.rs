@@ -60,6 +60,13 @@ pub(crate) struct BatchRequestSchema {
     requests: Vec<MintRequestSchema>,
 }
 
+/// The axum route for a documented path, so that both routers serve each handler where its
+/// description says: an ID in the path is captured whole (`{*id}`), so that an ID's own
+/// characters never split or shift a route.
+pub(crate) fn route_path<P: utoipa::Path>() -> String {
+    P::path().replace("{id}", "{*id}")
+}
+
 pub(crate) struct BearerAuth;
 
 impl Modify for BearerAuth {

@@ -35,8 +35,8 @@ use crate::extract::{
 };
 use crate::metrics::{GatewayCollector, GatewayState, Metrics, MetricsBuilder};
 use crate::mint_body::{
-    MAX_BATCH_BODY_BYTES, MAX_MINT_BODY_BYTES, parse_batch, parse_batch_dialect, parse_mint,
-    parse_mint_dialect,
+    MAX_BATCH_BODY_BYTES, MAX_MINT_BODY_BYTES, mint_request_dialect, parse_batch,
+    parse_batch_dialect, parse_mint, parse_mint_dialect,
 };
 
 /// Which request shapes a generate route reads.
@@ -187,7 +187,7 @@ impl GatewayApi {
     /// The gateway's routes with the edge layers. Mount it in a server of your own, or serve it
     /// with [`crate::server::serve`].
     pub fn router(self: Arc<Self>) -> Router {
-        use crate::authority::route_path;
+        use crate::contract::route_path;
         use handlers::{
             __path_generate, __path_generate_batch, __path_health, __path_health_document,
             __path_metrics, __path_ready, __path_status, __path_status_page, __path_v1_health,
@@ -459,8 +459,14 @@ impl GatewayApi {
         batch: bool,
         dialect: Dialect,
     ) -> Result<Response<Full<Bytes>>, ApiError> {
+        let requests = match (batch, dialect) {
+            (true, Dialect::Strict) => parse_batch(&body)?,
+            (false, Dialect::Strict) => vec![parse_mint(&body)?],
+            (true, Dialect::Callers) => parse_batch_dialect(&body, &self.entity_aliases)?,
+            (false, Dialect::Callers) => vec![parse_mint_dialect(&body, &self.entity_aliases)?],
+        };
         let mut results = self
-            .generate_answers(caller, key_header, request_id, body, batch, dialect)
+            .generate_answers(caller, key_header, request_id, requests)
             .await?;
         Ok(if batch {
             let answer = GenerateBatchAnswer {
@@ -489,16 +495,9 @@ impl GatewayApi {
         query: &str,
     ) -> Result<Response<Full<Bytes>>, ApiError> {
         let mint = crate::dialects::mint_from_query(query)?;
-        let body = Bytes::from(serde_json::to_vec(&mint).map_err(|_| ApiError::internal())?);
+        let requests = vec![mint_request_dialect(mint, &self.entity_aliases)?];
         let mut results = self
-            .generate_answers(
-                caller,
-                key_header,
-                request_id,
-                body,
-                false,
-                Dialect::Callers,
-            )
+            .generate_answers(caller, key_header, request_id, requests)
             .await?;
         Ok(json_response(
             StatusCode::OK,
@@ -533,22 +532,15 @@ impl GatewayApi {
         ))
     }
 
-    /// Parses the mint requests in `body`, generates, and answers each ID.
+    /// Generates the IDs these requests ask for (under the client's idempotency key, if it sent
+    /// one), and answers each.
     async fn generate_answers(
         &self,
         caller: CallerHash,
         key_header: Option<String>,
         request_id: Option<String>,
-        body: Bytes,
-        batch: bool,
-        dialect: Dialect,
+        requests: Vec<chittyid_app::authority::MintRequest>,
     ) -> Result<Vec<GenerateAnswer>, ApiError> {
-        let requests = match (batch, dialect) {
-            (true, Dialect::Strict) => parse_batch(&body)?,
-            (false, Dialect::Strict) => vec![parse_mint(&body)?],
-            (true, Dialect::Callers) => parse_batch_dialect(&body, &self.entity_aliases)?,
-            (false, Dialect::Callers) => vec![parse_mint_dialect(&body, &self.entity_aliases)?],
-        };
         let key = key_header
             .map(|key| IdempotencyKey::for_requests(&key, &requests))
             .transpose()
