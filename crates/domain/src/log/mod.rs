@@ -5,12 +5,17 @@
 
 mod merkle;
 mod note;
+mod tree;
 
 pub use merkle::{
     Hash, ProofError, consistency_proof, empty_root, inclusion_proof, leaf_hash, node_hash, root,
     verify_consistency, verify_inclusion,
 };
 pub use note::{
-    Checkpoint, ED25519, NoteError, NoteSignature, SignedNote, VerifierKey, ed25519_verifier_key,
-    key_hash, mint_leaf, sign_ed25519, verify_note,
+    Checkpoint, ED25519, NoteError, NoteSignature, SignedNote, SignerKey, VerifierKey,
+    ed25519_verifier_key, key_hash, mint_leaf, sign_ed25519, verify_note,
+};
+pub use tree::{
+    CompactRange, MissingNode, NodeId, ProofRequestError, consistency_nodes,
+    consistency_proof_from, frontier_nodes, inclusion_nodes, inclusion_proof_from, root_from,
 };

@@ -33,6 +33,8 @@ pub enum NoteError {
     KeyName,
     #[error("a verifier key is `<name>+<8 hex digits>+<base64 of type and key>`")]
     VerifierKeyShape,
+    #[error("a signer key is `PRIVATE+KEY+<name>+<8 hex digits>+<base64 of type and seed>`")]
+    SignerKeyShape,
     #[error("the verifier key's hash does not match its name and key")]
     VerifierKeyHash,
     #[error("the verifier key is not an Ed25519 key")]
@@ -158,6 +160,92 @@ impl VerifierKey {
             public_key: public_key.to_vec(),
         };
         if key.key_hash() != hash.to_be_bytes() {
+            return Err(NoteError::VerifierKeyHash);
+        }
+        Ok(key)
+    }
+}
+
+/// An Ed25519 signing key with its name, in the note signer-key text Go's `golang.org/x/mod/
+/// sumdb/note` reads: `PRIVATE+KEY+<name>+<hex key hash>+<base64 of type and seed>`. `Debug`
+/// shows the name only: the seed is a secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignerKey {
+    name: String,
+    seed: [u8; 32],
+}
+
+impl std::fmt::Debug for SignerKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignerKey")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SignerKey {
+    /// A key named `name` from a 32-byte seed (from a CSPRNG: the caller's).
+    pub fn from_seed(name: &str, seed: [u8; 32]) -> Result<Self, NoteError> {
+        if !valid_name(name) {
+            return Err(NoteError::KeyName);
+        }
+        Ok(Self {
+            name: name.to_owned(),
+            seed,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn verifier_key(&self) -> VerifierKey {
+        ed25519_verifier_key(&self.name, &self.seed)
+    }
+
+    /// Signs `text` (a checkpoint body) as a note: the text and this key's signature line.
+    pub fn sign(&self, text: &str) -> SignedNote {
+        SignedNote {
+            text: text.to_owned(),
+            signatures: vec![sign_ed25519(text, &self.name, &self.seed)],
+        }
+    }
+
+    /// The signer-key text (a secret: keep it as the tokens are kept).
+    pub fn encode(&self) -> String {
+        let hash: String = self
+            .verifier_key()
+            .key_hash()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let mut typed = vec![ED25519];
+        typed.extend_from_slice(&self.seed);
+        format!("PRIVATE+KEY+{}+{hash}+{}", self.name, BASE64.encode(typed))
+    }
+
+    /// A signer key's text; its hash must match its name and key. The error never repeats
+    /// the text.
+    pub fn parse(text: &str) -> Result<Self, NoteError> {
+        let rest = text
+            .trim_end_matches('\n')
+            .strip_prefix("PRIVATE+KEY+")
+            .ok_or(NoteError::SignerKeyShape)?;
+        let mut parts = rest.splitn(3, '+');
+        let (Some(name), Some(hash), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(NoteError::SignerKeyShape);
+        };
+        let hash = (hash.len() == 8)
+            .then(|| u32::from_str_radix(hash, 16).ok())
+            .flatten()
+            .ok_or(NoteError::SignerKeyShape)?;
+        let typed = BASE64.decode(key).map_err(|_| NoteError::SignerKeyShape)?;
+        let (&ED25519, seed) = typed.split_first().ok_or(NoteError::SignerKeyShape)? else {
+            return Err(NoteError::UnsupportedKey);
+        };
+        let seed: [u8; 32] = seed.try_into().map_err(|_| NoteError::SignerKeyShape)?;
+        let key = Self::from_seed(name, seed)?;
+        if key.verifier_key().key_hash() != hash.to_be_bytes() {
             return Err(NoteError::VerifierKeyHash);
         }
         Ok(key)
@@ -302,6 +390,32 @@ pub fn mint_leaf(id: &ChittyId, minted_at_unix_ms: i64) -> Vec<u8> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_signer_key_reads_back_signs_verifiably_and_hides_its_seed() {
+        let key = SignerKey::from_seed("id.example/log", [7; 32]).expect("a valid name");
+        let text = key.encode();
+        assert!(text.starts_with("PRIVATE+KEY+id.example/log+"), "{text}");
+        assert_eq!(SignerKey::parse(&format!("{text}\n")), Ok(key.clone()));
+        let note = key.sign("id.example/log\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n");
+        assert_eq!(verify_note(&note, &key.verifier_key()), Ok(()));
+        assert!(!format!("{key:?}").contains(&text[text.len() - 20..]));
+        // Another name with the same hash, a cut key, another type: refused.
+        let renamed = text.replacen("id.example/log", "id.example/lag", 1);
+        assert_eq!(SignerKey::parse(&renamed), Err(NoteError::VerifierKeyHash));
+        assert_eq!(
+            SignerKey::parse(&text[..text.len() - 4]),
+            Err(NoteError::SignerKeyShape)
+        );
+        assert_eq!(
+            SignerKey::parse(&text["PRIVATE+KEY+".len()..]),
+            Err(NoteError::SignerKeyShape)
+        );
+        assert_eq!(
+            SignerKey::from_seed("a b", [0; 32]),
+            Err(NoteError::KeyName)
+        );
+    }
 
     #[test]
     fn a_checkpoint_reads_back_and_refuses_what_is_not_one() {
