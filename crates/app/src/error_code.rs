@@ -82,6 +82,11 @@ error_codes! {
     SequenceSpaceExhausted => "sequence_space_exhausted",
     StoreUnavailable => "store_unavailable",
     NotMintedHere => "not_minted_here",
+    // The authority's mint log.
+    InvalidId => "invalid_id",
+    NotLogged => "not_logged",
+    LogSize => "log_size",
+    LogInconsistent => "log_inconsistent",
 }
 
 impl ErrorCode {
@@ -140,6 +145,11 @@ impl ErrorCode {
         Self::SequenceSpaceExhausted,
         Self::StoreUnavailable,
         Self::NotMintedHere,
+        Self::InvalidQuery,
+        Self::InvalidId,
+        Self::NotLogged,
+        Self::LogSize,
+        Self::LogInconsistent,
     ];
 }
 

@@ -8,7 +8,10 @@ use std::sync::Arc;
 
 use crate::file_limit::fit_to_file_limit;
 use anyhow::Context;
-use chittyid_app::authority::{AuthorityConfig, AuthorityDeps, AuthorityService, SystemClock};
+use chittyid_app::authority::{
+    AuthorityConfig, AuthorityDeps, AuthorityService, LogService, SystemClock,
+};
+use chittyid_domain::log::SignerKey;
 use chittyid_domain::{Jurisdiction, Region, TrustLevel};
 use chittyid_http::TokenSet;
 use chittyid_http::authority::AuthorityApi;
@@ -24,6 +27,10 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8788";
 /// Where generated tokens are kept when `CHITTYID_AUTHORITY_TOKENS` is not set.
 pub const TOKEN_FILE: &str = "authority-tokens";
 pub const DATABASE_FILE: &str = "authority.db";
+/// Where the mint log's signing key is kept when none is given (created at first start, 0600).
+pub const LOG_KEY_FILE: &str = "log-signing-key";
+/// How often the mint log is checkpointed while mints happen.
+pub const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -33,6 +40,9 @@ pub struct Settings {
     pub database_url: Option<SecretString>,
     /// Accepted bearer tokens; empty means "read or create the token file".
     pub tokens: Vec<SecretString>,
+    /// The mint log's signing key (a note signer-key file); `None` means "read or create
+    /// [`LOG_KEY_FILE`] in the data directory". Every authority on one store must have the same.
+    pub log_key_file: Option<PathBuf>,
     pub default_region: Region,
     pub default_jurisdiction: Jurisdiction,
     pub default_trust_level: TrustLevel,
@@ -50,6 +60,7 @@ impl Settings {
             data_dir,
             database_url: None,
             tokens: Vec::new(),
+            log_key_file: None,
             default_region: Region::NorthAmerica,
             default_jurisdiction: Jurisdiction::try_new("USA").expect("valid"),
             default_trust_level: TrustLevel::L0,
@@ -101,6 +112,7 @@ pub struct AuthorityApplication {
     /// `sqlite` or `postgres`, for the start-up log.
     store_kind: &'static str,
     service: Arc<Service>,
+    log: Arc<LogService>,
     api: Arc<Api>,
     address: SocketAddr,
     limits: server::ServerLimits,
@@ -142,10 +154,23 @@ impl AuthorityApplication {
                 .map(|token| token.expose_secret().to_owned())
                 .collect()
         };
+        let log = Arc::new(LogService::new(
+            store.mint_log(),
+            load_log_key(&settings)?,
+            Arc::new(SystemClock::default()),
+        ));
+        // At start, so that a store whose log another key signed, or whose tree was changed,
+        // stops the start with the reason.
+        let size = log
+            .integrate()
+            .await
+            .context("checkpointing the mint log")?;
+        tracing::info!(origin = log.origin(), size, "mint log checkpointed");
         let metrics_store = store.clone();
         let service = Arc::new(service);
         let api = Arc::new(AuthorityApi::new(
             Arc::clone(&service),
+            Arc::clone(&log),
             TokenSet::new(tokens.iter().map(String::as_str)),
             Box::new(move || {
                 let (transactions, records, blocks) = metrics_store.write_counts();
@@ -158,6 +183,7 @@ impl AuthorityApplication {
         ));
         Ok(Self {
             listener,
+            log,
             store_kind: store.backend(),
             service,
             api,
@@ -178,10 +204,48 @@ impl AuthorityApplication {
             store = self.store_kind,
             "chittyid authority listening"
         );
+        let checkpointer = tokio::spawn(Arc::clone(&self.log).run_checkpointer(CHECKPOINT_EVERY));
         server::serve(self.listener, self.api.router(), shutdown, self.limits).await;
+        checkpointer.abort();
+        // The mints answered last are checkpointed before the process ends.
+        if let Err(err) = self.log.integrate().await {
+            tracing::warn!(error = %format!("{err:#}"), "the last checkpoint of the mint log failed");
+        }
         give_back_unused(&self.service).await;
         tracing::info!("chittyid authority stopped");
     }
+}
+
+/// The log's signing key: the given file, or the data directory's, created (0600) at first
+/// start with a name of its own (`chittyid.local/mint-log/<8 random hex digits>`), the log's
+/// origin. Errors name the file, never its content.
+pub fn load_log_key(settings: &Settings) -> anyhow::Result<SignerKey> {
+    let path = settings
+        .log_key_file
+        .clone()
+        .unwrap_or_else(|| settings.data_dir.join(LOG_KEY_FILE));
+    let (lines, _) = if settings.log_key_file.is_some() {
+        (data_dir::read_secrets(&path)?, false)
+    } else {
+        data_dir::load_or_create_secrets(&path, || {
+            let mut seed = [0u8; 32];
+            let mut suffix = [0u8; 4];
+            getrandom::fill(&mut seed)
+                .and_then(|()| getrandom::fill(&mut suffix))
+                .map_err(|e| anyhow::anyhow!("drawing a log key: {e}"))?;
+            let name = format!(
+                "chittyid.local/mint-log/{}",
+                chittyid_app::authority::to_hex(&suffix)
+            );
+            Ok(SignerKey::from_seed(&name, seed)
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .encode())
+        })?
+    };
+    let [line] = lines.as_slice() else {
+        anyhow::bail!("{}: expected one signer key line", path.display());
+    };
+    SignerKey::parse(line).map_err(|err| anyhow::anyhow!("{}: {err}", path.display()))
 }
 
 /// On a graceful stop: the sequence numbers reserved and never handed out go back to their

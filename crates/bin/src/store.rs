@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use chittyid_app::authority::{DynMintLedger, DynSequenceStore};
+use chittyid_app::authority::{DynMintLedger, DynMintLog, DynSequenceStore};
 use chittyid_app::gateway::{DynApiKeyStore, DynAuditSink, DynIdempotencyStore, StoredAuditEvent};
 use chittyid_postgres::{PgStore, PoolSettings};
 use chittyid_sqlite::{Durability, SqliteStore};
@@ -58,6 +58,14 @@ impl Store {
         match self {
             Self::Sqlite(store) => Arc::from(DynSequenceStore::new_box(store.clone())),
             Self::Postgres(store) => Arc::from(DynSequenceStore::new_box(store.clone())),
+        }
+    }
+
+    /// This store as the authority's mint log (its tree and checkpoints).
+    pub fn mint_log(&self) -> Box<DynMintLog<'static>> {
+        match self {
+            Self::Sqlite(store) => DynMintLog::new_box(store.clone()),
+            Self::Postgres(store) => DynMintLog::new_box(store.clone()),
         }
     }
 

@@ -16,6 +16,9 @@ use crate::store::PgStore;
 
 /// Every table of a group in one statement. PostgreSQL runs each data-modifying CTE to
 /// completion whether or not it is read; the count of keys taken tells whether one was held.
+/// The mints' leaves are numbered from the log's head, whose row lock (held to the commit)
+/// orders the appends of every authority on the database, so indexes never repeat or skip;
+/// a group without mints does not touch it.
 const WRITE_GROUP: &str = "WITH taken AS (
     INSERT INTO mint_keys (caller_hash, key, request_hash, ids, expires_at_unix_ms)
     SELECT caller_hash, key, request_hash, ids, expires_at_unix_ms
@@ -33,6 +36,13 @@ const WRITE_GROUP: &str = "WITH taken AS (
     FROM json_to_recordset($3::json) AS r(chitty_id text, entity_name text, entity_type text,
                                          metadata text, caller_hash text,
                                          minted_at_unix_ms bigint, name text)
+), head AS (
+    UPDATE log_head SET size = size + $5 WHERE id = 1 AND $5 > 0 RETURNING size - $5 AS start
+), logged AS (
+    INSERT INTO log_leaves (idx, chitty_id, hash)
+    SELECT head.start + r.ord - 1, r.chitty_id, decode(r.leaf_hash, 'hex')
+    FROM head, ROWS FROM (json_to_recordset($3::json) AS (chitty_id text, leaf_hash text))
+         WITH ORDINALITY AS r(chitty_id, leaf_hash, ord)
 ), audited AS (
     INSERT INTO audit_events (at_unix_ms, action, caller_hash, outcome, ids, entity)
     SELECT at_unix_ms, action, caller_hash, outcome, ids, entity
@@ -81,7 +91,8 @@ impl PgBackend {
             .bind(rows.keys.as_str())
             .bind(rows.keys_free_before_unix_ms)
             .bind(rows.records.as_str())
-            .bind(rows.audits.as_str());
+            .bind(rows.audits.as_str())
+            .bind(i64::try_from(rows.record_count).unwrap_or(i64::MAX));
         if rows.key_count == 0 {
             // One statement is one transaction: nothing to undo, nothing to wrap.
             statement.fetch_one(&mut *conn).await.map_err(classify)?;

@@ -7,6 +7,7 @@
 mod api_keys;
 mod keys;
 mod ledger;
+mod log;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -66,6 +66,13 @@ fn migrator() -> Migrator {
             include_str!("../../../../migrations/postgres/0003_api_keys.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            4,
+            "mint log".into(),
+            MigrationType::Simple,
+            include_str!("../../../../migrations/postgres/0004_mint_log.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 
@@ -86,6 +93,15 @@ impl PgStore {
             .run(&pool)
             .await
             .context("migrating the PostgreSQL database")?;
+        let backfilled = crate::log::backfill(&pool)
+            .await
+            .context("starting the mint log")?;
+        if backfilled > 0 {
+            tracing::info!(
+                mints = backfilled,
+                "the mints recorded before the mint log existed were appended to it"
+            );
+        }
         let guard = StoreGuard::try_new("postgres", GuardSettings::default())
             .context("the store guard's settings")?;
         let writer = Arc::new(GroupWriter::start(

@@ -182,7 +182,7 @@ pub struct ErrorDetail<'a> {
 
 /// The inclusion proof of one ID's leaf in the log's tree of `tree_size` leaves (RFC 9162
 /// §2.1.3): `GET /v1/log/proof/{id}?size=N`. The leaf and the hashes are standard base64.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LogInclusionProof {
     pub index: u64,
@@ -193,7 +193,7 @@ pub struct LogInclusionProof {
 
 /// The consistency proof between the log's trees of `from` and `to` leaves (RFC 9162
 /// §2.1.4): `GET /v1/log/consistency?from=M&to=N`. The hashes are standard base64.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LogConsistencyProof {
     pub from: u64,

@@ -44,6 +44,15 @@ const RECORD_MINTS: &str = "INSERT INTO minted_ids
            value->>'metadata', value->>'caller_hash', value->>'minted_at_unix_ms', value->>'name'
     FROM json_each(?1)";
 
+/// The mints' leaves, appended to the log after its last one (`?2`: the log's size), in the
+/// order of the records (`key` is the position in the JSON array).
+const APPEND_LEAVES: &str = "INSERT INTO log_leaves (idx, chitty_id, hash)
+    SELECT ?2 + key, value->>'chitty_id', unhex(value->>'leaf_hash') FROM json_each(?1)";
+
+/// The log's size: its leaves are numbered from 0 without gaps (the writer's transaction holds
+/// the file's write lock, so no other process appends meanwhile).
+pub(crate) const LOG_SIZE: &str = "SELECT coalesce(max(idx) + 1, 0) FROM log_leaves";
+
 const RECORD_AUDITS: &str =
     "INSERT INTO audit_events (at_unix_ms, action, caller_hash, outcome, ids, entity)
     SELECT value->>'at_unix_ms', value->>'action', value->>'caller_hash', value->>'outcome',
@@ -142,6 +151,13 @@ fn write_group(conn: &mut Connection, rows: &GroupRows) -> Result<(), BackendErr
     if rows.record_count > 0 {
         tx.prepare_cached(RECORD_MINTS)
             .and_then(|mut insert| insert.execute([&rows.records]))
+            .map_err(classify)?;
+        let size: i64 = tx
+            .prepare_cached(LOG_SIZE)
+            .and_then(|mut read| read.query_row([], |row| row.get(0)))
+            .map_err(classify)?;
+        tx.prepare_cached(APPEND_LEAVES)
+            .and_then(|mut insert| insert.execute(rusqlite::params![rows.records, size]))
             .map_err(classify)?;
     }
     if rows.audit_count > 0 {

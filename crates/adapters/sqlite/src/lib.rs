@@ -5,6 +5,7 @@
 mod api_keys;
 mod keys;
 mod ledger;
+mod log;
 mod store;
 
 pub use chittyid_app::gateway::StoredAuditEvent;

@@ -117,6 +117,13 @@ fn migrator() -> Migrator {
             include_str!("../../../../migrations/sqlite/0006_api_keys.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            7,
+            "mint log".into(),
+            MigrationType::Simple,
+            include_str!("../../../../migrations/sqlite/0007_mint_log.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 
@@ -155,6 +162,15 @@ impl SqliteStore {
             .run(&pool)
             .await
             .with_context(|| format!("migrating the SQLite store {}", path.display()))?;
+        let backfilled = crate::log::backfill(&pool)
+            .await
+            .with_context(|| format!("starting the mint log of {}", path.display()))?;
+        if backfilled > 0 {
+            tracing::info!(
+                mints = backfilled,
+                "the mints recorded before the mint log existed were appended to it"
+            );
+        }
         let guard = StoreGuard::try_new("sqlite", GuardSettings::default())
             .context("the store guard's settings")?;
         let writer = GroupWriter::start_on_thread(

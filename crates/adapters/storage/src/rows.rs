@@ -10,6 +10,7 @@ use anyhow::Context;
 use chittyid_app::authority::{MintKey, MintRecord};
 use chittyid_app::gateway::AuditEvent;
 use chittyid_domain::ChittyId;
+use chittyid_domain::log::{leaf_hash, mint_leaf};
 use serde::Serialize;
 
 /// The rows of one group commit.
@@ -22,7 +23,8 @@ pub struct GroupRows {
     /// key of the group was taken, so no key is taken over early).
     pub keys_free_before_unix_ms: i64,
     /// `minted_ids` rows: chitty_id, entity_name, entity_type, metadata, caller_hash,
-    /// minted_at_unix_ms, name.
+    /// minted_at_unix_ms, name; and each mint's `leaf_hash` (hex) for the mint log, whose
+    /// leaves the same transaction appends in this order.
     pub records: String,
     pub record_count: usize,
     /// `audit_events` rows: at_unix_ms, action, caller_hash, outcome, ids, entity.
@@ -49,6 +51,8 @@ struct RecordRow<'a> {
     caller_hash: String,
     minted_at_unix_ms: i64,
     name: Option<&'a str>,
+    /// The mint's leaf hash in the mint log (hex), appended in the same transaction.
+    leaf_hash: String,
 }
 
 #[derive(Serialize)]
@@ -130,6 +134,10 @@ fn record_row(record: &MintRecord) -> RecordRow<'_> {
         caller_hash: record.caller.to_hex(),
         minted_at_unix_ms: record.minted_at_unix_ms,
         name: record.name.as_deref(),
+        leaf_hash: chittyid_app::authority::to_hex(&leaf_hash(&mint_leaf(
+            &record.id,
+            record.minted_at_unix_ms,
+        ))),
     }
 }
 
@@ -179,6 +187,13 @@ mod tests {
         assert_eq!(records[0]["entity_type"], "P");
         assert_eq!(records[0]["name"], "a \"quoted\" name");
         assert!(records[0]["metadata"].is_null());
+        // SHA-256(0x00 || "chittyid-mint-v1\n03-1-USA-0001-P-2602-0-85\nP\n7\n").
+        assert_eq!(
+            records[0]["leaf_hash"],
+            chittyid_app::authority::to_hex(&leaf_hash(
+                b"chittyid-mint-v1\n03-1-USA-0001-P-2602-0-85\nP\n7\n"
+            ))
+        );
         let keys: serde_json::Value = serde_json::from_str(&rows.keys).expect("JSON");
         assert_eq!(keys[0]["ids"], "[\"03-1-USA-0001-P-2602-0-85\"]");
         let audits: serde_json::Value = serde_json::from_str(&rows.audits).expect("JSON");

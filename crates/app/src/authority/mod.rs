@@ -4,11 +4,16 @@
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
+mod log;
 mod ports;
 mod request;
 mod service;
 
 pub use crate::clock::{Clock, SystemClock};
+pub use log::{
+    DynMintLog, InclusionProof, LogError, LogProofError, LogService, LoggedMint, MintLog,
+    StoredCheckpoint,
+};
 pub use ports::{
     CallerHash, CounterBlock, DynMintLedger, DynSequenceStore, KeptMint, LedgerError, MintKey,
     MintLedger, MintRecord, SequenceStore, SequenceStoreError, SpaceUsage, to_hex,

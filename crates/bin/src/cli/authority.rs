@@ -37,6 +37,16 @@ pub(crate) struct AuthorityArgs {
     )]
     #[arg(value_parser = super::secret)]
     tokens: Vec<SecretString>,
+    /// The mint log's signing key: a note signer-key file (`PRIVATE+KEY+<name>+...`). Unset:
+    /// read, or create at first start (owner-only), `log-signing-key` in the data directory.
+    /// Every authority sharing one database must be given the same key.
+    #[arg(
+        long = "log-key",
+        env = "CHITTYID_LOG_KEY_FILE",
+        value_name = "FILE",
+        global = true
+    )]
+    log_key: Option<PathBuf>,
     /// Region digit (1-9) for requests that give none.
     #[arg(long, env = "CHITTYID_DEFAULT_REGION", default_value_t = 1)]
     default_region: u8,
@@ -90,6 +100,7 @@ impl AuthorityArgs {
             .filter(|t| !t.is_empty())
             .map(|t| SecretString::from(t.to_owned()))
             .collect();
+        settings.log_key_file = self.log_key.clone();
         settings.default_region = Region::try_new(self.default_region)?;
         settings.default_jurisdiction = Jurisdiction::try_iso_3166(&self.default_jurisdiction)?;
         settings.default_trust_level = TrustLevel::try_new(self.default_trust_level)?;

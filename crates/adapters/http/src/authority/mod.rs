@@ -12,7 +12,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use bytes::Bytes;
 use chittyid_app::authority::{
-    AuthorityService, CallerHash, MintError, MintRequest, Minted, Verdict,
+    AuthorityService, CallerHash, LogService, MintError, MintRequest, Minted, Verdict,
 };
 use http::{Response, StatusCode};
 use http_body_util::Full;
@@ -31,6 +31,7 @@ use chittyid_app::rfc3339::rfc3339_millis;
 
 pub struct AuthorityApi {
     service: Arc<AuthorityService>,
+    log: Arc<LogService>,
     tokens: TokenSet,
     counters: Arc<MintCounters>,
     metrics: Metrics,
@@ -47,6 +48,7 @@ impl std::fmt::Debug for AuthorityApi {
 impl AuthorityApi {
     pub fn new(
         service: Arc<AuthorityService>,
+        log: Arc<LogService>,
         tokens: TokenSet,
         store_writes: StoreWritesSource,
     ) -> Self {
@@ -59,6 +61,7 @@ impl AuthorityApi {
             .build();
         Self {
             service,
+            log,
             tokens,
             counters,
             metrics,
@@ -212,7 +215,17 @@ impl AuthorityApi {
         let v1 = Router::new()
             .route(&route_path::<__path_health>(), get(handlers::health))
             .route(&route_path::<__path_metrics>(), get(handlers::metrics))
-            .route(&route_path::<__path_validate>(), get(handlers::validate));
+            .route(&route_path::<__path_validate>(), get(handlers::validate))
+            .route(
+                &route_path::<log::__path_checkpoint>(),
+                get(log::checkpoint),
+            )
+            .route(&route_path::<log::__path_key>(), get(log::key))
+            .route(&route_path::<log::__path_proof>(), get(log::proof))
+            .route(
+                &route_path::<log::__path_consistency>(),
+                get(log::consistency),
+            );
         // The mints, whose refusals (any 4xx, the extractors' too) the refusal counter counts.
         let mints = Router::new()
             .route(&route_path::<__path_mint>(), post(handlers::mint))
@@ -251,6 +264,8 @@ impl AuthorityApi {
 /// these (see [`crate::contract::AuthorityDoc`]) and the router serves them at the paths they
 /// give.
 pub(crate) mod handlers;
+/// The mint log's endpoints.
+pub(crate) mod log;
 
 fn minted_answer(minted: &Minted) -> MintAnswer {
     MintAnswer {

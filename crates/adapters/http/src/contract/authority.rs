@@ -11,13 +11,17 @@ use super::{BearerAuth, ErrorBody};
 /// The authority's document. The same routes answer under `/api/v1/`.
 #[derive(Debug, OpenApi)]
 #[openapi(
-    info(title = "chittyid authority", description = "The reference ChittyID authority: unique canonical IDs, every mint durable before it is answered. The same routes answer under /api/v1."),
+    info(title = "chittyid authority", description = "The reference ChittyID authority: unique canonical IDs, every mint durable before it is answered, each appended to a signed, verifiable mint log (docs/log.md). The same routes answer under /api/v1."),
     paths(
         crate::authority::handlers::mint,
         crate::authority::handlers::mint_batch,
         crate::authority::handlers::validate,
         crate::authority::handlers::health,
-        crate::authority::handlers::metrics
+        crate::authority::handlers::metrics,
+        crate::authority::log::checkpoint,
+        crate::authority::log::key,
+        crate::authority::log::proof,
+        crate::authority::log::consistency
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth)

@@ -1,0 +1,272 @@
+//! The mint log in PostgreSQL: leaves appended by the group committer with their mints
+//! (`ledger.rs`), subtrees and checkpoints written and read through the pool, behind the guard.
+
+use anyhow::Context;
+use chittyid_app::authority::{LogError, LoggedMint, MintLog, StoredCheckpoint};
+use chittyid_domain::ChittyId;
+use chittyid_domain::log::{Hash, NodeId, leaf_hash, mint_leaf};
+use sqlx::{PgPool, Row};
+
+use crate::store::PgStore;
+
+fn hash_of(bytes: &[u8]) -> anyhow::Result<Hash> {
+    bytes
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("a stored hash of {} bytes", bytes.len()))
+}
+
+fn index(value: i64) -> anyhow::Result<u64> {
+    u64::try_from(value).map_err(|_| anyhow::anyhow!("a negative log index {value}"))
+}
+
+fn checkpoint(row: &sqlx::postgres::PgRow) -> anyhow::Result<StoredCheckpoint> {
+    Ok(StoredCheckpoint {
+        size: index(row.try_get("size")?)?,
+        note: row.try_get("note")?,
+        signed_at_unix_ms: row.try_get("signed_at_unix_ms")?,
+    })
+}
+
+impl MintLog for PgStore {
+    async fn leaves(&self, from: u64, limit: u32) -> Result<Vec<Hash>, LogError> {
+        let rows = self
+            .guarded(
+                sqlx::query("SELECT hash FROM log_leaves WHERE idx >= $1 ORDER BY idx LIMIT $2")
+                    .bind(i64::try_from(from).context("a log index")?)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool),
+            )
+            .await
+            .context("reading the log's leaves")?;
+        Ok(rows
+            .iter()
+            .map(|row| hash_of(row.try_get::<&[u8], _>("hash")?))
+            .collect::<anyhow::Result<_>>()?)
+    }
+
+    async fn nodes(&self, ids: &[NodeId]) -> Result<Vec<(NodeId, Hash)>, LogError> {
+        let leaves: Vec<i64> = ids
+            .iter()
+            .filter(|id| id.level == 0)
+            .map(|id| id.index as i64)
+            .collect();
+        let (levels, indexes): (Vec<i16>, Vec<i64>) = ids
+            .iter()
+            .filter(|id| id.level > 0)
+            .map(|id| (i16::from(id.level), id.index as i64))
+            .unzip();
+        let rows = self
+            .guarded(
+                sqlx::query(
+                    "SELECT 0::smallint AS level, idx, hash FROM log_leaves WHERE idx = ANY($1)
+                     UNION ALL
+                     SELECT level, idx, hash FROM log_nodes
+                     WHERE (level, idx) IN (SELECT * FROM unnest($2::smallint[], $3::bigint[]))",
+                )
+                .bind(leaves)
+                .bind(levels)
+                .bind(indexes)
+                .fetch_all(&self.pool),
+            )
+            .await
+            .context("reading the log's subtrees")?;
+        Ok(rows
+            .iter()
+            .map(|row| {
+                let level: i16 = row.try_get("level")?;
+                Ok((
+                    NodeId {
+                        level: u8::try_from(level).context("a subtree level")?,
+                        index: index(row.try_get("idx")?)?,
+                    },
+                    hash_of(row.try_get::<&[u8], _>("hash")?)?,
+                ))
+            })
+            .collect::<anyhow::Result<_>>()?)
+    }
+
+    async fn integrate(
+        &self,
+        nodes: Vec<(NodeId, Hash)>,
+        checkpoint: StoredCheckpoint,
+    ) -> Result<(), LogError> {
+        let (levels, rest): (Vec<i16>, Vec<(i64, Vec<u8>)>) = nodes
+            .iter()
+            .map(|(id, hash)| (i16::from(id.level), (id.index as i64, hash.to_vec())))
+            .unzip();
+        let (indexes, hashes): (Vec<i64>, Vec<Vec<u8>>) = rest.into_iter().unzip();
+        let size = i64::try_from(checkpoint.size).context("a tree size")?;
+        // One statement, one transaction: the subtrees and the checkpoint signed over them.
+        self.guarded(
+            sqlx::query(
+                "WITH kept AS (
+                    INSERT INTO log_nodes (level, idx, hash)
+                    SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])
+                    ON CONFLICT DO NOTHING
+                 )
+                 INSERT INTO log_checkpoints (size, note, signed_at_unix_ms)
+                 VALUES ($4, $5, $6) ON CONFLICT DO NOTHING",
+            )
+            .bind(levels)
+            .bind(indexes)
+            .bind(hashes)
+            .bind(size)
+            .bind(&checkpoint.note)
+            .bind(checkpoint.signed_at_unix_ms)
+            .execute(&self.pool),
+        )
+        .await
+        .context("keeping the log's subtrees and checkpoint")?;
+        Ok(())
+    }
+
+    async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, LogError> {
+        let row = self
+            .guarded(
+                sqlx::query(
+                    "SELECT size, note, signed_at_unix_ms FROM log_checkpoints
+             ORDER BY size DESC LIMIT 1",
+                )
+                .fetch_optional(&self.pool),
+            )
+            .await
+            .context("reading the latest checkpoint")?;
+        Ok(row.as_ref().map(checkpoint).transpose()?)
+    }
+
+    async fn checkpoint(&self, size: u64) -> Result<Option<StoredCheckpoint>, LogError> {
+        let row = self
+            .guarded(
+                sqlx::query(
+                    "SELECT size, note, signed_at_unix_ms FROM log_checkpoints WHERE size = $1",
+                )
+                .bind(i64::try_from(size).context("a tree size")?)
+                .fetch_optional(&self.pool),
+            )
+            .await
+            .context("reading a checkpoint")?;
+        Ok(row.as_ref().map(checkpoint).transpose()?)
+    }
+
+    async fn index_of(&self, id: &ChittyId) -> Result<Option<u64>, LogError> {
+        let idx: Option<i64> = self
+            .guarded(
+                sqlx::query_scalar("SELECT idx FROM log_leaves WHERE chitty_id = $1")
+                    .bind(id.as_str())
+                    .fetch_optional(&self.pool),
+            )
+            .await
+            .context("looking up a leaf")?;
+        Ok(idx.map(index).transpose()?)
+    }
+
+    async fn logged_mints(&self, from: u64, limit: u32) -> Result<Vec<LoggedMint>, LogError> {
+        let rows = self
+            .guarded(
+                sqlx::query(
+                    "SELECT l.idx, l.chitty_id, l.hash, m.entity_type, m.minted_at_unix_ms
+             FROM log_leaves l LEFT JOIN minted_ids m ON m.chitty_id = l.chitty_id
+             WHERE l.idx >= $1 ORDER BY l.idx LIMIT $2",
+                )
+                .bind(i64::try_from(from).context("a log index")?)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool),
+            )
+            .await
+            .context("reading the log beside the ledger")?;
+        Ok(rows
+            .iter()
+            .map(|row| {
+                let entity_type: Option<String> = row.try_get("entity_type")?;
+                let minted_at: Option<i64> = row.try_get("minted_at_unix_ms")?;
+                Ok(LoggedMint {
+                    index: index(row.try_get("idx")?)?,
+                    chitty_id: row.try_get("chitty_id")?,
+                    leaf_hash: hash_of(row.try_get::<&[u8], _>("hash")?)?,
+                    ledger: entity_type.zip(minted_at),
+                })
+            })
+            .collect::<anyhow::Result<_>>()?)
+    }
+
+    async fn unlogged_mints(&self, limit: u32) -> Result<Vec<String>, LogError> {
+        Ok(self
+            .guarded(
+                sqlx::query_scalar(
+                    "SELECT m.chitty_id FROM minted_ids m
+                     WHERE NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l.chitty_id = m.chitty_id)
+                     LIMIT $1",
+                )
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool),
+            )
+            .await
+            .context("reading mints missing from the log")?)
+    }
+
+    async fn checkpoints(&self, after: u64, limit: u32) -> Result<Vec<StoredCheckpoint>, LogError> {
+        let rows = self
+            .guarded(
+                sqlx::query(
+                    "SELECT size, note, signed_at_unix_ms FROM log_checkpoints WHERE size > $1
+             ORDER BY size LIMIT $2",
+                )
+                .bind(i64::try_from(after).context("a tree size")?)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool),
+            )
+            .await
+            .context("reading checkpoints")?;
+        Ok(rows.iter().map(checkpoint).collect::<anyhow::Result<_>>()?)
+    }
+}
+
+/// Mints recorded before the log existed join it once, when the log is still empty: in the
+/// order they were minted (then by ID), in one transaction that holds the log's head (so
+/// authorities starting together append them once).
+pub(crate) async fn backfill(pool: &PgPool) -> anyhow::Result<u64> {
+    let mut tx = pool.begin().await.context("starting a transaction")?;
+    let logged: i64 = sqlx::query_scalar("SELECT size FROM log_head WHERE id = 1 FOR UPDATE")
+        .fetch_one(&mut *tx)
+        .await
+        .context("reading the log's head")?;
+    if logged > 0 {
+        return Ok(0);
+    }
+    let rows = sqlx::query(
+        "SELECT chitty_id, minted_at_unix_ms FROM minted_ids ORDER BY minted_at_unix_ms, chitty_id",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .context("reading the ledger")?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let (mut ids, mut hashes) = (
+        Vec::with_capacity(rows.len()),
+        Vec::with_capacity(rows.len()),
+    );
+    for row in &rows {
+        let text: String = row.try_get("chitty_id")?;
+        let id = ChittyId::parse(&text).with_context(|| format!("the ledger's ID {text:?}"))?;
+        hashes.push(leaf_hash(&mint_leaf(&id, row.try_get("minted_at_unix_ms")?)).to_vec());
+        ids.push(text);
+    }
+    sqlx::query(
+        "INSERT INTO log_leaves (idx, chitty_id, hash)
+         SELECT ord - 1, chitty_id, hash
+         FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS r(chitty_id, hash, ord)",
+    )
+    .bind(&ids)
+    .bind(&hashes)
+    .execute(&mut *tx)
+    .await
+    .context("appending the ledger's mints to the log")?;
+    sqlx::query("UPDATE log_head SET size = $1 WHERE id = 1")
+        .bind(ids.len() as i64)
+        .execute(&mut *tx)
+        .await
+        .context("moving the log's head")?;
+    tx.commit().await.context("committing the log's backfill")?;
+    Ok(ids.len() as u64)
+}

@@ -1,0 +1,31 @@
+-- The verifiable mint log (docs/log.md). log_head: the number of leaves appended, whose row
+-- lock orders the appends of every authority sharing the database. log_leaves: each minted
+-- ID's leaf hash, in the order appended (idx from 0, no gaps), written in the mint's own
+-- transaction. log_nodes: the perfect subtrees above the leaves (2^level leaves from
+-- idx * 2^level), kept as checkpoints integrate them. log_checkpoints: every signed checkpoint
+-- (a C2SP signed note), by tree size.
+CREATE TABLE log_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    size BIGINT NOT NULL CHECK (size >= 0)
+);
+
+INSERT INTO log_head (id, size) VALUES (1, 0);
+
+CREATE TABLE log_leaves (
+    idx BIGINT PRIMARY KEY CHECK (idx >= 0),
+    chitty_id TEXT NOT NULL UNIQUE,
+    hash BYTEA NOT NULL CHECK (length(hash) = 32)
+);
+
+CREATE TABLE log_nodes (
+    level SMALLINT NOT NULL CHECK (level BETWEEN 1 AND 63),
+    idx BIGINT NOT NULL CHECK (idx >= 0),
+    hash BYTEA NOT NULL CHECK (length(hash) = 32),
+    PRIMARY KEY (level, idx)
+);
+
+CREATE TABLE log_checkpoints (
+    size BIGINT PRIMARY KEY CHECK (size > 0),
+    note TEXT NOT NULL,
+    signed_at_unix_ms BIGINT NOT NULL
+);
