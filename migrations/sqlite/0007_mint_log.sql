@@ -20,3 +20,10 @@ CREATE TABLE log_checkpoints (
     note TEXT NOT NULL,
     signed_at_unix_ms INTEGER NOT NULL
 );
+
+-- The log's verifier key (public), claimed by the first authority that checkpoints: one that
+-- holds another key refuses to start rather than sign a second, conflicting log.
+CREATE TABLE log_key (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    verifier_key TEXT NOT NULL
+);

@@ -79,3 +79,13 @@ pub(crate) async fn wait_for(client: &crate::http_client::HttpClient, path: &str
     }
     panic!("{path} never answered 200");
 }
+
+/// The mint log key every authority of a test fleet on one database is given (authorities
+/// sharing a database must share it): written into `dir`, whose path is returned.
+pub(crate) fn fleet_log_key(dir: &std::path::Path) -> std::path::PathBuf {
+    let key = chittyid_domain::log::SignerKey::from_seed("chittyid.test/fleet-log", [9; 32])
+        .expect("a valid name");
+    let path = dir.join("fleet-log-key");
+    std::fs::write(&path, format!("{}\n", key.encode())).expect("writes the key");
+    path
+}

@@ -260,6 +260,31 @@ pub(crate) async fn give_back_unused(service: &AuthorityService) {
     }
 }
 
+/// `verify-log`: the store's mint log checked against the checkpoints its key signed.
+pub async fn verify_log(settings: &Settings) -> anyhow::Result<chittyid_app::authority::LogAudit> {
+    data_dir::ensure(&settings.data_dir)?;
+    let key_path = settings
+        .log_key_file
+        .clone()
+        .unwrap_or_else(|| settings.data_dir.join(LOG_KEY_FILE));
+    // Never a new key here: the checkpoints must be checked against the one that signed them.
+    anyhow::ensure!(
+        key_path.exists(),
+        "{} does not exist: give the log's key with --log-key",
+        key_path.display()
+    );
+    let key = load_log_key(settings)?.verifier_key();
+    let store = Store::open(
+        settings
+            .database_url
+            .as_ref()
+            .map(ExposeSecret::expose_secret),
+        &settings.data_dir.join(DATABASE_FILE),
+    )
+    .await?;
+    chittyid_app::authority::verify_log(&*store.mint_log(), &key).await
+}
+
 /// The sequence spaces of the store these settings name, fullest first.
 pub async fn space_usage(
     settings: &Settings,

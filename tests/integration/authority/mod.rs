@@ -1,4 +1,5 @@
 pub(crate) mod helpers;
 mod input;
+mod log;
 mod minting;
 mod validation;

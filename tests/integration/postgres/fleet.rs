@@ -6,7 +6,7 @@ use std::time::Duration;
 use chittyid_postgres::testing::TestDatabase;
 use serde_json::{Value, json};
 
-use crate::helpers::{Running, free_port, wait_for};
+use crate::helpers::{Running, fleet_log_key, free_port, wait_for};
 use crate::http_client::HttpClient;
 
 pub(super) const TOKEN: &str = "fleet-token-with-enough-entropy";
@@ -18,6 +18,8 @@ pub(super) async fn authority(url: &str, data: &std::path::Path) -> (Running, Ht
     let child = Command::new(env!("CARGO_BIN_EXE_chittyid"))
         .args(["authority", "--listen", &port.to_string(), "--data-dir"])
         .arg(data)
+        .arg("--log-key")
+        .arg(fleet_log_key(data))
         .env("DATABASE_URL", url)
         .env_remove("REDIS_URL")
         .env("CHITTYID_AUTHORITY_TOKENS", TOKEN)

@@ -120,6 +120,24 @@ impl MintLog for PgStore {
         Ok(())
     }
 
+    async fn claim_key(&self, verifier_key: &str) -> Result<String, LogError> {
+        // One statement: the row inserted now, or the one another authority inserted first.
+        Ok(self
+            .guarded(
+                sqlx::query_scalar::<_, String>(
+                    "WITH claimed AS (
+                        INSERT INTO log_key (id, verifier_key) VALUES (1, $1)
+                        ON CONFLICT (id) DO UPDATE SET verifier_key = log_key.verifier_key
+                        RETURNING verifier_key
+                     ) SELECT verifier_key FROM claimed",
+                )
+                .bind(verifier_key)
+                .fetch_one(&self.pool),
+            )
+            .await
+            .context("claiming the log's key")?)
+    }
+
     async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, LogError> {
         let row = self
             .guarded(

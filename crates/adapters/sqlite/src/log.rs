@@ -126,6 +126,29 @@ impl MintLog for SqliteStore {
         Ok(())
     }
 
+    async fn claim_key(&self, verifier_key: &str) -> Result<String, LogError> {
+        let key = verifier_key.to_owned();
+        let claimed = self
+            .writer
+            .run(move |pool| {
+                Box::pin(async move {
+                    sqlx::query(
+                        "INSERT INTO log_key (id, verifier_key) VALUES (1, ?1)
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(&key)
+                    .execute(&pool)
+                    .await?;
+                    sqlx::query_scalar::<_, String>("SELECT verifier_key FROM log_key WHERE id = 1")
+                        .fetch_one(&pool)
+                        .await
+                })
+            })
+            .await?
+            .context("claiming the log's key")?;
+        Ok(claimed)
+    }
+
     async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, LogError> {
         let row = sqlx::query(
             "SELECT size, note, signed_at_unix_ms FROM log_checkpoints

@@ -77,6 +77,12 @@ pub trait MintLog: Send + Sync {
         checkpoint: StoredCheckpoint,
     ) -> impl Future<Output = Result<(), LogError>> + Send;
 
+    /// Records `verifier_key` as the log's key unless one is recorded; returns the recorded one.
+    fn claim_key(
+        &self,
+        verifier_key: &str,
+    ) -> impl Future<Output = Result<String, LogError>> + Send;
+
     /// The checkpoint of the largest size.
     fn latest_checkpoint(
         &self,
@@ -216,6 +222,13 @@ impl LogService {
     /// another key is refused: give every authority on one store the same key) and that the
     /// stored tree still gives its root.
     async fn resume(&self) -> anyhow::Result<CompactRange> {
+        let own = self.signer.verifier_key().encode();
+        let claimed = self.log.claim_key(&own).await?;
+        anyhow::ensure!(
+            claimed == own,
+            "the mint log in this store is signed by the key {claimed}, and this authority was \
+             given {own}: every authority on one store must be given the same log key (--log-key)"
+        );
         let Some(stored) = self.log.latest_checkpoint().await? else {
             return Ok(CompactRange::empty());
         };
@@ -423,4 +436,142 @@ impl LogService {
     pub fn store(&self) -> &DynMintLog<'static> {
         &self.log
     }
+}
+
+/// What `verify-log` found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogAudit {
+    /// Leaves in the log.
+    pub leaves: u64,
+    /// Signed checkpoints checked.
+    pub checkpoints: u64,
+    /// The largest checkpoint's size: leaves beyond it are not covered by a signature yet.
+    pub checkpointed: u64,
+    pub problems: Vec<LogProblem>,
+}
+
+/// One thing the ledger, the log and the checkpoints disagree on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogProblem {
+    /// The leaf index concerned, when there is one.
+    pub index: Option<u64>,
+    pub message: String,
+}
+
+/// Recomputes the tree from the log's leaves and checks it against every checkpoint signed by
+/// `key`, and every leaf against the ledger's row it stands for: a ledger row deleted, changed
+/// or inserted afterwards, a leaf changed or removed, a checkpoint not signed by the key.
+pub async fn verify_log(log: &DynMintLog<'_>, key: &VerifierKey) -> anyhow::Result<LogAudit> {
+    let mut problems = Vec::new();
+    let mut problem = |index: Option<u64>, message: String| {
+        problems.push(LogProblem { index, message });
+    };
+    // The checkpoints, smallest first, each checked against its signature.
+    let mut roots = Vec::new();
+    let mut after = 0;
+    loop {
+        let batch = log.checkpoints(after, 1_000).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.size;
+        for stored in batch {
+            let checked = SignedNote::parse(&stored.note)
+                .map_err(|err| err.to_string())
+                .and_then(|note| {
+                    verify_note(&note, key).map_err(|err| err.to_string())?;
+                    Checkpoint::parse(&note.text).map_err(|err| err.to_string())
+                });
+            match checked {
+                Ok(checkpoint) if checkpoint.size == stored.size => roots.push(checkpoint),
+                Ok(checkpoint) => problem(
+                    None,
+                    format!(
+                        "the checkpoint kept as size {} says {}",
+                        stored.size, checkpoint.size
+                    ),
+                ),
+                Err(err) => problem(None, format!("the checkpoint of {}: {err}", stored.size)),
+            }
+        }
+    }
+    let mut checkpoints = roots.iter().peekable();
+    let mut range = CompactRange::empty();
+    'leaves: loop {
+        let batch = log.logged_mints(range.size(), INTEGRATE_BATCH).await?;
+        let done = batch.len() < INTEGRATE_BATCH as usize;
+        for entry in batch {
+            let index = range.size();
+            if entry.index != index {
+                problem(
+                    Some(index),
+                    format!(
+                        "leaves {index} to {} are missing from the log: they were deleted",
+                        entry.index - 1
+                    ),
+                );
+                // The tree cannot be rebuilt past a hole: what follows is not checked.
+                break 'leaves;
+            }
+            match ChittyId::parse(&entry.chitty_id) {
+                Err(_) => problem(
+                    Some(index),
+                    format!("leaf {index} holds {:?}, no canonical ID", entry.chitty_id),
+                ),
+                Ok(id) => match entry.ledger {
+                    None => problem(
+                        Some(index),
+                        format!("leaf {index}: the ledger's row of {id} was deleted"),
+                    ),
+                    Some((letter, minted_at)) => {
+                        let leaf = leaf_hash(&mint_leaf(&id, minted_at));
+                        if letter != id.entity_type().letter().to_string()
+                            || leaf != entry.leaf_hash
+                        {
+                            problem(
+                                Some(index),
+                                format!("leaf {index}: the ledger's row of {id} was changed"),
+                            );
+                        }
+                    }
+                },
+            }
+            range.append(entry.leaf_hash);
+            while let Some(checkpoint) = checkpoints.next_if(|c| c.size <= range.size()) {
+                if checkpoint.size == range.size() && checkpoint.root != range.root() {
+                    problem(
+                        Some(index),
+                        format!(
+                            "the log's leaves up to {index} do not give the root of the \
+                             checkpoint of {} leaves: the log was changed",
+                            checkpoint.size
+                        ),
+                    );
+                }
+            }
+        }
+        if done {
+            break;
+        }
+    }
+    for checkpoint in checkpoints {
+        problem(
+            None,
+            format!(
+                "a checkpoint of {} leaves was signed, but only {} leaves could be checked",
+                checkpoint.size,
+                range.size()
+            ),
+        );
+    }
+    for id in log.unlogged_mints(1_000).await? {
+        problem(
+            None,
+            format!("{id} is in the ledger but not in the log: it was inserted afterwards"),
+        );
+    }
+    Ok(LogAudit {
+        leaves: range.size(),
+        checkpoints: roots.len() as u64,
+        checkpointed: roots.last().map_or(0, |c| c.size),
+        problems,
+    })
 }

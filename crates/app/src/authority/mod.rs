@@ -11,8 +11,8 @@ mod service;
 
 pub use crate::clock::{Clock, SystemClock};
 pub use log::{
-    DynMintLog, InclusionProof, LogError, LogProofError, LogService, LoggedMint, MintLog,
-    StoredCheckpoint,
+    DynMintLog, InclusionProof, LogAudit, LogError, LogProblem, LogProofError, LogService,
+    LoggedMint, MintLog, StoredCheckpoint, verify_log,
 };
 pub use ports::{
     CallerHash, CounterBlock, DynMintLedger, DynSequenceStore, KeptMint, LedgerError, MintKey,

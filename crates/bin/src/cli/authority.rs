@@ -79,6 +79,10 @@ enum AuthorityCommand {
         #[arg(long, default_value_t = 20)]
         top: usize,
     },
+    /// Check the store's mint log: recompute its tree, check it against every checkpoint the
+    /// log key signed, and every leaf against the ledger's row. Prints each problem with its
+    /// leaf index. Exit status: 0 intact, 1 tampered, 2 the check could not run.
+    VerifyLog,
 }
 
 impl AuthorityArgs {
@@ -120,8 +124,10 @@ pub(crate) fn run(args: &AuthorityArgs) -> ExitCode {
         Ok(settings) => settings,
         Err(err) => return trouble(format_args!("authority: {err:#}")),
     };
-    if let Some(AuthorityCommand::Spaces { json, top }) = &args.command {
-        return spaces(&settings, *json, *top);
+    match &args.command {
+        Some(AuthorityCommand::Spaces { json, top }) => return spaces(&settings, *json, *top),
+        Some(AuthorityCommand::VerifyLog) => return verify_log(&settings),
+        None => {}
     }
     super::run_server("authority", "chittyid-authority", &args.log, async {
         let app = AuthorityApplication::build(settings).await?;
@@ -137,6 +143,40 @@ pub(crate) fn run(args: &AuthorityArgs) -> ExitCode {
         app.run_until(super::shutdown_signal()).await;
         Ok(())
     })
+}
+
+/// `chittyid authority verify-log`.
+fn verify_log(settings: &Settings) -> ExitCode {
+    let checked = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(anyhow::Error::from)
+        .and_then(|runtime| runtime.block_on(chittyid::authority::verify_log(settings)));
+    let audit = match checked {
+        Ok(audit) => audit,
+        Err(err) => return trouble(format_args!("authority verify-log: {err:#}")),
+    };
+    let mut out = std::io::stdout().lock();
+    for problem in &audit.problems {
+        let _ = writeln!(out, "{}", problem.message);
+    }
+    let _ = writeln!(
+        out,
+        "{} leaves, {} checkpoints checked (the latest of {} leaves): {}",
+        audit.leaves,
+        audit.checkpoints,
+        audit.checkpointed,
+        if audit.problems.is_empty() {
+            "intact".to_owned()
+        } else {
+            format!("{} problems", audit.problems.len())
+        }
+    );
+    if audit.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 /// `chittyid authority spaces`.
