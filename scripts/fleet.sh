@@ -45,7 +45,8 @@ wait_for() { for _ in $(seq 1 100); do curl -sf "$1" >/dev/null && return 0; sle
 start_authority() { # name
   local port; port=$(free_port)
   env -u REDIS_URL DATABASE_URL="$fleet_url" CHITTYID_AUTHORITY_TOKENS="$token" RUST_LOG=error \
-    "$bin" authority --listen "127.0.0.1:$port" --data-dir "$work/$1" 2>>"$work/$1.log" &
+    "$bin" authority --listen "127.0.0.1:$port" --data-dir "$work/$1" \
+      --log-key "$work/log-signing-key" 2>>"$work/$1.log" &
   pids[$1]=$! ports[$1]=$port
   wait_for "http://127.0.0.1:$port/v1/health"
 }

@@ -216,32 +216,35 @@ impl AuthorityApplication {
     }
 }
 
-/// The log's signing key: the given file, or the data directory's, created (0600) at first
-/// start with a name of its own (`chittyid.local/mint-log/<8 random hex digits>`), the log's
-/// origin. Errors name the file, never its content.
+/// A new log signing key named `name` (default `chittyid.local/mint-log/<8 random hex
+/// digits>`), as its signer-key text.
+pub fn new_log_key(name: Option<&str>) -> anyhow::Result<SignerKey> {
+    let mut seed = [0u8; 32];
+    let mut suffix = [0u8; 4];
+    getrandom::fill(&mut seed)
+        .and_then(|()| getrandom::fill(&mut suffix))
+        .map_err(|e| anyhow::anyhow!("drawing a log key: {e}"))?;
+    let name = name.map_or_else(
+        || {
+            format!(
+                "chittyid.local/mint-log/{}",
+                chittyid_app::authority::to_hex(&suffix)
+            )
+        },
+        str::to_owned,
+    );
+    SignerKey::from_seed(&name, seed).map_err(|e| anyhow::anyhow!("the log's name {name:?}: {e}"))
+}
+
+/// The log's signing key: the given file, or the data directory's; either is created (0600)
+/// with a new key ([`new_log_key`]) if it does not exist, so authorities given one path share
+/// one key. Errors name the file, never its content.
 pub fn load_log_key(settings: &Settings) -> anyhow::Result<SignerKey> {
     let path = settings
         .log_key_file
         .clone()
         .unwrap_or_else(|| settings.data_dir.join(LOG_KEY_FILE));
-    let (lines, _) = if settings.log_key_file.is_some() {
-        (data_dir::read_secrets(&path)?, false)
-    } else {
-        data_dir::load_or_create_secrets(&path, || {
-            let mut seed = [0u8; 32];
-            let mut suffix = [0u8; 4];
-            getrandom::fill(&mut seed)
-                .and_then(|()| getrandom::fill(&mut suffix))
-                .map_err(|e| anyhow::anyhow!("drawing a log key: {e}"))?;
-            let name = format!(
-                "chittyid.local/mint-log/{}",
-                chittyid_app::authority::to_hex(&suffix)
-            );
-            Ok(SignerKey::from_seed(&name, seed)
-                .map_err(|e| anyhow::anyhow!("{e}"))?
-                .encode())
-        })?
-    };
+    let (lines, _) = data_dir::load_or_create_secrets(&path, || Ok(new_log_key(None)?.encode()))?;
     let [line] = lines.as_slice() else {
         anyhow::bail!("{}: expected one signer key line", path.display());
     };

@@ -22,14 +22,18 @@ fn text(answer: &crate::http_client::Answer) -> String {
     String::from_utf8(answer.body.to_vec()).expect("UTF-8")
 }
 
-async fn verifier_key(client: &HttpClient) -> VerifierKey {
+pub(crate) async fn verifier_key(client: &HttpClient) -> VerifierKey {
     let answer = client.get("/v1/log/key", None).await;
     assert_eq!(answer.status, 200);
     VerifierKey::parse(text(&answer).trim()).expect("a verifier key")
 }
 
 /// The latest checkpoint once it covers `size` leaves (5 s at most), its signature checked.
-async fn checkpoint_of(client: &HttpClient, key: &VerifierKey, size: u64) -> (Checkpoint, String) {
+pub(crate) async fn checkpoint_of(
+    client: &HttpClient,
+    key: &VerifierKey,
+    size: u64,
+) -> (Checkpoint, String) {
     for _ in 0..100 {
         let answer = client.get("/v1/log/checkpoint", None).await;
         assert_eq!(answer.status, 200, "{}", text(&answer));
@@ -44,7 +48,7 @@ async fn checkpoint_of(client: &HttpClient, key: &VerifierKey, size: u64) -> (Ch
     panic!("no checkpoint of {size} leaves within 5 s");
 }
 
-fn hashes(values: &serde_json::Value) -> Vec<Hash> {
+pub(crate) fn hashes(values: &serde_json::Value) -> Vec<Hash> {
     values
         .as_array()
         .expect("a list")

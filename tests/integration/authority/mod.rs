@@ -1,5 +1,5 @@
 pub(crate) mod helpers;
 mod input;
-mod log;
+pub(crate) mod log;
 mod minting;
 mod validation;

@@ -6,6 +6,9 @@ use std::time::Duration;
 use chittyid_postgres::testing::TestDatabase;
 use serde_json::{Value, json};
 
+use base64::Engine as _;
+
+use crate::authority::log::{checkpoint_of, hashes, verifier_key};
 use crate::helpers::{Running, fleet_log_key, free_port, wait_for};
 use crate::http_client::HttpClient;
 
@@ -140,6 +143,53 @@ async fn two_authorities_on_one_database_never_mint_the_same_id() {
             assert_eq!(verdict.json()["mintedHere"], true, "{id}");
         }
     }
+    // And one mint log: every ID is one leaf of it, proved by either authority against a
+    // checkpoint the other signed.
+    let key = verifier_key(&first).await;
+    assert_eq!(verifier_key(&second).await, key);
+    let (checkpoint, _) = checkpoint_of(&first, &key, minted.len() as u64).await;
+    assert_eq!(checkpoint.size, minted.len() as u64);
+    let mut indexes = HashSet::new();
+    for (i, id) in minted.iter().enumerate() {
+        let client = if i % 2 == 0 { &second } else { &first };
+        let answer = client
+            .get(
+                &format!("/v1/log/proof/{id}?size={}", checkpoint.size),
+                None,
+            )
+            .await;
+        assert_eq!(answer.status, 200, "{id}");
+        let proof = answer.json();
+        let leaf = base64::engine::general_purpose::STANDARD
+            .decode(proof["leaf"].as_str().expect("leaf"))
+            .expect("base64");
+        let index = proof["index"].as_u64().expect("index");
+        chittyid_domain::log::verify_inclusion(
+            index,
+            checkpoint.size,
+            &chittyid_domain::log::leaf_hash(&leaf),
+            &hashes(&proof["hashes"]),
+            &checkpoint.root,
+        )
+        .unwrap_or_else(|err| panic!("{id}: {err}"));
+        indexes.insert(index);
+    }
+    assert_eq!(
+        indexes,
+        (0..minted.len() as u64).collect(),
+        "one leaf each, no gaps"
+    );
+    let verified = Command::new(env!("CARGO_BIN_EXE_chittyid"))
+        .args(["authority", "verify-log", "--log-key"])
+        .arg(fleet_log_key(dir_a.path()))
+        .arg("--data-dir")
+        .arg(dir_a.path())
+        .env("DATABASE_URL", database.url())
+        .output()
+        .expect("runs");
+    let said = String::from_utf8_lossy(&verified.stdout);
+    assert!(verified.status.success(), "{said}");
+    assert!(said.contains("intact"), "{said}");
 }
 
 /// Generates from several clients through `chittyid serve` on PostgreSQL, SIGKILLs it, restarts

@@ -37,8 +37,8 @@ pub(crate) struct AuthorityArgs {
     )]
     #[arg(value_parser = super::secret)]
     tokens: Vec<SecretString>,
-    /// The mint log's signing key: a note signer-key file (`PRIVATE+KEY+<name>+...`). Unset:
-    /// read, or create at first start (owner-only), `log-signing-key` in the data directory.
+    /// The mint log's signing key: a note signer-key file (`PRIVATE+KEY+<name>+...`), created
+    /// (owner-only) if it does not exist. Unset: `log-signing-key` in the data directory.
     /// Every authority sharing one database must be given the same key.
     #[arg(
         long = "log-key",
@@ -83,6 +83,13 @@ enum AuthorityCommand {
     /// log key signed, and every leaf against the ledger's row. Prints each problem with its
     /// leaf index. Exit status: 0 intact, 1 tampered, 2 the check could not run.
     VerifyLog,
+    /// Print a new mint log signing key (a note signer key, a secret) for `--log-key`: to give
+    /// every authority of a fleet the same one.
+    NewLogKey {
+        /// The log's name (its checkpoints' origin), e.g. `id.example.com/mint-log`.
+        #[arg(long)]
+        name: Option<String>,
+    },
 }
 
 impl AuthorityArgs {
@@ -127,6 +134,15 @@ pub(crate) fn run(args: &AuthorityArgs) -> ExitCode {
     match &args.command {
         Some(AuthorityCommand::Spaces { json, top }) => return spaces(&settings, *json, *top),
         Some(AuthorityCommand::VerifyLog) => return verify_log(&settings),
+        Some(AuthorityCommand::NewLogKey { name }) => {
+            return match chittyid::authority::new_log_key(name.as_deref()) {
+                Ok(key) => {
+                    println!("{}", key.encode());
+                    ExitCode::SUCCESS
+                }
+                Err(err) => trouble(format_args!("authority new-log-key: {err:#}")),
+            };
+        }
         None => {}
     }
     super::run_server("authority", "chittyid-authority", &args.log, async {
