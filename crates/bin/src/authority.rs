@@ -285,7 +285,7 @@ pub async fn verify_log(settings: &Settings) -> anyhow::Result<chittyid_app::aut
         &settings.data_dir.join(DATABASE_FILE),
     )
     .await?;
-    chittyid_app::authority::verify_log(&*store.mint_log(), &key).await
+    chittyid_app::authority::verify_log(&store.mint_log(), &key).await
 }
 
 /// The sequence spaces of the store these settings name, fullest first.

@@ -60,7 +60,7 @@ fn range_hash(
     node: &mut impl FnMut(NodeId) -> Option<Hash>,
 ) -> Result<Hash, MissingNode> {
     let n = end - start;
-    if n.is_power_of_two() && start % n == 0 {
+    if n.is_power_of_two() && start.is_multiple_of(n) {
         let id = NodeId {
             level: n.trailing_zeros() as u8,
             index: start >> n.trailing_zeros(),
