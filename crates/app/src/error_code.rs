@@ -78,6 +78,7 @@ error_codes! {
     UpstreamAuth => "upstream_auth",
     AuditUnavailable => "audit_unavailable",
     NotAString => "not_a_string",
+    AuthorityLogForked => "authority_log_forked",
     // The authority (the gateway passes the first on).
     SequenceSpaceExhausted => "sequence_space_exhausted",
     StoreUnavailable => "store_unavailable",
@@ -138,6 +139,7 @@ impl ErrorCode {
         Self::AuditUnavailable,
         Self::SequenceSpaceExhausted,
         Self::NotAString,
+        Self::AuthorityLogForked,
     ];
 
     /// The codes only the authority answers with, besides the edge's.

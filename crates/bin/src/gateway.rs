@@ -16,6 +16,8 @@ use chittyid_app::gateway::{
     IdempotencyStore, InProcessAuthority, InProcessCache, InProcessRateLimits, KeyDirectory,
     MintAuthority, SystemClock, VerdictCache,
 };
+use chittyid_app::gateway::{DynLogSource, LogWitness};
+use chittyid_domain::log::VerifierKey;
 use chittyid_domain::resilience::ResilienceConfig;
 use chittyid_http::TokenSet;
 use chittyid_http::gateway::GatewayApi;
@@ -87,6 +89,8 @@ pub struct Settings {
     /// What a commit to the gateway's own SQLite file survives, with the authority elsewhere
     /// (the embedded authority's file always syncs every commit).
     pub durability: Durability,
+    /// The remote authority's mint log verifier key: verify from the log's proofs.
+    pub authority_log_key: Option<String>,
 }
 
 impl Settings {
@@ -111,6 +115,7 @@ impl Settings {
             entity_aliases: Vec::new(),
             cors_origins: Vec::new(),
             durability: Durability::ProcessCrash,
+            authority_log_key: None,
         }
     }
 }
@@ -187,6 +192,7 @@ impl GatewayApplication {
             ),
             Upstream::Embedded(_) => "in-process".to_owned(),
         };
+        let mut witness = None;
         let (authority, audit) = match &settings.upstream {
             Upstream::Remote {
                 url,
@@ -217,6 +223,21 @@ impl GatewayApplication {
                         remote.base_url()
                     );
                 }
+                if let Some(key) = &settings.authority_log_key {
+                    let key = VerifierKey::parse(key)
+                        .map_err(|err| anyhow::anyhow!("CHITTYID_AUTHORITY_LOG_KEY: {err}"))?;
+                    let source = HttpAuthority::try_new_with_roots(
+                        url.expose_secret(),
+                        token.as_ref().map(ExposeSecret::expose_secret),
+                        ca.as_deref(),
+                    )?;
+                    witness = Some(Arc::new(LogWitness::new(
+                        DynLogSource::new_box(source),
+                        key,
+                        Arc::new(SystemClock::default()),
+                        LogWitness::REFRESH_AFTER,
+                    )));
+                }
                 let authority = DynMintAuthority::new_box(remote);
                 let audit = Store::open_with(
                     settings
@@ -230,6 +251,11 @@ impl GatewayApplication {
                 (authority, audit)
             }
             Upstream::Embedded(authority) => {
+                anyhow::ensure!(
+                    settings.authority_log_key.is_none(),
+                    "CHITTYID_AUTHORITY_LOG_KEY needs a remote authority (CHITTYID_SERVICE_URL): \
+                     the embedded one answers from its own ledger"
+                );
                 let mut authority = authority.clone();
                 if settings.database_url.is_some() {
                     authority.database_url.clone_from(&settings.database_url);
@@ -313,7 +339,10 @@ impl GatewayApplication {
             "environment",
         ));
         key_directory.replace_stored(&stored_keys, now);
-        let service = service.with_key_directory(Arc::clone(&key_directory));
+        let mut service = service.with_key_directory(Arc::clone(&key_directory));
+        if let Some(witness) = witness {
+            service = service.with_log_witness(witness);
+        }
         Ok(Self {
             listener,
             service: Arc::new(service),

@@ -10,3 +10,4 @@ mod limits;
 mod shutdown;
 mod storage;
 mod validate;
+mod witness;

@@ -3,13 +3,19 @@
 use std::error::Error as _;
 use std::time::Duration;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
-use chittyid_app::authority::MintRequest;
+use chittyid_app::authority::{InclusionProof, MintRequest};
 use chittyid_app::error_code::ErrorCode;
-use chittyid_app::gateway::{AuthorityError, MintAuthority, MintFacts, MintVerdict, UpstreamKey};
+use chittyid_app::gateway::{
+    AuthorityError, LogSource, MintAuthority, MintFacts, MintVerdict, UpstreamKey,
+};
 use chittyid_domain::ChittyId;
+use chittyid_domain::log::Hash;
 use chittyid_protocol::{
-    AnsweredId, AnsweredIds, AuthorityHealth, BatchBody, ErrorBody, MintBody, ValidateAnswer,
+    AnsweredId, AnsweredIds, AuthorityHealth, BatchBody, ErrorBody, LogConsistencyProof,
+    LogInclusionProof, MintBody, ValidateAnswer,
 };
 use http::{HeaderValue, Method, Request, StatusCode, Uri, header};
 use http_body_util::{BodyExt, Full, Limited};
@@ -453,6 +459,79 @@ impl MintAuthority for HttpAuthority {
     fn honours_mint_keys(&self) -> bool {
         self.honours_keys.load(std::sync::atomic::Ordering::Relaxed)
     }
+}
+
+/// The authority's mint log, for the gateway's witness. The endpoints are public: no token.
+impl LogSource for HttpAuthority {
+    async fn checkpoint(&self) -> Result<String, AuthorityError> {
+        let (status, headers, body) = self
+            .call(Method::GET, "/log/checkpoint", None, false, None)
+            .await?;
+        if !status.is_success() {
+            return Err(status_error(status, &headers, &body));
+        }
+        String::from_utf8(body.to_vec()).map_err(|_| {
+            AuthorityError::MalformedResponse("the checkpoint is not UTF-8 text".to_owned())
+        })
+    }
+
+    async fn inclusion(
+        &self,
+        id: &ChittyId,
+        size: Option<u64>,
+    ) -> Result<Option<InclusionProof>, AuthorityError> {
+        let size = size.map(|size| format!("?size={size}")).unwrap_or_default();
+        let answer: LogInclusionProof = match self
+            .call_json(
+                Method::GET,
+                &format!("/log/proof/{}{size}", id.as_str()),
+                None,
+                None,
+            )
+            .await
+        {
+            Ok(answer) => answer,
+            Err(AuthorityError::Rejected { code, .. }) if code == "not_logged" => return Ok(None),
+            Err(err) => return Err(err),
+        };
+        Ok(Some(InclusionProof {
+            index: answer.index,
+            tree_size: answer.tree_size,
+            leaf: BASE64.decode(&answer.leaf).map_err(|_| {
+                AuthorityError::MalformedResponse("the proof's leaf is not base64".to_owned())
+            })?,
+            hashes: decode_hashes(&answer.hashes)?,
+        }))
+    }
+
+    async fn consistency(&self, from: u64, to: u64) -> Result<Vec<Hash>, AuthorityError> {
+        let answer: LogConsistencyProof = self
+            .call_json(
+                Method::GET,
+                &format!("/log/consistency?from={from}&to={to}"),
+                None,
+                None,
+            )
+            .await?;
+        decode_hashes(&answer.hashes)
+    }
+}
+
+fn decode_hashes(hashes: &[String]) -> Result<Vec<Hash>, AuthorityError> {
+    hashes
+        .iter()
+        .map(|hash| {
+            BASE64
+                .decode(hash)
+                .ok()
+                .and_then(|bytes| Hash::try_from(bytes).ok())
+                .ok_or_else(|| {
+                    AuthorityError::MalformedResponse(
+                        "a proof hash is not 32 bytes of base64".to_owned(),
+                    )
+                })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -149,6 +149,9 @@ pub enum LogProofError {
     Store(#[from] LogError),
 }
 
+/// How long a proof asked without a size waits for the checkpoint that holds a new leaf.
+const RECEIPT_WAIT: Duration = Duration::from_secs(2);
+
 /// Leaves read per store round trip while integrating.
 const INTEGRATE_BATCH: u32 = 10_000;
 
@@ -373,7 +376,14 @@ impl LogService {
             .index_of(id)
             .await?
             .ok_or(LogProofError::NotLogged(*id))?;
-        let latest = self.latest_size().await?;
+        let mut latest = self.latest_size().await?;
+        if size.is_none() && index >= latest {
+            // Minted since the last checkpoint: the next one (asked for now) holds it.
+            latest = self
+                .wait_for_leaf(index, RECEIPT_WAIT)
+                .await
+                .map_or(latest, |checkpoint| checkpoint.size);
+        }
         let size = size.unwrap_or(latest);
         if size > latest {
             return Err(LogProofError::BeyondCheckpoint { size, latest });

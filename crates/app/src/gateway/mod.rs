@@ -11,6 +11,7 @@ mod in_process;
 mod metrics;
 mod ports;
 mod service;
+mod witness;
 
 pub use crate::clock::{Clock, ManualClock, SystemClock};
 pub use api_keys::{
@@ -39,3 +40,4 @@ pub use service::{
     GatewayConfig, GatewayError, GatewayService, GeneratedId, HealthSnapshot, Readiness,
     SUSPICIOUS_AUDIT_WINDOW_MS, SUSPICIOUS_SAMPLES_PER_EVENT, Verified,
 };
+pub use witness::{DynLogSource, LogSource, LogWitness, WitnessError, WitnessStats};

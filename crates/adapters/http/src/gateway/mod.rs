@@ -790,7 +790,12 @@ fn gateway_error(err: GatewayError) -> ApiError {
             ErrorCode::UpstreamTimeout,
             None,
         ),
-        GatewayError::BadUpstream => (StatusCode::BAD_GATEWAY, ErrorCode::BadUpstream, None),
+        GatewayError::BadUpstream | GatewayError::LogUnverified(_) => {
+            (StatusCode::BAD_GATEWAY, ErrorCode::BadUpstream, None)
+        }
+        GatewayError::LogForked(_) => {
+            (StatusCode::BAD_GATEWAY, ErrorCode::AuthorityLogForked, None)
+        }
         GatewayError::Misconfigured => (StatusCode::BAD_GATEWAY, ErrorCode::UpstreamAuth, None),
         GatewayError::AuditUnavailable => (
             StatusCode::SERVICE_UNAVAILABLE,

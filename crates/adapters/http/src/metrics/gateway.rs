@@ -221,6 +221,27 @@ fn cache(encoder: &mut DescriptorEncoder<'_>, health: &HealthSnapshot) -> Result
             &[("shared", shared.errors)],
         )?;
     }
+    if let Some(witness) = health.log_witness {
+        counter(
+            encoder,
+            "chittyid_authority_log_proofs_verified",
+            "Verifications answered from an inclusion proof in the authority's signed mint log.",
+            witness.proofs_verified,
+        )?;
+        counter(
+            encoder,
+            "chittyid_authority_log_forks",
+            "Checkpoints of the authority's mint log refused as inconsistent with an earlier one (an alarm: any is too many).",
+            witness.forks,
+        )?;
+        gauge(
+            encoder,
+            "chittyid_authority_log_checkpoint_size",
+            "Leaves in the last checkpoint of the authority's mint log this gateway accepted.",
+            None,
+            witness.checkpoint_size as f64,
+        )?;
+    }
     let mut stores: Vec<(&str, f64)> = Vec::new();
     if let Some(shared) = shared {
         stores.push(("cache", f64::from(u8::from(shared.available))));

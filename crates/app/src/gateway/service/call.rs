@@ -157,7 +157,7 @@ impl GatewayService {
     }
 }
 
-fn gateway_error(err: AuthorityError) -> GatewayError {
+pub(super) fn gateway_error(err: AuthorityError) -> GatewayError {
     match err {
         AuthorityError::Timeout => GatewayError::Timeout,
         AuthorityError::RateLimited { retry_after }

@@ -125,6 +125,13 @@ pub enum GatewayError {
         "the audit log cannot be written, so this request was not completed; retry later (a generate with the same Idempotency-Key returns the IDs it minted)"
     )]
     AuditUnavailable,
+    /// The authority's mint log is not the one this gateway saw grow (see the alarm): no
+    /// verification is answered from it.
+    #[error("the authority's mint log forked ({0}); this gateway does not verify from it")]
+    LogForked(String),
+    /// The authority's log answered something that does not verify against its key.
+    #[error("{0}")]
+    LogUnverified(String),
 }
 
 pub use crate::gateway::generated::GeneratedId;
@@ -153,6 +160,8 @@ pub struct HealthSnapshot {
     pub cache: CacheReport,
     /// Whether a shared rate-limit store answers; `None` when limits are kept in process.
     pub rate_limit_shared: Option<bool>,
+    /// The mint-log witness's counts; `None` without one.
+    pub log_witness: Option<crate::gateway::WitnessStats>,
 }
 
 /// Why generate would fail now, as a load balancer needs to know. Empty when ready.
@@ -201,6 +210,8 @@ pub struct GatewayService {
     suspicious: validation::SuspiciousWindows,
     /// The accepted keys, for their own rates.
     key_directory: std::sync::Arc<crate::gateway::KeyDirectory>,
+    /// Verifies from the authority's mint log when given its key.
+    witness: Option<std::sync::Arc<crate::gateway::LogWitness>>,
 }
 
 impl std::fmt::Debug for GatewayService {
@@ -241,6 +252,7 @@ impl GatewayService {
             audit_probe: tokio::sync::Mutex::new(None),
             suspicious: validation::SuspiciousWindows::default(),
             key_directory: std::sync::Arc::default(),
+            witness: None,
             authority,
             cache,
             audit,
@@ -249,6 +261,14 @@ impl GatewayService {
             rate_limits,
             config,
         })
+    }
+
+    /// Verifies IDs from the authority's mint log through `witness` (its proofs against signed
+    /// checkpoints) rather than from the authority's word and the verdict cache.
+    #[must_use]
+    pub fn with_log_witness(mut self, witness: std::sync::Arc<crate::gateway::LogWitness>) -> Self {
+        self.witness = Some(witness);
+        self
     }
 
     /// Rates keys by the accounts in `directory` (a key's own rate, else the configured one).
@@ -373,5 +393,7 @@ fn error_outcome(err: &GatewayError) -> &'static str {
         GatewayError::BadUpstream | GatewayError::Misconfigured => "bad_upstream",
         GatewayError::Rejected { .. } => "rejected",
         GatewayError::AuditUnavailable => "audit_unavailable",
+        GatewayError::LogForked(_) => "log_forked",
+        GatewayError::LogUnverified(_) => "log_unverified",
     }
 }

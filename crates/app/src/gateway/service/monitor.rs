@@ -33,6 +33,13 @@ impl GatewayService {
         if !self.audit_writable().await {
             problems.push("audit_unavailable");
         }
+        if self
+            .witness
+            .as_ref()
+            .is_some_and(|witness| witness.alarm().is_some())
+        {
+            problems.push("authority_log_forked");
+        }
         Readiness { problems }
     }
 
@@ -76,6 +83,7 @@ impl GatewayService {
                 CacheReport::default()
             }),
             rate_limit_shared: self.rate_limits.shared_available(),
+            log_witness: self.witness.as_ref().map(|witness| witness.stats()),
         }
     }
 

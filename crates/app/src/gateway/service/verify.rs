@@ -7,6 +7,7 @@ use super::{GatewayError, GatewayService, Verified, error_outcome};
 use crate::authority::CallerHash;
 use crate::clock::Clock;
 use crate::gateway::ports::{AuditEvent, MintAuthority, VerdictCache};
+use crate::gateway::witness::WitnessError;
 
 impl GatewayService {
     /// Asks the authority whether it minted `id`, through the cache. Every call is audited; an
@@ -44,6 +45,16 @@ impl GatewayService {
     }
 
     async fn verify_unaudited(&self, id: &ChittyId) -> Result<Verified, GatewayError> {
+        if let Some(witness) = &self.witness {
+            return witness
+                .verify(id)
+                .await
+                .map(|verdict| Verified {
+                    verdict,
+                    from_cache: false,
+                })
+                .map_err(witness_error);
+        }
         match self.cache.get(id).await {
             Ok(Some(verdict)) => {
                 return Ok(Verified {
@@ -65,5 +76,17 @@ impl GatewayService {
             verdict,
             from_cache: false,
         })
+    }
+}
+
+fn witness_error(err: WitnessError) -> GatewayError {
+    match err {
+        WitnessError::Forked(why) => GatewayError::LogForked(why),
+        WitnessError::Unverified(why) => GatewayError::LogUnverified(why),
+        WitnessError::NotYetCheckpointed => GatewayError::Unavailable {
+            retry_after: Some(std::time::Duration::from_secs(1)),
+            reason: err.to_string(),
+        },
+        WitnessError::Authority(err) => super::call::gateway_error(err),
     }
 }

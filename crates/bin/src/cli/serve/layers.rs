@@ -62,6 +62,8 @@ struct ConfigFile {
     /// Origins whose browsers may call the gateway.
     cors_origins: Option<Vec<String>>,
     durability: Option<DurabilityArg>,
+    /// The authority's mint log verifier key: verify from its proofs.
+    authority_log_key: Option<String>,
 }
 
 impl ConfigFile {
@@ -90,6 +92,7 @@ pub(super) struct Layer {
     entity_aliases: Vec<String>,
     cors_origins: Option<Vec<String>>,
     durability: Option<DurabilityArg>,
+    authority_log_key: Option<String>,
 }
 
 impl Layer {
@@ -121,6 +124,7 @@ impl Layer {
                 .collect(),
             cors_origins: file.cors_origins,
             durability: file.durability,
+            authority_log_key: file.authority_log_key,
         })
     }
 
@@ -141,6 +145,7 @@ impl Layer {
             entity_aliases: args.entity_aliases.clone(),
             cors_origins: (!args.cors_origins.is_empty()).then(|| args.cors_origins.clone()),
             durability: args.durability,
+            authority_log_key: args.authority_log_key.clone(),
         }
     }
 
@@ -164,6 +169,7 @@ impl Layer {
                 .collect(),
             cors_origins: self.cors_origins.or(below.cors_origins),
             durability: self.durability.or(below.durability),
+            authority_log_key: self.authority_log_key.or(below.authority_log_key),
         }
     }
 
@@ -209,6 +215,10 @@ impl Layer {
                 (days > 0).then(|| std::time::Duration::from_secs(u64::from(days) * 24 * 60 * 60));
         }
         settings.metrics_require_key = self.metrics_require_key.unwrap_or(false);
+        settings.authority_log_key = self
+            .authority_log_key
+            .map(|key| key.trim().to_owned())
+            .filter(|key| !key.is_empty());
         settings.entity_aliases = self.entity_aliases;
         settings.cors_origins = self.cors_origins.unwrap_or_default();
         if let Some(durability) = self.durability {

@@ -47,6 +47,12 @@ pub(crate) struct ServeArgs {
     #[arg(long, env = "CHITTYID_SERVICE_URL")]
     #[arg(value_parser = super::secret)]
     service_url: Option<SecretString>,
+    /// The authority's mint log verifier key (`<name>+<hash>+<key>`, as its `/v1/log/key`
+    /// answers): `verify=true` is then answered from the log's inclusion proofs against signed
+    /// checkpoints, each checked to extend the last, and a fork raises an alarm. Needs
+    /// CHITTYID_SERVICE_URL.
+    #[arg(long, env = "CHITTYID_AUTHORITY_LOG_KEY", value_name = "KEY")]
+    pub(super) authority_log_key: Option<String>,
     /// PEM certificates of a private CA that signed the authority's certificate (https).
     #[arg(long, env = "CHITTYID_SERVICE_CA")]
     service_ca: Option<PathBuf>,
