@@ -409,3 +409,78 @@ async fn an_authority_given_another_log_key_than_its_stores_refuses_to_start() {
     // The secret is never printed, only the public key.
     assert!(!said.contains(&key.encode()), "{said}");
 }
+
+#[tokio::test]
+async fn a_mint_asked_with_proof_true_is_answered_with_its_receipt() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let authority = spawn_authority(settings(dir.path())).await;
+    let client = &authority.client;
+    let key = verifier_key(client).await;
+    authority.mint_id("PEO").await;
+    let check = |receipt: &serde_json::Value, ids: &[&str]| {
+        let note = SignedNote::parse(receipt["checkpoint"].as_str().expect("a note"))
+            .expect("a signed note");
+        verify_note(&note, &key).expect("signed by the log's key");
+        let checkpoint = Checkpoint::parse(&note.text).expect("a checkpoint");
+        let proofs = receipt["proofs"].as_array().expect("proofs");
+        assert_eq!(proofs.len(), ids.len());
+        for (proof, id) in proofs.iter().zip(ids) {
+            let leaf = BASE64
+                .decode(proof["leaf"].as_str().expect("leaf"))
+                .expect("b64");
+            assert!(String::from_utf8_lossy(&leaf).contains(id), "{proof}");
+            assert_eq!(proof["treeSize"].as_u64(), Some(checkpoint.size));
+            verify_inclusion(
+                proof["index"].as_u64().expect("index"),
+                checkpoint.size,
+                &leaf_hash(&leaf),
+                &hashes(&proof["hashes"]),
+                &checkpoint.root,
+            )
+            .unwrap_or_else(|err| panic!("{id}: {err}"));
+        }
+    };
+    let answer = client
+        .post_json(
+            "/v1/mint?proof=true",
+            Some(TOKEN),
+            &json!({"entity": "PLACE"}),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.json());
+    let minted = answer.json();
+    check(
+        &minted["receipt"],
+        &[minted["chittyId"].as_str().expect("ID")],
+    );
+
+    let answer = client
+        .post_json(
+            "/v1/mint/batch?proof=true",
+            Some(TOKEN),
+            &json!({"requests": [{"entity": "PEO"}, {"entity": "THING"}]}),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.json());
+    let batch = answer.json();
+    let ids: Vec<&str> = batch["chittyIds"]
+        .as_array()
+        .expect("IDs")
+        .iter()
+        .map(|id| id.as_str().expect("ID"))
+        .collect();
+    check(&batch["receipt"], &ids);
+    // Without the flag, no receipt and no wait.
+    let plain = authority.mint(&json!({"entity": "PEO"})).await.json();
+    assert!(plain.get("receipt").is_none(), "{plain}");
+    let refused = client
+        .post_json(
+            "/v1/mint?proof=maybe",
+            Some(TOKEN),
+            &json!({"entity": "PEO"}),
+        )
+        .await;
+    assert_eq!(refused.status, 400);
+    assert_eq!(refused.error_code(), "invalid_query");
+    authority.stop().await;
+}

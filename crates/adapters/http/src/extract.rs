@@ -81,6 +81,18 @@ impl<S: Send + Sync> FromRequestParts<S> for ValidateFlags {
     }
 }
 
+/// `?proof=true` on a mint: answer with a receipt from the mint log.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ReceiptFlag(pub(crate) bool);
+
+impl<S: Send + Sync> FromRequestParts<S> for ReceiptFlag {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        query_flag(parts.uri.query().unwrap_or(""), "proof").map(Self)
+    }
+}
+
 /// A boolean query parameter: `true`/`1`/`yes` (or the name alone), `false`/`0`/`no`, absent
 /// for false; anything else (`verify=null`) is `400 invalid_query`, as the document's `boolean`
 /// promises.

@@ -59,6 +59,18 @@ pub struct MintAnswer {
     pub timestamp: String,
     /// The format version, two digits.
     pub version: String,
+    /// With `?proof=true`: the signed checkpoint that holds this ID and its inclusion proof.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<LogReceipt>,
+}
+
+/// A mint's receipt from the mint log: a signed checkpoint (C2SP signed note) and the
+/// inclusion proof of each minted ID against it, in request order.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LogReceipt {
+    pub checkpoint: String,
+    pub proofs: Vec<LogInclusionProof>,
 }
 
 /// The ID of a mint answer as the client reads it from any deployment: `chittyId`,
@@ -105,6 +117,9 @@ impl AnsweredIds {
 pub struct BatchAnswer {
     pub chitty_ids: Vec<String>,
     pub results: Vec<MintAnswer>,
+    /// With `?proof=true`: one checkpoint and a proof per ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<LogReceipt>,
 }
 
 /// What the authority knows of an ID: `valid` only when well formed and minted here.

@@ -416,6 +416,37 @@ impl LogService {
         })
     }
 
+    /// A receipt for these IDs: the first checkpoint that holds them all (waited for, up to
+    /// two seconds) and each one's inclusion proof against it.
+    pub async fn receipt(
+        &self,
+        ids: &[ChittyId],
+    ) -> Result<(Arc<StoredCheckpoint>, Vec<InclusionProof>), LogProofError> {
+        let mut last = 0;
+        for id in ids {
+            let index = self
+                .log
+                .index_of(id)
+                .await?
+                .ok_or(LogProofError::NotLogged(*id))?;
+            last = last.max(index);
+        }
+        let checkpoint = match self.latest() {
+            Some(latest) if latest.size > last => latest,
+            _ => self.wait_for_leaf(last, RECEIPT_WAIT).await.ok_or(
+                LogProofError::NotYetCheckpointed {
+                    index: last,
+                    size: self.latest().map_or(0, |c| c.size),
+                },
+            )?,
+        };
+        let mut proofs = Vec::with_capacity(ids.len());
+        for id in ids {
+            proofs.push(self.inclusion(id, Some(checkpoint.size)).await?);
+        }
+        Ok((checkpoint, proofs))
+    }
+
     /// The consistency proof between the trees of `from` and `to` leaves.
     pub async fn consistency(&self, from: u64, to: u64) -> Result<Vec<Hash>, LogProofError> {
         let latest = self.latest_size().await?;

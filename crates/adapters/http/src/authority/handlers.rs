@@ -4,13 +4,17 @@
 
 use super::*;
 use crate::contract::{BatchRequestSchema, ErrorBody, MintRequestSchema};
+use crate::extract::ReceiptFlag;
 
 type Api = State<Arc<AuthorityApi>>;
 
 #[utoipa::path(
     post, path = "/v1/mint", tag = "authority",
     request_body = MintRequestSchema,
-    params(("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters: a repeat gets the same ID for 24 hours")),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters: a repeat gets the same ID for 24 hours"),
+        ("proof" = Option<bool>, Query, description = "Wait (up to 2 s) for the signed checkpoint that holds the ID and answer it with the ID's inclusion proof as `receipt`; absent if none came in time (the ID is minted all the same)"),
+    ),
     responses(
         (status = 200, body = MintAnswer),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -24,15 +28,19 @@ pub(crate) async fn mint(
     State(api): Api,
     TokenCaller(caller): TokenCaller,
     IdempotencyKeyHeader(key): IdempotencyKeyHeader,
+    ReceiptFlag(receipt): ReceiptFlag,
     JsonBody(body): JsonBody<MAX_MINT_BODY_BYTES>,
 ) -> axum::response::Response {
-    api.mint(caller, key, &body).await.into_response()
+    api.mint(caller, key, &body, receipt).await.into_response()
 }
 
 #[utoipa::path(
     post, path = "/v1/mint/batch", tag = "authority",
     request_body = BatchRequestSchema,
-    params(("Idempotency-Key" = Option<String>, Header, description = "as for /v1/mint")),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "as for /v1/mint"),
+        ("proof" = Option<bool>, Query, description = "as for /v1/mint: one checkpoint, a proof per ID"),
+    ),
     responses(
         (status = 200, body = BatchAnswer),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -46,9 +54,12 @@ pub(crate) async fn mint_batch(
     State(api): Api,
     TokenCaller(caller): TokenCaller,
     IdempotencyKeyHeader(key): IdempotencyKeyHeader,
+    ReceiptFlag(receipt): ReceiptFlag,
     JsonBody(body): JsonBody<MAX_BATCH_BODY_BYTES>,
 ) -> axum::response::Response {
-    api.mint_batch(caller, key, &body).await.into_response()
+    api.mint_batch(caller, key, &body, receipt)
+        .await
+        .into_response()
 }
 
 #[utoipa::path(

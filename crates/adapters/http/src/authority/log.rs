@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::response::IntoResponse;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use chittyid_app::authority::{LogProofError, LogService};
+use chittyid_app::authority::{InclusionProof, LogProofError, LogService};
 use chittyid_app::error_code::ErrorCode;
 use chittyid_domain::ChittyId;
 use chittyid_domain::log::ProofRequestError;
@@ -140,6 +140,20 @@ pub(crate) async fn consistency(State(api): Api, uri: http::Uri) -> axum::respon
         ))
     };
     answer.await.into_response()
+}
+
+/// A proof as the protocol gives it: leaf and hashes in standard base64.
+pub(crate) fn proof_answer(proof: &InclusionProof) -> LogInclusionProof {
+    LogInclusionProof {
+        index: proof.index,
+        tree_size: proof.tree_size,
+        leaf: BASE64.encode(&proof.leaf),
+        hashes: proof
+            .hashes
+            .iter()
+            .map(|hash| BASE64.encode(hash))
+            .collect(),
+    }
 }
 
 /// A query parameter that is a decimal tree size, if present (the last one given).

@@ -17,6 +17,8 @@ use chittyid_app::authority::{
 use http::{Response, StatusCode};
 use http_body_util::Full;
 
+use chittyid_protocol::LogReceipt;
+
 use crate::contract::{
     AuthorityHealth, BatchAnswer, IdProblem, MintAnswer, ValidateAnswer, authority_openapi_json,
 };
@@ -100,13 +102,34 @@ impl AuthorityApi {
         caller: CallerHash,
         key: Option<String>,
         body: &[u8],
+        receipt: bool,
     ) -> Result<Response<Full<Bytes>>, ApiError> {
         let request = parse_mint(body)?;
         let mut minted = self
             .service_mint(vec![request], caller, key.as_deref())
             .await?;
         let minted = minted.pop().expect("one request, one ID");
-        Ok(json_response(StatusCode::OK, &minted_answer(&minted)))
+        let mut answer = minted_answer(&minted);
+        if receipt {
+            answer.receipt = self.receipt(&[minted.id]).await;
+        }
+        Ok(json_response(StatusCode::OK, &answer))
+    }
+
+    /// The mint log's receipt for IDs just minted; `None` (and a warning) when no checkpoint
+    /// came in time: the IDs are minted and recorded all the same, and their proofs can be
+    /// asked for later.
+    async fn receipt(&self, ids: &[chittyid_domain::ChittyId]) -> Option<LogReceipt> {
+        match self.log.receipt(ids).await {
+            Ok((checkpoint, proofs)) => Some(LogReceipt {
+                checkpoint: checkpoint.note.clone(),
+                proofs: proofs.iter().map(log::proof_answer).collect(),
+            }),
+            Err(err) => {
+                tracing::warn!(error = %err, "a mint's receipt could not be given");
+                None
+            }
+        }
     }
 
     async fn mint_batch(
@@ -114,12 +137,19 @@ impl AuthorityApi {
         caller: CallerHash,
         key: Option<String>,
         body: &[u8],
+        receipt: bool,
     ) -> Result<Response<Full<Bytes>>, ApiError> {
         let requests = parse_batch(body)?;
         let minted = self.service_mint(requests, caller, key.as_deref()).await?;
+        let ids: Vec<_> = minted.iter().map(|m| m.id).collect();
         let answer = BatchAnswer {
             chitty_ids: minted.iter().map(|m| m.id.as_str().to_owned()).collect(),
             results: minted.iter().map(minted_answer).collect(),
+            receipt: if receipt {
+                self.receipt(&ids).await
+            } else {
+                None
+            },
         };
         Ok(json_response(StatusCode::OK, &answer))
     }
@@ -274,6 +304,7 @@ fn minted_answer(minted: &Minted) -> MintAnswer {
         entity_type: minted.id.entity_type().letter().to_string(),
         timestamp: rfc3339_millis(minted.minted_at_unix_ms),
         version: format!("{:02}", minted.id.version().number()),
+        receipt: None,
     }
 }
 
