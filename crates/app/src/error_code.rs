@@ -84,7 +84,6 @@ error_codes! {
     StoreUnavailable => "store_unavailable",
     NotMintedHere => "not_minted_here",
     // The authority's mint log.
-    InvalidId => "invalid_id",
     NotLogged => "not_logged",
     LogSize => "log_size",
     LogInconsistent => "log_inconsistent",
@@ -148,7 +147,6 @@ impl ErrorCode {
         Self::StoreUnavailable,
         Self::NotMintedHere,
         Self::InvalidQuery,
-        Self::InvalidId,
         Self::NotLogged,
         Self::LogSize,
         Self::LogInconsistent,

@@ -176,7 +176,7 @@ async fn the_log_endpoints_refuse_what_they_cannot_prove_with_a_code() {
     let id = authority.mint_id("PEO").await;
     checkpoint_of(client, &key, 1).await;
     let cases = [
-        ("/v1/log/proof/not-an-id", 400, "invalid_id"),
+        ("/v1/log/proof/not-an-id", 404, "not_logged"),
         ("/v1/log/proof/03-1-USA-0001-P-2602-0-85", 404, "not_logged"),
         (
             &format!("/v1/log/proof/{id}?size=2") as &str,
@@ -193,6 +193,9 @@ async fn the_log_endpoints_refuse_what_they_cannot_prove_with_a_code() {
         assert_eq!(answer.status, status, "{path}: {}", text(&answer));
         assert_eq!(answer.error_code(), code, "{path}");
     }
+    // The same endpoints under /api/v1.
+    let under_api = client.get("/api/v1/log/key", None).await;
+    assert_eq!(VerifierKey::parse(text(&under_api).trim()), Ok(key));
     authority.stop().await;
 }
 
@@ -369,18 +372,45 @@ async fn verify_log_finds_ledger_rows_changed_deleted_or_inserted_afterwards() {
         "{said}"
     );
 
-    // The log itself rewritten to match a changed row: the signed checkpoint gives it away.
-    let copy = tempfile::tempdir().expect("temp dir");
-    for file in ["authority.db", "log-signing-key", "authority-tokens"] {
-        let _ = std::fs::copy(data.join(file), copy.path().join(file));
+    // The log itself tampered with: the signed checkpoints give it away.
+    for (statement, expected) in [
+        (
+            "DELETE FROM log_leaves WHERE idx = 9",
+            "a checkpoint of 10 leaves was signed, but only 9 leaves could be checked",
+        ),
+        (
+            "DELETE FROM log_leaves WHERE idx = 4",
+            "leaves 4 to 4 are missing from the log: they were deleted",
+        ),
+        (
+            "UPDATE log_leaves SET hash = zeroblob(32) WHERE idx = 2",
+            "the log's leaves up to 9 do not give the root of the checkpoint of 10 leaves",
+        ),
+        (
+            "UPDATE log_checkpoints SET note = replace(note, char(10) || '10' || char(10), \
+             char(10) || '11' || char(10)) WHERE size = 10",
+            "the checkpoint of 10: the note's signature by this key does not verify",
+        ),
+    ] {
+        let copy = tempfile::tempdir().expect("temp dir");
+        for file in ["authority.db", "log-signing-key", "authority-tokens"] {
+            let _ = std::fs::copy(data.join(file), copy.path().join(file));
+        }
+        tamper(copy.path(), statement).await;
+        let (status, said) = verify_log(copy.path());
+        assert_eq!(status, 1, "{statement}: {said}");
+        assert!(said.contains(expected), "{statement}: {said}");
     }
-    tamper(copy.path(), "DELETE FROM log_leaves WHERE idx = 9").await;
-    let (status, said) = verify_log(copy.path());
-    assert_eq!(status, 1, "{said}");
-    assert!(
-        said.contains("a checkpoint of 10 leaves was signed, but only 9 leaves could be checked"),
-        "{said}"
-    );
+    // The key file was created owner-only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(data.join("log-signing-key"))
+            .expect("the key file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
 }
 
 #[tokio::test]
@@ -406,6 +436,7 @@ async fn an_authority_given_another_log_key_than_its_stores_refuses_to_start() {
     assert!(!output.status.success());
     let said = String::from_utf8_lossy(&output.stderr);
     assert!(said.contains("must be given the same log key"), "{said}");
+    assert!(said.contains(&key.verifier_key().encode()), "{said}");
     // The secret is never printed, only the public key.
     assert!(!said.contains(&key.encode()), "{said}");
 }
@@ -483,4 +514,72 @@ async fn a_mint_asked_with_proof_true_is_answered_with_its_receipt() {
     assert_eq!(refused.status, 400);
     assert_eq!(refused.error_code(), "invalid_query");
     authority.stop().await;
+}
+
+#[tokio::test]
+async fn a_graceful_stop_checkpoints_the_last_mints() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let authority = spawn_authority(settings(dir.path())).await;
+    // Minted and stopped at once, before the checkpointer's next turn.
+    authority.mint_id("PEO").await;
+    authority.mint_id("PEO").await;
+    authority.stop().await;
+    use sqlx::Connection as _;
+    let url = format!("sqlite://{}", dir.path().join("authority.db").display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("opens");
+    let size: Option<i64> = sqlx::query_scalar("SELECT max(size) FROM log_checkpoints")
+        .fetch_one(&mut conn)
+        .await
+        .expect("reads");
+    assert_eq!(size, Some(2));
+}
+
+#[test]
+fn new_log_key_prints_a_signer_key_for_a_fleet() {
+    let output = Command::new(env!("CARGO_BIN_EXE_chittyid"))
+        .args([
+            "authority",
+            "new-log-key",
+            "--name",
+            "id.example.com/mint-log",
+        ])
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).expect("text");
+    let key = chittyid_domain::log::SignerKey::parse(text.trim()).expect("a signer key");
+    assert_eq!(key.name(), "id.example.com/mint-log");
+    let other = Command::new(env!("CARGO_BIN_EXE_chittyid"))
+        .args(["authority", "new-log-key"])
+        .output()
+        .expect("runs");
+    let other = String::from_utf8(other.stdout).expect("text");
+    assert!(
+        other.starts_with("PRIVATE+KEY+chittyid.local/mint-log/"),
+        "{other}"
+    );
+    assert_ne!(other.trim(), text.trim(), "a new key each time");
+}
+
+#[tokio::test]
+async fn mints_a_killed_authority_did_not_checkpoint_are_checkpointed_at_the_next_start() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ids = {
+        let (running, client) = authority_process(dir.path()).await;
+        let ids = mint_over(&client, 3).await;
+        // SIGKILL at once, most likely before the checkpointer's next turn.
+        drop(running);
+        ids
+    };
+    let (_running, client) = authority_process(dir.path()).await;
+    let key = verifier_key(&client).await;
+    // Checkpointed before the server took its first request.
+    let answer = client.get("/v1/log/checkpoint", None).await;
+    let note = SignedNote::parse(&text(&answer)).expect("a signed note");
+    verify_note(&note, &key).expect("signed");
+    assert_eq!(Checkpoint::parse(&note.text).expect("a checkpoint").size, 3);
+    for id in ids {
+        let answer = client.get(&format!("/v1/log/proof/{id}"), None).await;
+        assert_eq!(answer.status, 200, "{id}");
+    }
 }

@@ -38,7 +38,7 @@ async fn mint(client: &HttpClient, count: usize) {
     }
 }
 
-async fn metric(client: &HttpClient, name: &str) -> u64 {
+async fn metric(client: &HttpClient, name: &str) -> f64 {
     let answer = client.get("/metrics", Some(API_KEY)).await;
     let text = String::from_utf8(answer.body.to_vec()).expect("text");
     text.lines()
@@ -110,7 +110,8 @@ async fn a_gateway_verifies_from_the_log_and_raises_the_alarm_when_the_log_forks
         verified.json()["authority"],
         json!({"minted": true, "cached": false})
     );
-    assert!(metric(&gateway, "chittyid_authority_log_proofs_verified_total").await >= 1);
+    assert!(metric(&gateway, "chittyid_authority_log_proofs_verified_total").await >= 1.0);
+    assert!(metric(&gateway, "chittyid_authority_log_checkpoint_size").await >= 1.0);
     // An ID this log never held is not minted, by the log's word (a 404 for its proof).
     let stranger = gateway
         .get(
@@ -130,7 +131,7 @@ async fn a_gateway_verifies_from_the_log_and_raises_the_alarm_when_the_log_forks
     let refused = gateway.get(&path, Some(API_KEY)).await;
     assert_eq!(refused.status, 502, "{}", refused.json());
     assert_eq!(refused.error_code(), "authority_log_forked");
-    assert!(metric(&gateway, "chittyid_authority_log_forks_total").await >= 1);
+    assert!(metric(&gateway, "chittyid_authority_log_forks_total").await >= 1.0);
     let health = gateway.get("/api/id/health", None).await.json();
     assert!(
         health["problems"]

@@ -15,12 +15,12 @@ use crate::gateway::helpers::{API_KEY, remote, settings, spawn_app_with};
 /// A gateway in front of a real authority, with the shared cache and rate limit on Redis
 /// (`REDIS_URL`, a prefix of its own), after a generate, a verification (twice: once asked,
 /// once from the cache), a refused key and an unknown path.
-async fn scrapes_after_traffic() -> (String, String, String) {
+async fn scrapes_after_traffic() -> Scrapes {
     let authority_dir = tempfile::tempdir().expect("temp dir");
     let authority = spawn_authority(authority_settings(authority_dir.path())).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("http://{}", authority.address());
-    let mut gateway = remote(settings(&dir), url, TOKEN);
+    let mut gateway = remote(settings(&dir), url.clone(), TOKEN);
     let redis_url = std::env::var("REDIS_URL").unwrap_or_else(|_| {
         panic!(
             "REDIS_URL is not set: this test needs a Redis server. Run `bash scripts/test.sh` \
@@ -63,8 +63,31 @@ async fn scrapes_after_traffic() -> (String, String, String) {
     );
     let openmetrics = text(&openmetrics);
     app.stop().await;
+    // A second gateway, a witness of the authority's mint log, verifies the same ID from it.
+    let key = text(&authority.client.get("/v1/log/key", None).await);
+    let witness_dir = tempfile::tempdir().expect("temp dir");
+    let mut witnessing = remote(settings(&witness_dir), url, TOKEN);
+    witnessing.authority_log_key = Some(key.trim().to_owned());
+    let witness_app = spawn_app_with(witnessing, witness_dir).await;
+    assert_eq!(witness_app.validate(&id, "?verify=true").await.status, 200);
+    let witness = text(&witness_app.client.get("/metrics", None).await);
+    witness_app.stop().await;
     authority.stop().await;
-    (gateway, authority_text, openmetrics)
+    Scrapes {
+        gateway,
+        authority: authority_text,
+        openmetrics,
+        witness,
+    }
+}
+
+/// What `scrapes_after_traffic` scraped.
+struct Scrapes {
+    gateway: String,
+    authority: String,
+    openmetrics: String,
+    /// A gateway verifying from the authority's mint log.
+    witness: String,
 }
 
 fn text(answer: &crate::http_client::Answer) -> String {
@@ -125,10 +148,25 @@ fn value(text: &str, series: &str) -> f64 {
 
 #[tokio::test]
 async fn both_servers_metrics_pass_promtool_and_follow_the_conventions() {
-    let (gateway, authority, openmetrics) = scrapes_after_traffic().await;
+    let Scrapes {
+        gateway,
+        authority,
+        openmetrics,
+        witness,
+    } = scrapes_after_traffic().await;
     promtool_check(&gateway, "gateway");
     promtool_check(&authority, "authority");
-    for (server, text) in [("gateway", &gateway), ("authority", &authority)] {
+    promtool_check(&witness, "witnessing gateway");
+    assert_eq!(
+        value(&witness, "chittyid_authority_log_proofs_verified_total"),
+        1.0
+    );
+    assert_eq!(value(&witness, "chittyid_authority_log_forks_total"), 0.0);
+    for (server, text) in [
+        ("gateway", &gateway),
+        ("authority", &authority),
+        ("witnessing gateway", &witness),
+    ] {
         for (name, kind) in families(text) {
             assert!(name.starts_with("chittyid_"), "{server}: {name}");
             match kind.as_str() {
@@ -224,9 +262,10 @@ fn names_in(text: &str) -> std::collections::BTreeSet<String> {
 
 #[tokio::test]
 async fn the_dashboard_and_the_alerts_name_only_series_the_servers_export() {
-    let (gateway, authority, _) = scrapes_after_traffic().await;
-    let exported: std::collections::BTreeSet<String> = sample_names(&gateway)
-        .union(&sample_names(&authority))
+    let scrapes = scrapes_after_traffic().await;
+    let exported: std::collections::BTreeSet<String> = sample_names(&scrapes.gateway)
+        .union(&sample_names(&scrapes.authority))
+        .chain(sample_names(&scrapes.witness).iter())
         .cloned()
         .collect();
     let dashboard: serde_json::Value =

@@ -140,3 +140,64 @@ async fn unused_numbers_go_back_only_from_the_last_block() {
     let db = TestDatabase::create().await;
     conformance::unused_numbers_go_back_only_from_the_last_block(&store(&db).await).await;
 }
+
+#[tokio::test]
+async fn recorded_mints_are_logged_in_order() {
+    let db = TestDatabase::create().await;
+    conformance::recorded_mints_are_logged_in_order(&store(&db).await).await;
+}
+
+/// Mints an older version recorded (ledger rows, no leaves) join the log once, at the next
+/// start, in the order they were minted.
+#[tokio::test]
+async fn mints_recorded_before_the_log_existed_join_it_once_in_minting_order() {
+    use chittyid_app::authority::MintLog as _;
+    use chittyid_domain::ChittyId;
+    use chittyid_domain::log::{leaf_hash, mint_leaf};
+    use sqlx::Connection as _;
+    let db = TestDatabase::create().await;
+    drop(store(&db).await);
+    let first = ChittyId::parse("03-1-USA-0001-P-2602-0-85").expect("canonical");
+    let ids: Vec<String> = (1..=3)
+        .map(|n| {
+            let mut components = first.components();
+            components.sequence = chittyid_domain::Sequence::try_new(n).expect("in range");
+            ChittyId::from_components(components).as_str().to_owned()
+        })
+        .collect();
+    let mut conn = sqlx::PgConnection::connect(db.url())
+        .await
+        .expect("connects");
+    for (id, at) in ids.iter().zip([30i64, 10, 20]) {
+        sqlx::query(
+            "INSERT INTO minted_ids (chitty_id, entity_name, entity_type, caller_hash,
+                                     minted_at_unix_ms) VALUES ($1, 'PEO', 'P', 'c', $2)",
+        )
+        .bind(id)
+        .bind(at)
+        .execute(&mut conn)
+        .await
+        .expect("inserts");
+    }
+    conn.close().await.expect("closes");
+    let leaf = |id: &str, at: i64| leaf_hash(&mint_leaf(&ChittyId::parse(id).expect("ID"), at));
+    let expected = vec![leaf(&ids[1], 10), leaf(&ids[2], 20), leaf(&ids[0], 30)];
+    let first = store(&db).await;
+    assert_eq!(first.leaves(0, 10).await.expect("leaves"), expected);
+    let second = store(&db).await;
+    assert_eq!(
+        second.leaves(0, 10).await.expect("leaves"),
+        expected,
+        "once"
+    );
+    // The head moved with them: the next mint is leaf 3.
+    let head: i64 = sqlx::query_scalar("SELECT size FROM log_head")
+        .fetch_one(
+            &mut sqlx::PgConnection::connect(db.url())
+                .await
+                .expect("connects"),
+        )
+        .await
+        .expect("reads");
+    assert_eq!(head, 3);
+}

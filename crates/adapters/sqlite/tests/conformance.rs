@@ -133,3 +133,50 @@ async fn unused_numbers_go_back_only_from_the_last_block() {
     let dir = tempfile::tempdir().expect("temp dir");
     conformance::unused_numbers_go_back_only_from_the_last_block(&store_in(&dir).await).await;
 }
+
+#[tokio::test]
+async fn recorded_mints_are_logged_in_order() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    conformance::recorded_mints_are_logged_in_order(&store_in(&dir).await).await;
+}
+
+/// Mints an older version recorded (ledger rows, no leaves) join the log once, at the next
+/// start, in the order they were minted.
+#[tokio::test]
+async fn mints_recorded_before_the_log_existed_join_it_once_in_minting_order() {
+    use chittyid_app::authority::MintLog as _;
+    use chittyid_domain::ChittyId;
+    use chittyid_domain::log::{leaf_hash, mint_leaf};
+    use sqlx::Connection as _;
+    let dir = tempfile::tempdir().expect("temp dir");
+    drop(store_in(&dir).await);
+    let first = ChittyId::parse("03-1-USA-0001-P-2602-0-85").expect("canonical");
+    let ids: Vec<String> = (1..=3)
+        .map(|n| {
+            let mut components = first.components();
+            components.sequence = chittyid_domain::Sequence::try_new(n).expect("in range");
+            ChittyId::from_components(components).as_str().to_owned()
+        })
+        .collect();
+    let url = format!("sqlite://{}", dir.path().join("authority.db").display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("opens");
+    for (id, at) in ids.iter().zip([30, 10, 20]) {
+        sqlx::query(
+            "INSERT INTO minted_ids (chitty_id, entity_name, entity_type, caller_hash,
+                                     minted_at_unix_ms) VALUES (?1, 'PEO', 'P', 'c', ?2)",
+        )
+        .bind(id)
+        .bind(at)
+        .execute(&mut conn)
+        .await
+        .expect("inserts");
+    }
+    conn.close().await.expect("closes");
+    let leaf = |id: &str, at: i64| leaf_hash(&mint_leaf(&ChittyId::parse(id).expect("ID"), at));
+    let expected = vec![leaf(&ids[1], 10), leaf(&ids[2], 20), leaf(&ids[0], 30)];
+    let store = store_in(&dir).await;
+    assert_eq!(store.leaves(0, 10).await.expect("leaves"), expected);
+    drop(store);
+    let store = store_in(&dir).await;
+    assert_eq!(store.leaves(0, 10).await.expect("leaves"), expected, "once");
+}

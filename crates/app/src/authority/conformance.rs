@@ -8,6 +8,7 @@ use chittyid_domain::{
     YearMonth,
 };
 
+use super::log::{MintLog, StoredCheckpoint};
 use super::ports::{
     CallerHash, KeptMint, LedgerError, MintKey, MintLedger, MintRecord, SequenceStore,
     SequenceStoreError,
@@ -275,5 +276,100 @@ pub async fn keys_are_kept_with_their_records<L: MintLedger>(ledger: &L) {
             .expect("lookup")
             .map(|kept| kept.ids),
         Some(vec![third])
+    );
+}
+
+/// Every recorded mint is a leaf of the mint log, numbered from the log's size in the order
+/// recorded, its hash that of its leaf; subtrees, checkpoints and the log's key read back as
+/// kept. Run on a store of its own (it counts the log from 0).
+pub async fn recorded_mints_are_logged_in_order<S: MintLedger + MintLog>(store: &S) {
+    use chittyid_domain::log::{NodeId, leaf_hash, mint_leaf};
+    let space = space("LOG");
+    let ids: Vec<ChittyId> = (0..5)
+        .map(|n| space.id(Sequence::try_new(100 + n).expect("valid")))
+        .collect();
+    let at = |i: usize| MintRecord {
+        minted_at_unix_ms: 1_795_000_000_000 + i as i64,
+        ..record(ids[i])
+    };
+    store
+        .record(vec![at(0), at(1)], None)
+        .await
+        .expect("recorded");
+    store
+        .record(vec![at(2), at(3), at(4)], None)
+        .await
+        .expect("recorded");
+    let expected: Vec<_> = (0..5)
+        .map(|i| leaf_hash(&mint_leaf(&ids[i], at(i).minted_at_unix_ms)))
+        .collect();
+    assert_eq!(store.leaves(0, 100).await.expect("leaves"), expected);
+    assert_eq!(store.leaves(3, 1).await.expect("leaves"), expected[3..4]);
+    for (i, id) in ids.iter().enumerate() {
+        assert_eq!(store.index_of(id).await.expect("index"), Some(i as u64));
+    }
+    let never = space.id(Sequence::try_new(99).expect("valid"));
+    assert_eq!(store.index_of(&never).await.expect("index"), None);
+    // A refused record appends nothing.
+    assert!(store.record(vec![at(1)], None).await.is_err());
+    assert_eq!(store.leaves(0, 100).await.expect("leaves").len(), 5);
+
+    let inner = (NodeId { level: 1, index: 0 }, [7u8; 32]);
+    let checkpoint = StoredCheckpoint {
+        size: 5,
+        note: "a note".to_owned(),
+        signed_at_unix_ms: 9,
+    };
+    store
+        .integrate(vec![inner], checkpoint.clone())
+        .await
+        .expect("kept");
+    // Again, as another authority would: nothing changes.
+    store
+        .integrate(vec![(inner.0, [8u8; 32])], checkpoint.clone())
+        .await
+        .expect("kept");
+    let mut nodes = store
+        .nodes(&[NodeId::leaf(4), inner.0, NodeId { level: 2, index: 0 }])
+        .await
+        .expect("nodes");
+    nodes.sort();
+    assert_eq!(nodes, vec![(NodeId::leaf(4), expected[4]), inner]);
+    assert_eq!(
+        store.latest_checkpoint().await.expect("read"),
+        Some(checkpoint.clone())
+    );
+    assert_eq!(
+        store.checkpoint(5).await.expect("read"),
+        Some(checkpoint.clone())
+    );
+    assert_eq!(store.checkpoint(4).await.expect("read"), None);
+    assert_eq!(
+        store.checkpoints(0, 10).await.expect("read"),
+        vec![checkpoint]
+    );
+    assert_eq!(store.checkpoints(5, 10).await.expect("read"), vec![]);
+
+    let logged = store.logged_mints(1, 2).await.expect("read");
+    assert_eq!(logged.len(), 2);
+    assert_eq!(logged[0].index, 1);
+    assert_eq!(logged[0].chitty_id, ids[1].as_str());
+    assert_eq!(logged[0].leaf_hash, expected[1]);
+    assert_eq!(
+        logged[0].ledger,
+        Some(("T".to_owned(), at(1).minted_at_unix_ms))
+    );
+    assert_eq!(
+        store.unlogged_mints(10).await.expect("read"),
+        Vec::<String>::new()
+    );
+
+    assert_eq!(
+        store.claim_key("first+key").await.expect("claimed"),
+        "first+key"
+    );
+    assert_eq!(
+        store.claim_key("second+key").await.expect("claimed"),
+        "first+key"
     );
 }

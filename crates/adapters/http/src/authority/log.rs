@@ -77,10 +77,15 @@ pub(crate) async fn proof(
     uri: http::Uri,
 ) -> axum::response::Response {
     let answer = async {
+        // Any text is a fair question (the path is any string): what is no canonical ID is in
+        // no leaf of the log.
         let id = ChittyId::parse(input.trim()).map_err(|err| {
-            ApiError::bad_request(
-                ErrorCode::InvalidId,
-                format!("{input:?} is not a canonical ChittyID: {err}"),
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::NotLogged,
+                format!(
+                    "{input:?} is not a canonical ChittyID ({err}), so it is in no leaf of the log"
+                ),
             )
         })?;
         let size = query_number(uri.query().unwrap_or(""), "size")?;

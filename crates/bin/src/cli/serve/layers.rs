@@ -271,4 +271,21 @@ mod tests {
         let bare = Layer::default().over(Layer::default());
         assert_eq!(bare.rate_limit, None);
     }
+
+    #[test]
+    fn the_authority_log_key_is_read_from_the_config_file_and_flags_win() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("config.json");
+        std::fs::write(&path, r#"{"authorityLogKey": "from-the-file"}"#).expect("writes");
+        let file = Layer::from_file(&path).expect("reads");
+        assert_eq!(file.authority_log_key.as_deref(), Some("from-the-file"));
+        let flags = Layer {
+            authority_log_key: Some("from-a-flag".to_owned()),
+            ..Layer::default()
+        };
+        assert_eq!(
+            flags.over(file).authority_log_key.as_deref(),
+            Some("from-a-flag")
+        );
+    }
 }
