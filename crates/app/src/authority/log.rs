@@ -13,8 +13,8 @@ use std::time::Duration;
 use chittyid_domain::ChittyId;
 use chittyid_domain::log::{
     Checkpoint, CompactRange, Hash, NodeId, ProofRequestError, SignedNote, SignerKey, VerifierKey,
-    consistency_nodes, consistency_proof_from, frontier_nodes, inclusion_nodes,
-    inclusion_proof_from, leaf_hash, mint_leaf, verify_note,
+    consistency_nodes, consistency_proof_from, fill_small_subtrees, frontier_nodes,
+    inclusion_nodes, inclusion_proof_from, leaf_hash, mint_leaf, stored_reads, verify_note,
 };
 use tokio::sync::{Mutex, Notify, watch};
 
@@ -152,6 +152,10 @@ pub enum LogProofError {
 /// How long a proof asked without a size waits for the checkpoint that holds a new leaf.
 const RECEIPT_WAIT: Duration = Duration::from_secs(2);
 
+/// The smallest subtrees the store keeps: 16 leaves. A proof reads the leaves of smaller ones
+/// (15 at most) instead, so integrating writes a row per 16 mints rather than one per mint.
+pub const KEPT_FROM_LEVEL: u8 = 4;
+
 /// Leaves read per store round trip while integrating.
 const INTEGRATE_BATCH: u32 = 10_000;
 
@@ -247,8 +251,7 @@ impl LogService {
         let checkpoint = Checkpoint::parse(&note.text)
             .map_err(|err| anyhow::anyhow!("the stored checkpoint of {}: {err}", stored.size))?;
         let ids = frontier_nodes(checkpoint.size);
-        let found: std::collections::HashMap<NodeId, Hash> =
-            self.log.nodes(&ids).await?.into_iter().collect();
+        let found = self.nodes(&ids).await?;
         let hashes = ids
             .iter()
             .map(|id| found.get(id).copied())
@@ -291,7 +294,7 @@ impl LogService {
                     range
                         .append(*leaf)
                         .into_iter()
-                        .filter(|(id, _)| id.level > 0),
+                        .filter(|(id, _)| id.level >= KEPT_FROM_LEVEL),
                 );
             }
             if leaves.len() < INTEGRATE_BATCH as usize {
@@ -466,11 +469,16 @@ impl LogService {
         Ok(own.max(stored))
     }
 
+    /// The hashes of `ids`: leaves and kept subtrees as stored, smaller subtrees from their
+    /// leaves.
     async fn nodes(
         &self,
         ids: &[NodeId],
     ) -> Result<std::collections::HashMap<NodeId, Hash>, LogError> {
-        Ok(self.log.nodes(ids).await?.into_iter().collect())
+        let reads = stored_reads(ids, KEPT_FROM_LEVEL);
+        let mut found = self.log.nodes(&reads).await?.into_iter().collect();
+        fill_small_subtrees(ids, KEPT_FROM_LEVEL, &mut found);
+        Ok(found)
     }
 
     /// The store, for `verify-log`.

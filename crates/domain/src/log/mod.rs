@@ -17,5 +17,6 @@ pub use note::{
 };
 pub use tree::{
     CompactRange, MissingNode, NodeId, ProofRequestError, consistency_nodes,
-    consistency_proof_from, frontier_nodes, inclusion_nodes, inclusion_proof_from, root_from,
+    consistency_proof_from, fill_small_subtrees, frontier_nodes, inclusion_nodes,
+    inclusion_proof_from, root_from, stored_reads,
 };

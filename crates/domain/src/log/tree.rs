@@ -189,6 +189,65 @@ pub fn frontier_nodes(size: u64) -> Vec<NodeId> {
     ids
 }
 
+/// The reads that give `ids` when a store keeps its leaves and only the subtrees of
+/// `2^from_level` leaves or more: a smaller subtree is read as its leaves (at most
+/// `2^from_level - 1` of them), so a store writes a subtree row per `2^from_level` leaves
+/// rather than one per leaf.
+pub fn stored_reads(ids: &[NodeId], from_level: u8) -> Vec<NodeId> {
+    let mut reads = Vec::new();
+    for id in ids {
+        if id.level == 0 || id.level >= from_level {
+            reads.push(*id);
+        } else {
+            let (start, end) = id.leaves();
+            reads.extend((start..end).map(NodeId::leaf));
+        }
+    }
+    reads.sort_unstable();
+    reads.dedup();
+    reads
+}
+
+/// Adds to `found` (what [`stored_reads`] read) the hash of each of `ids` below `from_level`,
+/// from its leaves; one whose leaves are not all there stays absent.
+pub fn fill_small_subtrees(
+    ids: &[NodeId],
+    from_level: u8,
+    found: &mut std::collections::HashMap<NodeId, Hash>,
+) {
+    fn hash_of(id: NodeId, found: &mut std::collections::HashMap<NodeId, Hash>) -> Option<Hash> {
+        if let Some(hash) = found.get(&id) {
+            return Some(*hash);
+        }
+        if id.level == 0 {
+            return None;
+        }
+        let left = hash_of(
+            NodeId {
+                level: id.level - 1,
+                index: id.index * 2,
+            },
+            found,
+        )?;
+        let right = hash_of(
+            NodeId {
+                level: id.level - 1,
+                index: id.index * 2 + 1,
+            },
+            found,
+        )?;
+        let hash = node_hash(&left, &right);
+        found.insert(id, hash);
+        Some(hash)
+    }
+    for id in ids
+        .iter()
+        .filter(|id| id.level > 0 && id.level < from_level)
+    {
+        let _ = hash_of(*id, found);
+    }
+}
+
 /// The right edge of a tree being appended to: the hashes of [`frontier_nodes`] of its size.
 /// Appending a leaf completes zero or more perfect subtrees, which the store keeps.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -317,6 +376,34 @@ mod tests {
             assert_eq!(range.root(), root(&all));
         }
         assert_eq!(CompactRange::from_frontier(3, vec![[0; 32]]), None);
+    }
+
+    #[test]
+    fn a_store_that_keeps_only_large_subtrees_gives_the_same_proofs() {
+        let all = leaves(64);
+        let (_, every) = stored(&all);
+        for from_level in [1u8, 2, 4, 7] {
+            // What such a store holds: the leaves and the subtrees at `from_level` and above.
+            let kept: HashMap<NodeId, Hash> = every
+                .iter()
+                .filter(|(id, _)| id.level == 0 || id.level >= from_level)
+                .map(|(id, hash)| (*id, *hash))
+                .collect();
+            for n in 1..=64u64 {
+                for index in 0..n {
+                    let ids = inclusion_nodes(index, n);
+                    let reads = stored_reads(&ids, from_level);
+                    assert!(reads.iter().all(|id| kept.contains_key(id)), "{n}/{index}");
+                    let mut found: HashMap<NodeId, Hash> =
+                        reads.iter().map(|id| (*id, kept[id])).collect();
+                    fill_small_subtrees(&ids, from_level, &mut found);
+                    assert_eq!(
+                        inclusion_proof_from(index, n, |id| found.get(&id).copied()),
+                        Ok(inclusion_proof(&all[..n as usize], index as usize).expect("in range"))
+                    );
+                }
+            }
+        }
     }
 
     #[test]
