@@ -1,10 +1,15 @@
--- The verifiable mint log (docs/log.md). log_leaves: each minted ID's leaf hash, in the order
--- appended (idx from 0, no gaps), written in the mint's own transaction. log_nodes: the perfect
--- subtrees above the leaves (2^level leaves from idx * 2^level), kept as checkpoints integrate
--- them. log_checkpoints: every signed checkpoint (a C2SP signed note), by tree size.
+-- The verifiable mint log (docs/log.md). minted_ids.log_index: where each mint's leaf is,
+-- written in the mint's own transaction (unique, so no two rows claim one leaf). log_leaves:
+-- each leaf's hash, in the order appended (idx from 0, no gaps). log_nodes: the perfect
+-- subtrees of 16 leaves and more (2^level leaves from idx * 2^level), kept as checkpoints
+-- integrate them. log_checkpoints: every signed checkpoint (a C2SP signed note), by tree size.
+ALTER TABLE minted_ids ADD COLUMN log_index INTEGER;
+
+CREATE UNIQUE INDEX minted_ids_by_log_index ON minted_ids (log_index)
+    WHERE log_index IS NOT NULL;
+
 CREATE TABLE log_leaves (
     idx INTEGER PRIMARY KEY CHECK (idx >= 0),
-    chitty_id TEXT NOT NULL UNIQUE,
     hash BLOB NOT NULL CHECK (length(hash) = 32)
 );
 

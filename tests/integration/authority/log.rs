@@ -361,10 +361,7 @@ async fn verify_log_finds_ledger_rows_changed_deleted_or_inserted_afterwards() {
         "{said}"
     );
     assert!(
-        said.contains(&format!(
-            "leaf 6: the ledger's row of {} was deleted",
-            ids[6]
-        )),
+        said.contains("leaf 6: its ledger row was deleted"),
         "{said}"
     );
     assert!(

@@ -29,20 +29,23 @@ const WRITE_GROUP: &str = "WITH taken AS (
             expires_at_unix_ms = excluded.expires_at_unix_ms
         WHERE mint_keys.expires_at_unix_ms <= $2
     RETURNING 1
-), minted AS (
-    INSERT INTO minted_ids
-        (chitty_id, entity_name, entity_type, metadata, caller_hash, minted_at_unix_ms, name)
-    SELECT chitty_id, entity_name, entity_type, metadata, caller_hash, minted_at_unix_ms, name
-    FROM json_to_recordset($3::json) AS r(chitty_id text, entity_name text, entity_type text,
-                                         metadata text, caller_hash text,
-                                         minted_at_unix_ms bigint, name text)
 ), head AS (
     UPDATE log_head SET size = size + $5 WHERE id = 1 AND $5 > 0 RETURNING size - $5 AS start
+), minted AS (
+    INSERT INTO minted_ids (chitty_id, entity_name, entity_type, metadata, caller_hash,
+                            minted_at_unix_ms, name, log_index)
+    SELECT r.chitty_id, r.entity_name, r.entity_type, r.metadata, r.caller_hash,
+           r.minted_at_unix_ms, r.name, head.start + r.ord - 1
+    FROM head, ROWS FROM (json_to_recordset($3::json) AS (chitty_id text, entity_name text,
+                          entity_type text, metadata text, caller_hash text,
+                          minted_at_unix_ms bigint, name text))
+         WITH ORDINALITY AS r(chitty_id, entity_name, entity_type, metadata, caller_hash,
+                              minted_at_unix_ms, name, ord)
 ), logged AS (
-    INSERT INTO log_leaves (idx, chitty_id, hash)
-    SELECT head.start + r.ord - 1, r.chitty_id, decode(r.leaf_hash, 'hex')
-    FROM head, ROWS FROM (json_to_recordset($3::json) AS (chitty_id text, leaf_hash text))
-         WITH ORDINALITY AS r(chitty_id, leaf_hash, ord)
+    INSERT INTO log_leaves (idx, hash)
+    SELECT head.start + r.ord - 1, decode(r.leaf_hash, 'hex')
+    FROM head, ROWS FROM (json_to_recordset($3::json) AS (leaf_hash text))
+         WITH ORDINALITY AS r(leaf_hash, ord)
 ), audited AS (
     INSERT INTO audit_events (at_unix_ms, action, caller_hash, outcome, ids, entity)
     SELECT at_unix_ms, action, caller_hash, outcome, ids, entity

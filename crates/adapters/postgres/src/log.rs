@@ -2,7 +2,7 @@
 //! (`ledger.rs`), subtrees and checkpoints written and read through the pool, behind the guard.
 
 use anyhow::Context;
-use chittyid_app::authority::{LogError, LoggedMint, MintLog, StoredCheckpoint};
+use chittyid_app::authority::{LedgerEntry, LogError, LoggedMint, MintLog, StoredCheckpoint};
 use chittyid_domain::ChittyId;
 use chittyid_domain::log::{Hash, NodeId, leaf_hash, mint_leaf};
 use sqlx::{PgPool, Row};
@@ -167,23 +167,24 @@ impl MintLog for PgStore {
     }
 
     async fn index_of(&self, id: &ChittyId) -> Result<Option<u64>, LogError> {
-        let idx: Option<i64> = self
+        // A row without an index (recorded outside the log) has no leaf.
+        let idx: Option<Option<i64>> = self
             .guarded(
-                sqlx::query_scalar("SELECT idx FROM log_leaves WHERE chitty_id = $1")
+                sqlx::query_scalar("SELECT log_index FROM minted_ids WHERE chitty_id = $1")
                     .bind(id.as_str())
                     .fetch_optional(&self.pool),
             )
             .await
             .context("looking up a leaf")?;
-        Ok(idx.map(index).transpose()?)
+        Ok(idx.flatten().map(index).transpose()?)
     }
 
     async fn logged_mints(&self, from: u64, limit: u32) -> Result<Vec<LoggedMint>, LogError> {
         let rows = self
             .guarded(
                 sqlx::query(
-                    "SELECT l.idx, l.chitty_id, l.hash, m.entity_type, m.minted_at_unix_ms
-             FROM log_leaves l LEFT JOIN minted_ids m ON m.chitty_id = l.chitty_id
+                    "SELECT l.idx, l.hash, m.chitty_id, m.entity_type, m.minted_at_unix_ms
+             FROM log_leaves l LEFT JOIN minted_ids m ON m.log_index = l.idx
              WHERE l.idx >= $1 ORDER BY l.idx LIMIT $2",
                 )
                 .bind(i64::try_from(from).context("a log index")?)
@@ -195,13 +196,19 @@ impl MintLog for PgStore {
         Ok(rows
             .iter()
             .map(|row| {
+                let chitty_id: Option<String> = row.try_get("chitty_id")?;
                 let entity_type: Option<String> = row.try_get("entity_type")?;
                 let minted_at: Option<i64> = row.try_get("minted_at_unix_ms")?;
                 Ok(LoggedMint {
                     index: index(row.try_get("idx")?)?,
-                    chitty_id: row.try_get("chitty_id")?,
                     leaf_hash: hash_of(row.try_get::<&[u8], _>("hash")?)?,
-                    ledger: entity_type.zip(minted_at),
+                    ledger: chitty_id.zip(entity_type).zip(minted_at).map(
+                        |((chitty_id, entity_type), minted_at_unix_ms)| LedgerEntry {
+                            chitty_id,
+                            entity_type,
+                            minted_at_unix_ms,
+                        },
+                    ),
                 })
             })
             .collect::<anyhow::Result<_>>()?)
@@ -212,7 +219,8 @@ impl MintLog for PgStore {
             .guarded(
                 sqlx::query_scalar(
                     "SELECT m.chitty_id FROM minted_ids m
-                     WHERE NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l.chitty_id = m.chitty_id)
+                     WHERE m.log_index IS NULL
+                        OR NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l.idx = m.log_index)
                      LIMIT $1",
                 )
                 .bind(i64::from(limit))
@@ -271,11 +279,18 @@ pub(crate) async fn backfill(pool: &PgPool) -> anyhow::Result<u64> {
         ids.push(text);
     }
     sqlx::query(
-        "INSERT INTO log_leaves (idx, chitty_id, hash)
-         SELECT ord - 1, chitty_id, hash
-         FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS r(chitty_id, hash, ord)",
+        "UPDATE minted_ids m SET log_index = r.ord - 1
+         FROM unnest($1::text[]) WITH ORDINALITY AS r(chitty_id, ord)
+         WHERE m.chitty_id = r.chitty_id",
     )
     .bind(&ids)
+    .execute(&mut *tx)
+    .await
+    .context("numbering the ledger's mints in the log")?;
+    sqlx::query(
+        "INSERT INTO log_leaves (idx, hash)
+         SELECT ord - 1, hash FROM unnest($1::bytea[]) WITH ORDINALITY AS r(hash, ord)",
+    )
     .bind(&hashes)
     .execute(&mut *tx)
     .await

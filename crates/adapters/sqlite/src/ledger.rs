@@ -38,16 +38,19 @@ const TAKE_KEYS: &str =
         WHERE mint_keys.expires_at_unix_ms <= ?2
     RETURNING 1";
 
+/// The mints, each with its leaf's index in the mint log (`?2`: the log's size, `key`: the
+/// position in the JSON array).
 const RECORD_MINTS: &str = "INSERT INTO minted_ids
-        (chitty_id, entity_name, entity_type, metadata, caller_hash, minted_at_unix_ms, name)
+        (chitty_id, entity_name, entity_type, metadata, caller_hash, minted_at_unix_ms, name,
+         log_index)
     SELECT value->>'chitty_id', value->>'entity_name', value->>'entity_type',
-           value->>'metadata', value->>'caller_hash', value->>'minted_at_unix_ms', value->>'name'
+           value->>'metadata', value->>'caller_hash', value->>'minted_at_unix_ms', value->>'name',
+           ?2 + key
     FROM json_each(?1)";
 
-/// The mints' leaves, appended to the log after its last one (`?2`: the log's size), in the
-/// order of the records (`key` is the position in the JSON array).
-const APPEND_LEAVES: &str = "INSERT INTO log_leaves (idx, chitty_id, hash)
-    SELECT ?2 + key, value->>'chitty_id', unhex(value->>'leaf_hash') FROM json_each(?1)";
+/// The mints' leaves, appended to the log after its last one, in the order of the records.
+const APPEND_LEAVES: &str = "INSERT INTO log_leaves (idx, hash)
+    SELECT ?2 + key, unhex(value->>'leaf_hash') FROM json_each(?1)";
 
 /// The log's size: its leaves are numbered from 0 without gaps (the writer's transaction holds
 /// the file's write lock, so no other process appends meanwhile).
@@ -149,12 +152,12 @@ fn write_group(conn: &mut Connection, rows: &GroupRows) -> Result<(), BackendErr
         }
     }
     if rows.record_count > 0 {
-        tx.prepare_cached(RECORD_MINTS)
-            .and_then(|mut insert| insert.execute([&rows.records]))
-            .map_err(classify)?;
         let size: i64 = tx
             .prepare_cached(LOG_SIZE)
             .and_then(|mut read| read.query_row([], |row| row.get(0)))
+            .map_err(classify)?;
+        tx.prepare_cached(RECORD_MINTS)
+            .and_then(|mut insert| insert.execute(rusqlite::params![rows.records, size]))
             .map_err(classify)?;
         tx.prepare_cached(APPEND_LEAVES)
             .and_then(|mut insert| insert.execute(rusqlite::params![rows.records, size]))

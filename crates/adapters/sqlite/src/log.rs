@@ -2,7 +2,7 @@
 //! (`ledger.rs`), subtrees and checkpoints written on the writer, read through the pool.
 
 use anyhow::Context;
-use chittyid_app::authority::{LogError, LoggedMint, MintLog, StoredCheckpoint};
+use chittyid_app::authority::{LedgerEntry, LogError, LoggedMint, MintLog, StoredCheckpoint};
 use chittyid_domain::ChittyId;
 use chittyid_domain::log::{Hash, NodeId, leaf_hash, mint_leaf};
 use sqlx::{Row, SqlitePool};
@@ -172,19 +172,20 @@ impl MintLog for SqliteStore {
     }
 
     async fn index_of(&self, id: &ChittyId) -> Result<Option<u64>, LogError> {
-        let idx: Option<i64> =
-            sqlx::query_scalar("SELECT idx FROM log_leaves WHERE chitty_id = ?1")
+        // A row without an index (recorded outside the log) has no leaf.
+        let idx: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT log_index FROM minted_ids WHERE chitty_id = ?1")
                 .bind(id.as_str())
                 .fetch_optional(&self.pool)
                 .await
                 .context("looking up a leaf")?;
-        Ok(idx.map(index).transpose()?)
+        Ok(idx.flatten().map(index).transpose()?)
     }
 
     async fn logged_mints(&self, from: u64, limit: u32) -> Result<Vec<LoggedMint>, LogError> {
         let rows = sqlx::query(
-            "SELECT l.idx, l.chitty_id, l.hash, m.entity_type, m.minted_at_unix_ms
-             FROM log_leaves l LEFT JOIN minted_ids m ON m.chitty_id = l.chitty_id
+            "SELECT l.idx, l.hash, m.chitty_id, m.entity_type, m.minted_at_unix_ms
+             FROM log_leaves l LEFT JOIN minted_ids m ON m.log_index = l.idx
              WHERE l.idx >= ?1 ORDER BY l.idx LIMIT ?2",
         )
         .bind(i64::try_from(from).context("a log index")?)
@@ -195,13 +196,19 @@ impl MintLog for SqliteStore {
         Ok(rows
             .iter()
             .map(|row| {
+                let chitty_id: Option<String> = row.try_get("chitty_id")?;
                 let entity_type: Option<String> = row.try_get("entity_type")?;
                 let minted_at: Option<i64> = row.try_get("minted_at_unix_ms")?;
                 Ok(LoggedMint {
                     index: index(row.try_get("idx")?)?,
-                    chitty_id: row.try_get("chitty_id")?,
                     leaf_hash: hash_of(row.try_get::<&[u8], _>("hash")?)?,
-                    ledger: entity_type.zip(minted_at),
+                    ledger: chitty_id.zip(entity_type).zip(minted_at).map(
+                        |((chitty_id, entity_type), minted_at_unix_ms)| LedgerEntry {
+                            chitty_id,
+                            entity_type,
+                            minted_at_unix_ms,
+                        },
+                    ),
                 })
             })
             .collect::<anyhow::Result<_>>()?)
@@ -209,8 +216,10 @@ impl MintLog for SqliteStore {
 
     async fn unlogged_mints(&self, limit: u32) -> Result<Vec<String>, LogError> {
         Ok(sqlx::query_scalar(
-            "SELECT chitty_id FROM minted_ids
-             WHERE chitty_id NOT IN (SELECT chitty_id FROM log_leaves) LIMIT ?1",
+            "SELECT chitty_id FROM minted_ids m
+             WHERE m.log_index IS NULL
+                OR NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l.idx = m.log_index)
+             LIMIT ?1",
         )
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
@@ -258,11 +267,20 @@ pub(crate) async fn backfill(pool: &SqlitePool) -> anyhow::Result<u64> {
             let leaf = leaf_hash(&mint_leaf(&id, row.try_get("minted_at_unix_ms")?));
             leaves.push(serde_json::json!({"chitty_id": text, "leaf_hash": hex(&leaf)}));
         }
+        let leaves = serde_json::Value::Array(leaves).to_string();
         sqlx::query(
-            "INSERT INTO log_leaves (idx, chitty_id, hash)
-             SELECT key, value->>'chitty_id', unhex(value->>'leaf_hash') FROM json_each(?1)",
+            "WITH j AS (SELECT key, value->>'chitty_id' AS chitty_id FROM json_each(?1))
+             UPDATE minted_ids SET log_index = j.key FROM j WHERE minted_ids.chitty_id = j.chitty_id",
         )
-        .bind(serde_json::Value::Array(leaves).to_string())
+        .bind(&leaves)
+        .execute(&mut *conn)
+        .await
+        .context("numbering the ledger's mints in the log")?;
+        sqlx::query(
+            "INSERT INTO log_leaves (idx, hash)
+             SELECT key, unhex(value->>'leaf_hash') FROM json_each(?1)",
+        )
+        .bind(&leaves)
         .execute(&mut *conn)
         .await
         .context("appending the ledger's mints to the log")?;

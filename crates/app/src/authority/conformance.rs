@@ -8,7 +8,7 @@ use chittyid_domain::{
     YearMonth,
 };
 
-use super::log::{MintLog, StoredCheckpoint};
+use super::log::{LedgerEntry, MintLog, StoredCheckpoint};
 use super::ports::{
     CallerHash, KeptMint, LedgerError, MintKey, MintLedger, MintRecord, SequenceStore,
     SequenceStoreError,
@@ -353,11 +353,14 @@ pub async fn recorded_mints_are_logged_in_order<S: MintLedger + MintLog>(store: 
     let logged = store.logged_mints(1, 2).await.expect("read");
     assert_eq!(logged.len(), 2);
     assert_eq!(logged[0].index, 1);
-    assert_eq!(logged[0].chitty_id, ids[1].as_str());
     assert_eq!(logged[0].leaf_hash, expected[1]);
     assert_eq!(
         logged[0].ledger,
-        Some(("T".to_owned(), at(1).minted_at_unix_ms))
+        Some(LedgerEntry {
+            chitty_id: ids[1].as_str().to_owned(),
+            entity_type: "T".to_owned(),
+            minted_at_unix_ms: at(1).minted_at_unix_ms,
+        })
     );
     assert_eq!(
         store.unlogged_mints(10).await.expect("read"),

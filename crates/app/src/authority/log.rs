@@ -29,15 +29,23 @@ pub struct StoredCheckpoint {
     pub signed_at_unix_ms: i64,
 }
 
-/// One entry of the log beside the ledger row it stands for, as `verify-log` reads them.
+/// One entry of the log beside the ledger row that claims it, as `verify-log` reads them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoggedMint {
     pub index: u64,
-    pub chitty_id: String,
     /// The leaf hash the log holds.
     pub leaf_hash: Hash,
-    /// The ledger's row of that ID (its entity type letter and minting time), if it has one.
-    pub ledger: Option<(String, i64)>,
+    /// The ledger's row whose `log_index` is this leaf's, if one is.
+    pub ledger: Option<LedgerEntry>,
+}
+
+/// What the ledger says of a mint that the leaf must match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerEntry {
+    pub chitty_id: String,
+    /// The entity type letter.
+    pub entity_type: String,
+    pub minted_at_unix_ms: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -105,7 +113,8 @@ pub trait MintLog: Send + Sync {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<LoggedMint>, LogError>> + Send;
 
-    /// Up to `limit` ledger rows that have no leaf in the log.
+    /// Up to `limit` ledger rows that claim no leaf of the log (no index, or one the log does
+    /// not hold).
     fn unlogged_mints(
         &self,
         limit: u32,
@@ -400,11 +409,12 @@ impl LogService {
         }
         let entry = self.log.logged_mints(index, 1).await?.pop();
         let leaf = entry
-            .filter(|entry| entry.index == index && entry.chitty_id == id.as_str())
+            .filter(|entry| entry.index == index)
             .and_then(|entry| {
-                let (letter, minted_at) = entry.ledger?;
-                let leaf = mint_leaf(id, minted_at);
-                (letter == id.entity_type().letter().to_string()
+                let ledger = entry.ledger?;
+                let leaf = mint_leaf(id, ledger.minted_at_unix_ms);
+                (ledger.chitty_id == id.as_str()
+                    && ledger.entity_type == id.entity_type().letter().to_string()
                     && leaf_hash(&leaf) == entry.leaf_hash)
                     .then_some(leaf)
             })
@@ -560,19 +570,22 @@ pub async fn verify_log(log: &DynMintLog<'_>, key: &VerifierKey) -> anyhow::Resu
                 // The tree cannot be rebuilt past a hole: what follows is not checked.
                 break 'leaves;
             }
-            match ChittyId::parse(&entry.chitty_id) {
-                Err(_) => problem(
+            match &entry.ledger {
+                None => problem(
                     Some(index),
-                    format!("leaf {index} holds {:?}, no canonical ID", entry.chitty_id),
+                    format!("leaf {index}: its ledger row was deleted"),
                 ),
-                Ok(id) => match entry.ledger {
-                    None => problem(
+                Some(ledger) => match ChittyId::parse(&ledger.chitty_id) {
+                    Err(_) => problem(
                         Some(index),
-                        format!("leaf {index}: the ledger's row of {id} was deleted"),
+                        format!(
+                            "leaf {index}: its ledger row holds {:?}, no canonical ID",
+                            ledger.chitty_id
+                        ),
                     ),
-                    Some((letter, minted_at)) => {
-                        let leaf = leaf_hash(&mint_leaf(&id, minted_at));
-                        if letter != id.entity_type().letter().to_string()
+                    Ok(id) => {
+                        let leaf = leaf_hash(&mint_leaf(&id, ledger.minted_at_unix_ms));
+                        if ledger.entity_type != id.entity_type().letter().to_string()
                             || leaf != entry.leaf_hash
                         {
                             problem(

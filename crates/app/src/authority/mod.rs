@@ -11,8 +11,8 @@ mod service;
 
 pub use crate::clock::{Clock, SystemClock};
 pub use log::{
-    DynMintLog, InclusionProof, KEPT_FROM_LEVEL, LogAudit, LogError, LogProblem, LogProofError,
-    LogService, LoggedMint, MintLog, StoredCheckpoint, verify_log,
+    DynMintLog, InclusionProof, KEPT_FROM_LEVEL, LedgerEntry, LogAudit, LogError, LogProblem,
+    LogProofError, LogService, LoggedMint, MintLog, StoredCheckpoint, verify_log,
 };
 pub use ports::{
     CallerHash, CounterBlock, DynMintLedger, DynSequenceStore, KeptMint, LedgerError, MintKey,
