@@ -31,21 +31,22 @@ const WRITE_GROUP: &str = "WITH taken AS (
     RETURNING 1
 ), head AS (
     UPDATE log_head SET size = size + $5 WHERE id = 1 AND $5 > 0 RETURNING size - $5 AS start
+), records AS MATERIALIZED (
+    SELECT r.*, head.start + r.ord - 1 AS log_index
+    FROM head, ROWS FROM (json_to_recordset($3::json) AS (chitty_id text, entity_name text,
+                          entity_type text, metadata text, caller_hash text,
+                          minted_at_unix_ms bigint, name text, leaf_hash text))
+         WITH ORDINALITY AS r(chitty_id, entity_name, entity_type, metadata, caller_hash,
+                              minted_at_unix_ms, name, leaf_hash, ord)
 ), minted AS (
     INSERT INTO minted_ids (chitty_id, entity_name, entity_type, metadata, caller_hash,
                             minted_at_unix_ms, name, log_index)
-    SELECT r.chitty_id, r.entity_name, r.entity_type, r.metadata, r.caller_hash,
-           r.minted_at_unix_ms, r.name, head.start + r.ord - 1
-    FROM head, ROWS FROM (json_to_recordset($3::json) AS (chitty_id text, entity_name text,
-                          entity_type text, metadata text, caller_hash text,
-                          minted_at_unix_ms bigint, name text))
-         WITH ORDINALITY AS r(chitty_id, entity_name, entity_type, metadata, caller_hash,
-                              minted_at_unix_ms, name, ord)
+    SELECT chitty_id, entity_name, entity_type, metadata, caller_hash, minted_at_unix_ms, name,
+           log_index
+    FROM records
 ), logged AS (
     INSERT INTO log_leaves (idx, hash)
-    SELECT head.start + r.ord - 1, decode(r.leaf_hash, 'hex')
-    FROM head, ROWS FROM (json_to_recordset($3::json) AS (leaf_hash text))
-         WITH ORDINALITY AS r(leaf_hash, ord)
+    SELECT log_index, decode(leaf_hash, 'hex') FROM records
 ), audited AS (
     INSERT INTO audit_events (at_unix_ms, action, caller_hash, outcome, ids, entity)
     SELECT at_unix_ms, action, caller_hash, outcome, ids, entity
