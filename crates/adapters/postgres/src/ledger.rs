@@ -35,9 +35,9 @@ const WRITE_GROUP: &str = "WITH taken AS (
     SELECT r.*, head.start + r.ord - 1 AS log_index
     FROM head, ROWS FROM (json_to_recordset($3::json) AS (chitty_id text, entity_name text,
                           entity_type text, metadata text, caller_hash text,
-                          minted_at_unix_ms bigint, name text, leaf_hash text))
+                          minted_at_unix_ms bigint, name text))
          WITH ORDINALITY AS r(chitty_id, entity_name, entity_type, metadata, caller_hash,
-                              minted_at_unix_ms, name, leaf_hash, ord)
+                              minted_at_unix_ms, name, ord)
 ), minted AS (
     INSERT INTO minted_ids (chitty_id, entity_name, entity_type, metadata, caller_hash,
                             minted_at_unix_ms, name, log_index)
@@ -46,7 +46,7 @@ const WRITE_GROUP: &str = "WITH taken AS (
     FROM records
 ), logged AS (
     INSERT INTO log_leaves (idx, hash)
-    SELECT log_index, decode(leaf_hash, 'hex') FROM records
+    SELECT log_index, substring($6::bytea FROM (ord - 1)::int * 32 + 1 FOR 32) FROM records
 ), audited AS (
     INSERT INTO audit_events (at_unix_ms, action, caller_hash, outcome, ids, entity)
     SELECT at_unix_ms, action, caller_hash, outcome, ids, entity
@@ -96,7 +96,8 @@ impl PgBackend {
             .bind(rows.keys_free_before_unix_ms)
             .bind(rows.records.as_str())
             .bind(rows.audits.as_str())
-            .bind(i64::try_from(rows.record_count).unwrap_or(i64::MAX));
+            .bind(i64::try_from(rows.record_count).unwrap_or(i64::MAX))
+            .bind(rows.leaf_hashes.as_slice());
         if rows.key_count == 0 {
             // One statement is one transaction: nothing to undo, nothing to wrap.
             statement.fetch_one(&mut *conn).await.map_err(classify)?;
