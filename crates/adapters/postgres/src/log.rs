@@ -2,29 +2,20 @@
 //! (`ledger.rs`), subtrees and checkpoints written and read through the pool, behind the guard.
 
 use anyhow::Context;
-use chittyid_app::authority::{LedgerEntry, LogError, LoggedMint, MintLog, StoredCheckpoint};
+use chittyid_app::authority::{LogError, LoggedMint, MintLog, StoredCheckpoint};
 use chittyid_domain::ChittyId;
 use chittyid_domain::log::{Hash, NodeId, leaf_hash, mint_leaf};
+use chittyid_storage::log_rows::{hash_of, log_index, logged_mint, stored_checkpoint};
 use sqlx::{PgPool, Row};
 
 use crate::store::PgStore;
 
-fn hash_of(bytes: &[u8]) -> anyhow::Result<Hash> {
-    bytes
-        .try_into()
-        .map_err(|_| anyhow::anyhow!("a stored hash of {} bytes", bytes.len()))
-}
-
-fn index(value: i64) -> anyhow::Result<u64> {
-    u64::try_from(value).map_err(|_| anyhow::anyhow!("a negative log index {value}"))
-}
-
 fn checkpoint(row: &sqlx::postgres::PgRow) -> anyhow::Result<StoredCheckpoint> {
-    Ok(StoredCheckpoint {
-        size: index(row.try_get("size")?)?,
-        note: row.try_get("note")?,
-        signed_at_unix_ms: row.try_get("signed_at_unix_ms")?,
-    })
+    stored_checkpoint(
+        row.try_get("size")?,
+        row.try_get("note")?,
+        row.try_get("signed_at_unix_ms")?,
+    )
 }
 
 impl MintLog for PgStore {
@@ -77,7 +68,7 @@ impl MintLog for PgStore {
                 Ok((
                     NodeId {
                         level: u8::try_from(level).context("a subtree level")?,
-                        index: index(row.try_get("idx")?)?,
+                        index: log_index(row.try_get("idx")?)?,
                     },
                     hash_of(row.try_get::<&[u8], _>("hash")?)?,
                 ))
@@ -176,7 +167,7 @@ impl MintLog for PgStore {
             )
             .await
             .context("looking up a leaf")?;
-        Ok(idx.flatten().map(index).transpose()?)
+        Ok(idx.flatten().map(log_index).transpose()?)
     }
 
     async fn logged_mints(&self, from: u64, limit: u32) -> Result<Vec<LoggedMint>, LogError> {
@@ -196,20 +187,13 @@ impl MintLog for PgStore {
         Ok(rows
             .iter()
             .map(|row| {
-                let chitty_id: Option<String> = row.try_get("chitty_id")?;
-                let entity_type: Option<String> = row.try_get("entity_type")?;
-                let minted_at: Option<i64> = row.try_get("minted_at_unix_ms")?;
-                Ok(LoggedMint {
-                    index: index(row.try_get("idx")?)?,
-                    leaf_hash: hash_of(row.try_get::<&[u8], _>("hash")?)?,
-                    ledger: chitty_id.zip(entity_type).zip(minted_at).map(
-                        |((chitty_id, entity_type), minted_at_unix_ms)| LedgerEntry {
-                            chitty_id,
-                            entity_type,
-                            minted_at_unix_ms,
-                        },
-                    ),
-                })
+                logged_mint(
+                    row.try_get("idx")?,
+                    row.try_get::<&[u8], _>("hash")?,
+                    row.try_get("chitty_id")?,
+                    row.try_get("entity_type")?,
+                    row.try_get("minted_at_unix_ms")?,
+                )
             })
             .collect::<anyhow::Result<_>>()?)
     }

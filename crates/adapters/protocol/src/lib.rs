@@ -206,6 +206,22 @@ pub struct LogInclusionProof {
     pub hashes: Vec<String>,
 }
 
+/// A proof's hashes, from their standard base64; the error names the first that is not 32
+/// bytes of it. Shared by every reader of the proofs (the gateway's witness, `chittyid log`).
+pub fn decode_proof_hashes(hashes: &[String]) -> Result<Vec<[u8; 32]>, String> {
+    use base64::Engine as _;
+    hashes
+        .iter()
+        .map(|hash| {
+            base64::engine::general_purpose::STANDARD
+                .decode(hash)
+                .ok()
+                .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+                .ok_or_else(|| format!("{hash:?} is not a 32-byte base64 hash"))
+        })
+        .collect()
+}
+
 /// The consistency proof between the log's trees of `from` and `to` leaves (RFC 9162
 /// §2.1.4): `GET /v1/log/consistency?from=M&to=N`. The hashes are standard base64.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

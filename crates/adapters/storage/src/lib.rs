@@ -14,6 +14,7 @@
 
 mod backend;
 mod guard;
+pub mod log_rows;
 mod rows;
 mod stats;
 mod writer;

@@ -518,20 +518,7 @@ impl LogSource for HttpAuthority {
 }
 
 fn decode_hashes(hashes: &[String]) -> Result<Vec<Hash>, AuthorityError> {
-    hashes
-        .iter()
-        .map(|hash| {
-            BASE64
-                .decode(hash)
-                .ok()
-                .and_then(|bytes| Hash::try_from(bytes).ok())
-                .ok_or_else(|| {
-                    AuthorityError::MalformedResponse(
-                        "a proof hash is not 32 bytes of base64".to_owned(),
-                    )
-                })
-        })
-        .collect()
+    chittyid_protocol::decode_proof_hashes(hashes).map_err(AuthorityError::MalformedResponse)
 }
 
 #[cfg(test)]

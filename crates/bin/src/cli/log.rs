@@ -15,7 +15,7 @@ use chittyid_domain::log::{
     Checkpoint, Hash, SignedNote, VerifierKey, leaf_hash, verify_consistency, verify_inclusion,
     verify_note,
 };
-use chittyid_protocol::{LogConsistencyProof, LogInclusionProof};
+use chittyid_protocol::{LogConsistencyProof, LogInclusionProof, decode_proof_hashes};
 
 use super::trouble;
 
@@ -178,16 +178,7 @@ fn json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Failure> {
 }
 
 fn decode_hashes(hashes: &[String]) -> Result<Vec<Hash>, Failure> {
-    hashes
-        .iter()
-        .map(|hash| {
-            BASE64
-                .decode(hash)
-                .ok()
-                .and_then(|bytes| Hash::try_from(bytes).ok())
-                .ok_or_else(|| Failure::Refuted(format!("{hash:?} is not a 32-byte base64 hash")))
-        })
-        .collect()
+    decode_proof_hashes(hashes).map_err(Failure::Refuted)
 }
 
 /// A file's text, or stdin's for `-`.
