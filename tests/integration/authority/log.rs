@@ -580,3 +580,40 @@ async fn mints_a_killed_authority_did_not_checkpoint_are_checkpointed_at_the_nex
         assert_eq!(answer.status, 200, "{id}");
     }
 }
+
+#[tokio::test]
+async fn a_mint_whose_receipt_does_not_come_in_time_is_answered_all_the_same() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // A store that refuses every checkpoint (as a full or broken one would).
+    spawn_authority(settings(dir.path())).await.stop().await;
+    {
+        use sqlx::Connection as _;
+        let url = format!("sqlite://{}", dir.path().join("authority.db").display());
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("opens");
+        sqlx::query(
+            "CREATE TRIGGER no_checkpoints BEFORE INSERT ON log_checkpoints
+             BEGIN SELECT RAISE(ABORT, 'refused'); END",
+        )
+        .execute(&mut conn)
+        .await
+        .expect("creates the trigger");
+    }
+    let authority = spawn_authority(settings(dir.path())).await;
+    let started = std::time::Instant::now();
+    let answer = authority
+        .client
+        .post_json(
+            "/v1/mint?proof=true",
+            Some(TOKEN),
+            &json!({"entity": "PEO"}),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.json());
+    let minted = answer.json();
+    assert!(minted.get("receipt").is_none(), "{minted}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // The ID is minted and recorded all the same.
+    let id = minted["chittyId"].as_str().expect("ID");
+    assert_eq!(authority.validate(id).await.json()["valid"], true);
+    authority.stop().await;
+}
