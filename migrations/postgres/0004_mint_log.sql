@@ -1,7 +1,7 @@
 -- The verifiable mint log (docs/log.md). log_head: the number of leaves appended, whose row
--- lock orders the appends of every authority sharing the database. minted_ids.log_index and
--- leaf_hash: where each mint's leaf is (from 0, no gaps; unique, so no two rows claim one leaf)
--- and its hash, written in the mint's own row. log_nodes:
+-- lock orders the appends of every authority sharing the database. minted_ids.log_index: where
+-- each mint's leaf is, written in the mint's own transaction (unique, so no two rows claim one
+-- leaf). log_leaves: each leaf's hash, in the order appended (idx from 0, no gaps). log_nodes:
 -- the perfect subtrees of 16 leaves and more (2^level leaves from idx * 2^level), kept as
 -- checkpoints integrate them. log_checkpoints: every signed checkpoint (a C2SP signed note),
 -- by tree size.
@@ -14,9 +14,12 @@ INSERT INTO log_head (id, size) VALUES (1, 0);
 
 ALTER TABLE minted_ids ADD COLUMN log_index BIGINT;
 
-ALTER TABLE minted_ids ADD COLUMN leaf_hash BYTEA CHECK (length(leaf_hash) = 32);
-
 CREATE UNIQUE INDEX minted_ids_by_log_index ON minted_ids (log_index);
+
+CREATE TABLE log_leaves (
+    idx BIGINT PRIMARY KEY CHECK (idx >= 0),
+    hash BYTEA NOT NULL CHECK (length(hash) = 32)
+);
 
 CREATE TABLE log_nodes (
     level SMALLINT NOT NULL CHECK (level BETWEEN 1 AND 63),

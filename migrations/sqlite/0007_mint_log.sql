@@ -1,14 +1,17 @@
--- The verifiable mint log (docs/log.md). minted_ids.log_index and leaf_hash: where each mint's
--- leaf is (from 0, no gaps; unique, so no two rows claim one leaf) and its hash, written in the
--- mint's own row. log_nodes: the perfect
+-- The verifiable mint log (docs/log.md). minted_ids.log_index: where each mint's leaf is,
+-- written in the mint's own transaction (unique, so no two rows claim one leaf). log_leaves:
+-- each leaf's hash, in the order appended (idx from 0, no gaps). log_nodes: the perfect
 -- subtrees of 16 leaves and more (2^level leaves from idx * 2^level), kept as checkpoints
 -- integrate them. log_checkpoints: every signed checkpoint (a C2SP signed note), by tree size.
 ALTER TABLE minted_ids ADD COLUMN log_index INTEGER;
 
-ALTER TABLE minted_ids ADD COLUMN leaf_hash BLOB CHECK (length(leaf_hash) = 32);
-
 CREATE UNIQUE INDEX minted_ids_by_log_index ON minted_ids (log_index)
     WHERE log_index IS NOT NULL;
+
+CREATE TABLE log_leaves (
+    idx INTEGER PRIMARY KEY CHECK (idx >= 0),
+    hash BLOB NOT NULL CHECK (length(hash) = 32)
+);
 
 CREATE TABLE log_nodes (
     level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 63),

@@ -31,17 +31,22 @@ const WRITE_GROUP: &str = "WITH taken AS (
     RETURNING 1
 ), head AS (
     UPDATE log_head SET size = size + $5 WHERE id = 1 AND $5 > 0 RETURNING size - $5 AS start
-), minted AS (
-    INSERT INTO minted_ids (chitty_id, entity_name, entity_type, metadata, caller_hash,
-                            minted_at_unix_ms, name, log_index, leaf_hash)
-    SELECT r.chitty_id, r.entity_name, r.entity_type, r.metadata, r.caller_hash,
-           r.minted_at_unix_ms, r.name, head.start + r.ord - 1,
-           substring($6::bytea FROM (r.ord - 1)::int * 32 + 1 FOR 32)
+), records AS MATERIALIZED (
+    SELECT r.*, head.start + r.ord - 1 AS log_index
     FROM head, ROWS FROM (json_to_recordset($3::json) AS (chitty_id text, entity_name text,
                           entity_type text, metadata text, caller_hash text,
                           minted_at_unix_ms bigint, name text))
          WITH ORDINALITY AS r(chitty_id, entity_name, entity_type, metadata, caller_hash,
                               minted_at_unix_ms, name, ord)
+), minted AS (
+    INSERT INTO minted_ids (chitty_id, entity_name, entity_type, metadata, caller_hash,
+                            minted_at_unix_ms, name, log_index)
+    SELECT chitty_id, entity_name, entity_type, metadata, caller_hash, minted_at_unix_ms, name,
+           log_index
+    FROM records
+), logged AS (
+    INSERT INTO log_leaves (idx, hash)
+    SELECT log_index, substring($6::bytea FROM (ord - 1)::int * 32 + 1 FOR 32) FROM records
 ), audited AS (
     INSERT INTO audit_events (at_unix_ms, action, caller_hash, outcome, ids, entity)
     SELECT at_unix_ms, action, caller_hash, outcome, ids, entity

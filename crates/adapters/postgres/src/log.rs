@@ -22,7 +22,7 @@ impl MintLog for PgStore {
     async fn leaves(&self, from: u64, limit: u32) -> Result<Vec<Hash>, LogError> {
         let rows = self
             .guarded(
-                sqlx::query("SELECT leaf_hash AS hash FROM minted_ids WHERE log_index >= $1 ORDER BY log_index LIMIT $2")
+                sqlx::query("SELECT hash FROM log_leaves WHERE idx >= $1 ORDER BY idx LIMIT $2")
                     .bind(i64::try_from(from).context("a log index")?)
                     .bind(i64::from(limit))
                     .fetch_all(&self.pool),
@@ -49,8 +49,7 @@ impl MintLog for PgStore {
         let rows = self
             .guarded(
                 sqlx::query(
-                    "SELECT 0::smallint AS level, log_index AS idx, leaf_hash AS hash FROM minted_ids
-                     WHERE log_index = ANY($1)
+                    "SELECT 0::smallint AS level, idx, hash FROM log_leaves WHERE idx = ANY($1)
                      UNION ALL
                      SELECT level, idx, hash FROM log_nodes
                      WHERE (level, idx) IN (SELECT * FROM unnest($2::smallint[], $3::bigint[]))",
@@ -175,8 +174,9 @@ impl MintLog for PgStore {
         let rows = self
             .guarded(
                 sqlx::query(
-                    "SELECT log_index AS idx, leaf_hash AS hash, chitty_id, entity_type, minted_at_unix_ms
-             FROM minted_ids WHERE log_index >= $1 ORDER BY log_index LIMIT $2",
+                    "SELECT l.idx, l.hash, m.chitty_id, m.entity_type, m.minted_at_unix_ms
+             FROM log_leaves l LEFT JOIN minted_ids m ON m.log_index = l.idx
+             WHERE l.idx >= $1 ORDER BY l.idx LIMIT $2",
                 )
                 .bind(i64::try_from(from).context("a log index")?)
                 .bind(i64::from(limit))
@@ -204,7 +204,7 @@ impl MintLog for PgStore {
                 sqlx::query_scalar(
                     "SELECT m.chitty_id FROM minted_ids m
                      WHERE m.log_index IS NULL
-                        OR m.leaf_hash IS NULL
+                        OR NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l.idx = m.log_index)
                      LIMIT $1",
                 )
                 .bind(i64::from(limit))
@@ -263,11 +263,18 @@ pub(crate) async fn backfill(pool: &PgPool) -> anyhow::Result<u64> {
         ids.push(text);
     }
     sqlx::query(
-        "UPDATE minted_ids m SET log_index = r.ord - 1, leaf_hash = r.hash
-         FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS r(chitty_id, hash, ord)
+        "UPDATE minted_ids m SET log_index = r.ord - 1
+         FROM unnest($1::text[]) WITH ORDINALITY AS r(chitty_id, ord)
          WHERE m.chitty_id = r.chitty_id",
     )
     .bind(&ids)
+    .execute(&mut *tx)
+    .await
+    .context("numbering the ledger's mints in the log")?;
+    sqlx::query(
+        "INSERT INTO log_leaves (idx, hash)
+         SELECT ord - 1, hash FROM unnest($1::bytea[]) WITH ORDINALITY AS r(hash, ord)",
+    )
     .bind(&hashes)
     .execute(&mut *tx)
     .await

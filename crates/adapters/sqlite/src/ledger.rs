@@ -38,20 +38,25 @@ const TAKE_KEYS: &str =
         WHERE mint_keys.expires_at_unix_ms <= ?2
     RETURNING 1";
 
-/// The mints, each with its leaf in the mint log: its index (`?2`, the log's size, plus the
-/// position in the JSON array) and its hash (`?3`: the group's leaf hashes, 32 bytes each end
-/// to end, in the records' order).
+/// The mints, each with its leaf's index in the mint log (`?2`: the log's size, `key`: the
+/// position in the JSON array).
 const RECORD_MINTS: &str = "INSERT INTO minted_ids
         (chitty_id, entity_name, entity_type, metadata, caller_hash, minted_at_unix_ms, name,
-         log_index, leaf_hash)
+         log_index)
     SELECT value->>'chitty_id', value->>'entity_name', value->>'entity_type',
            value->>'metadata', value->>'caller_hash', value->>'minted_at_unix_ms', value->>'name',
-           ?2 + key, substr(?3, key * 32 + 1, 32)
+           ?2 + key
     FROM json_each(?1)";
+
+/// The mints' leaves, appended to the log after its last one (`?2`), in the order of the
+/// records: `?3` of them, 32 bytes each end to end in `?1`.
+const APPEND_LEAVES: &str =
+    "WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n + 1 < ?3)
+    INSERT INTO log_leaves (idx, hash) SELECT ?2 + n, substr(?1, n * 32 + 1, 32) FROM k";
 
 /// The log's size: its leaves are numbered from 0 without gaps (the writer's transaction holds
 /// the file's write lock, so no other process appends meanwhile).
-pub(crate) const LOG_SIZE: &str = "SELECT coalesce(max(log_index) + 1, 0) FROM minted_ids";
+pub(crate) const LOG_SIZE: &str = "SELECT coalesce(max(idx) + 1, 0) FROM log_leaves";
 
 const RECORD_AUDITS: &str =
     "INSERT INTO audit_events (at_unix_ms, action, caller_hash, outcome, ids, entity)
@@ -154,8 +159,15 @@ fn write_group(conn: &mut Connection, rows: &GroupRows) -> Result<(), BackendErr
             .and_then(|mut read| read.query_row([], |row| row.get(0)))
             .map_err(classify)?;
         tx.prepare_cached(RECORD_MINTS)
+            .and_then(|mut insert| insert.execute(rusqlite::params![rows.records, size]))
+            .map_err(classify)?;
+        tx.prepare_cached(APPEND_LEAVES)
             .and_then(|mut insert| {
-                insert.execute(rusqlite::params![rows.records, size, rows.leaf_hashes])
+                insert.execute(rusqlite::params![
+                    rows.leaf_hashes,
+                    size,
+                    i64::try_from(rows.record_count).unwrap_or(i64::MAX)
+                ])
             })
             .map_err(classify)?;
     }

@@ -21,7 +21,7 @@ fn checkpoint(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<StoredCheckpoint>
 
 impl MintLog for SqliteStore {
     async fn leaves(&self, from: u64, limit: u32) -> Result<Vec<Hash>, LogError> {
-        let rows = sqlx::query("SELECT leaf_hash AS hash FROM minted_ids WHERE log_index >= ?1 ORDER BY log_index LIMIT ?2")
+        let rows = sqlx::query("SELECT hash FROM log_leaves WHERE idx >= ?1 ORDER BY idx LIMIT ?2")
             .bind(i64::try_from(from).context("a log index")?)
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
@@ -45,8 +45,8 @@ impl MintLog for SqliteStore {
             .map(|id| (id.level, id.index))
             .collect();
         let rows = sqlx::query(
-            "SELECT 0 AS level, log_index AS idx, leaf_hash AS hash FROM minted_ids
-                WHERE log_index IN (SELECT value FROM json_each(?1))
+            "SELECT 0 AS level, idx, hash FROM log_leaves
+                WHERE idx IN (SELECT value FROM json_each(?1))
              UNION ALL
              SELECT level, idx, hash FROM log_nodes
                 WHERE (level, idx) IN (SELECT value->>0, value->>1 FROM json_each(?2))",
@@ -175,8 +175,9 @@ impl MintLog for SqliteStore {
 
     async fn logged_mints(&self, from: u64, limit: u32) -> Result<Vec<LoggedMint>, LogError> {
         let rows = sqlx::query(
-            "SELECT log_index AS idx, leaf_hash AS hash, chitty_id, entity_type, minted_at_unix_ms
-             FROM minted_ids WHERE log_index >= ?1 ORDER BY log_index LIMIT ?2",
+            "SELECT l.idx, l.hash, m.chitty_id, m.entity_type, m.minted_at_unix_ms
+             FROM log_leaves l LEFT JOIN minted_ids m ON m.log_index = l.idx
+             WHERE l.idx >= ?1 ORDER BY l.idx LIMIT ?2",
         )
         .bind(i64::try_from(from).context("a log index")?)
         .bind(i64::from(limit))
@@ -201,7 +202,7 @@ impl MintLog for SqliteStore {
         Ok(sqlx::query_scalar(
             "SELECT chitty_id FROM minted_ids m
              WHERE m.log_index IS NULL
-                OR m.leaf_hash IS NULL
+                OR NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l.idx = m.log_index)
              LIMIT ?1",
         )
         .bind(i64::from(limit))
@@ -252,10 +253,16 @@ pub(crate) async fn backfill(pool: &SqlitePool) -> anyhow::Result<u64> {
         }
         let leaves = serde_json::Value::Array(leaves).to_string();
         sqlx::query(
-            "WITH j AS (SELECT key, value->>'chitty_id' AS chitty_id,
-                               unhex(value->>'leaf_hash') AS leaf_hash FROM json_each(?1))
-             UPDATE minted_ids SET log_index = j.key, leaf_hash = j.leaf_hash
-             FROM j WHERE minted_ids.chitty_id = j.chitty_id",
+            "WITH j AS (SELECT key, value->>'chitty_id' AS chitty_id FROM json_each(?1))
+             UPDATE minted_ids SET log_index = j.key FROM j WHERE minted_ids.chitty_id = j.chitty_id",
+        )
+        .bind(&leaves)
+        .execute(&mut *conn)
+        .await
+        .context("numbering the ledger's mints in the log")?;
+        sqlx::query(
+            "INSERT INTO log_leaves (idx, hash)
+             SELECT key, unhex(value->>'leaf_hash') FROM json_each(?1)",
         )
         .bind(&leaves)
         .execute(&mut *conn)
