@@ -83,6 +83,7 @@ fn ids_of(body: &Value) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_authorities_on_one_database_never_mint_the_same_id() {
+    let _alone = crate::helpers::HEAVY_LOAD.lock().await;
     let database = TestDatabase::create().await;
     let (dir_a, dir_b) = (
         tempfile::tempdir().expect("dir"),
@@ -196,6 +197,7 @@ async fn two_authorities_on_one_database_never_mint_the_same_id() {
 /// it: every ID a client was given is in the ledger and has its audit row.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_id_acknowledged_before_a_sigkill_is_recorded_and_audited() {
+    let _alone = crate::helpers::HEAVY_LOAD.lock().await;
     let database = TestDatabase::create().await;
     let dir = tempfile::tempdir().expect("dir");
     let (mut running, client) = gateway(database.url(), dir.path()).await;
@@ -278,6 +280,7 @@ async fn every_id_acknowledged_before_a_sigkill_is_recorded_and_audited() {
 /// acknowledged ID is recorded and audited.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_database_connections_fail_cleanly_and_recover() {
+    let _alone = crate::helpers::HEAVY_LOAD.lock().await;
     let database = TestDatabase::create().await;
     let dir = tempfile::tempdir().expect("dir");
     let (_running, client) = gateway(database.url(), dir.path()).await;

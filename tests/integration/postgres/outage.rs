@@ -344,6 +344,7 @@ async fn killed_under_load(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gateway_on_a_killed_server_fails_fast_and_generates_return_with_it() {
+    let _alone = crate::helpers::HEAVY_LOAD.lock().await;
     let cluster = Cluster::create();
     let dir = tempfile::tempdir().expect("dir");
     let (_running, client) = gateway(&cluster.url(), dir.path()).await;
@@ -360,6 +361,7 @@ async fn a_gateway_on_a_killed_server_fails_fast_and_generates_return_with_it() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_authority_on_a_killed_server_fails_fast_and_mints_return_with_it() {
+    let _alone = crate::helpers::HEAVY_LOAD.lock().await;
     let cluster = Cluster::create();
     let dir = tempfile::tempdir().expect("dir");
     let (_running, client) = authority(&cluster.url(), dir.path()).await;

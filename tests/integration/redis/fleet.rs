@@ -100,6 +100,7 @@ async fn fleet(count: usize, redis_port: u16, rate_limit: u32) -> Fleet {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_gateways_share_one_rate_limit() {
+    let _alone = crate::helpers::HEAVY_LOAD.lock().await;
     let redis_dir = tempfile::tempdir().expect("dir");
     let redis_port = free_port();
     let _redis = redis_server(redis_port, redis_dir.path());
@@ -133,6 +134,7 @@ async fn three_gateways_share_one_rate_limit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_verdict_asked_by_one_gateway_is_answered_by_another_from_redis() {
+    let _alone = crate::helpers::HEAVY_LOAD.lock().await;
     let redis_dir = tempfile::tempdir().expect("dir");
     let redis_port = free_port();
     let _redis = redis_server(redis_port, redis_dir.path());
@@ -159,6 +161,7 @@ async fn a_verdict_asked_by_one_gateway_is_answered_by_another_from_redis() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gateways_keep_serving_through_a_redis_restart_and_reconnect() {
+    let _alone = crate::helpers::HEAVY_LOAD.lock().await;
     let redis_dir = tempfile::tempdir().expect("dir");
     let redis_port = free_port();
     let redis = redis_server(redis_port, redis_dir.path());
@@ -228,6 +231,7 @@ async fn gateways_keep_serving_through_a_redis_restart_and_reconnect() {
 /// Redis and one prefix: one's verdict is never the other's answer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gateways_in_front_of_different_authorities_do_not_share_verdicts() {
+    let _alone = crate::helpers::HEAVY_LOAD.lock().await;
     let redis_dir = tempfile::tempdir().expect("dir");
     let redis_port = free_port();
     let _redis = redis_server(redis_port, redis_dir.path());
