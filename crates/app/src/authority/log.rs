@@ -217,21 +217,20 @@ impl LogService {
     /// The latest checkpoint's signed note: this process's, or the store's when another
     /// authority signed a later one; an empty log's (size 0) when none was signed yet.
     pub async fn checkpoint_note(&self) -> Result<String, LogProofError> {
-        let own = self.latest();
-        let stored = self.log.latest_checkpoint().await?;
-        let latest = match (own, stored) {
-            (Some(own), Some(stored)) if stored.size > own.size => Some(stored.note),
-            (Some(own), _) => Some(own.note.clone()),
-            (None, stored) => stored.map(|stored| stored.note),
+        Ok(match self.latest_known().await? {
+            Some(latest) => latest.note.clone(),
+            None => self.sign(0, chittyid_domain::log::empty_root()),
+        })
+    }
+
+    /// The note of this log's checkpoint of `size` leaves whose root is `root`.
+    fn sign(&self, size: u64, root: Hash) -> String {
+        let checkpoint = Checkpoint {
+            origin: self.signer.name().to_owned(),
+            size,
+            root,
         };
-        Ok(latest.unwrap_or_else(|| {
-            let empty = Checkpoint {
-                origin: self.signer.name().to_owned(),
-                size: 0,
-                root: chittyid_domain::log::empty_root(),
-            };
-            self.signer.sign(&empty.body()).encode()
-        }))
+        self.signer.sign(&checkpoint.body()).encode()
     }
 
     /// Reads the latest stored checkpoint and checks that it is this key's (a log signed by
@@ -312,21 +311,13 @@ impl LogService {
         }
         let size = range.size();
         if size > start || (size > 0 && self.latest().is_none()) {
-            let checkpoint = Checkpoint {
-                origin: self.signer.name().to_owned(),
-                size,
-                root: range.root(),
-            };
             let stored = StoredCheckpoint {
                 size,
-                note: self.signer.sign(&checkpoint.body()).encode(),
+                note: self.sign(size, range.root()),
                 signed_at_unix_ms: self.clock.unix_ms(),
             };
-            let kept = self.log.integrate(nodes, stored.clone()).await;
-            if let Err(err) = kept {
-                // The next integration starts over from the store.
-                return Err(err.into());
-            }
+            // On failure `held` stays empty: the next integration starts over from the store.
+            self.log.integrate(nodes, stored.clone()).await?;
             self.latest.send_replace(Some(Arc::new(stored)));
         }
         *held = Some(range);
@@ -474,9 +465,18 @@ impl LogService {
 
     /// The size of the latest checkpoint, this process's or another authority's.
     async fn latest_size(&self) -> Result<u64, LogError> {
-        let own = self.latest().map_or(0, |c| c.size);
-        let stored = self.log.latest_checkpoint().await?.map_or(0, |c| c.size);
-        Ok(own.max(stored))
+        Ok(self.latest_known().await?.map_or(0, |c| c.size))
+    }
+
+    /// The larger of this process's latest checkpoint and the store's (another authority's).
+    async fn latest_known(&self) -> Result<Option<Arc<StoredCheckpoint>>, LogError> {
+        let own = self.latest();
+        let stored = self.log.latest_checkpoint().await?;
+        Ok(match (own, stored) {
+            (Some(own), Some(stored)) if stored.size <= own.size => Some(own),
+            (_, Some(stored)) => Some(Arc::new(stored)),
+            (own, None) => own,
+        })
     }
 
     /// The hashes of `ids`: leaves and kept subtrees as stored, smaller subtrees from their

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::response::IntoResponse;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use chittyid_app::authority::{InclusionProof, LogProofError, LogService};
+use chittyid_app::authority::{InclusionProof, LogProofError};
 use chittyid_app::error_code::ErrorCode;
 use chittyid_domain::ChittyId;
 use chittyid_domain::log::ProofRequestError;
@@ -31,10 +31,6 @@ fn text(body: String) -> http::Response<http_body_util::Full<bytes::Bytes>> {
     response
 }
 
-fn log_of(api: &AuthorityApi) -> &LogService {
-    &api.log
-}
-
 #[utoipa::path(
     get, path = "/v1/log/checkpoint", tag = "log",
     responses(
@@ -43,7 +39,7 @@ fn log_of(api: &AuthorityApi) -> &LogService {
     )
 )]
 pub(crate) async fn checkpoint(State(api): Api) -> axum::response::Response {
-    log_of(&api)
+    api.log
         .checkpoint_note()
         .await
         .map(text)
@@ -56,7 +52,7 @@ pub(crate) async fn checkpoint(State(api): Api) -> axum::response::Response {
     responses((status = 200, description = "The log's note verifier key: `<name>+<hex key hash>+<base64 of 0x01 and the Ed25519 public key>`", content_type = "text/plain", body = String))
 )]
 pub(crate) async fn key(State(api): Api) -> axum::response::Response {
-    text(format!("{}\n", log_of(&api).verifier_key().encode())).into_response()
+    text(format!("{}\n", api.log.verifier_key().encode())).into_response()
 }
 
 #[utoipa::path(
@@ -89,10 +85,7 @@ pub(crate) async fn proof(
             )
         })?;
         let size = query_number(uri.query().unwrap_or(""), "size")?;
-        let proof = log_of(&api)
-            .inclusion(&id, size)
-            .await
-            .map_err(proof_error)?;
+        let proof = api.log.inclusion(&id, size).await.map_err(proof_error)?;
         Ok::<_, ApiError>(json_response(
             StatusCode::OK,
             &LogInclusionProof {
@@ -131,10 +124,7 @@ pub(crate) async fn consistency(State(api): Api, uri: http::Uri) -> axum::respon
             })
         };
         let (from, to) = (required("from")?, required("to")?);
-        let hashes = log_of(&api)
-            .consistency(from, to)
-            .await
-            .map_err(proof_error)?;
+        let hashes = api.log.consistency(from, to).await.map_err(proof_error)?;
         Ok::<_, ApiError>(json_response(
             StatusCode::OK,
             &LogConsistencyProof {
