@@ -7,6 +7,5 @@ pub mod error_code;
 pub mod gateway;
 pub mod rfc3339;
 mod sync;
-pub mod validation;
 
 pub use clock::{Clock, ManualClock, SystemClock, unix_now_ms};

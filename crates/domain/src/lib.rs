@@ -28,6 +28,7 @@ mod suggest;
 mod validation;
 
 pub mod log;
+pub mod report;
 pub mod resilience;
 
 #[cfg(feature = "proptest")]

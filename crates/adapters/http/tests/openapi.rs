@@ -110,8 +110,8 @@ fn every_error_code_the_readme_lists_for_the_authority_is_in_its_document() {
 
 #[test]
 fn validation_reports_of_every_kind_match_the_gateway_document() {
-    use chittyid_app::validation::ValidationReport;
     use chittyid_domain::ValidationOptions;
+    use chittyid_domain::report::ValidationReport;
     use chittyid_http::contract::{
         AuthorityVerdict, BatchResult, NotAString, ValidateBatchAnswer, VerifiedReport,
     };

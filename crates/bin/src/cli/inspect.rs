@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use chittyid_app::validation::{Inspection, ValidationReport};
+use chittyid_domain::report::{Inspection, ValidationReport};
 use chittyid_domain::{ValidationOptions, validate};
 
 use super::{Shown, trouble};

@@ -1,12 +1,11 @@
 //! `chittyid validate`: streams inputs through the validator with one reused line buffer and one
 //! buffered writer, so a million IDs cost I/O, not allocations.
 
-use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufWriter, Write};
 use std::process::ExitCode;
 
-use chittyid_app::validation::ValidationReport;
-use chittyid_domain::{Format, MAX_INPUT_LEN, ParseError, ValidationOptions};
+use chittyid_domain::report::{MAX_LINE_KEPT, Summary, ValidationReport};
+use chittyid_domain::{ParseError, ValidationOptions};
 
 use super::{Shown, trouble};
 
@@ -30,10 +29,6 @@ pub(crate) struct ValidateArgs {
     #[arg(value_name = "ID")]
     ids: Vec<String>,
 }
-
-/// How much of a line is kept: anything longer is reported as too long, with its real length,
-/// without buffering the rest of it.
-const MAX_LINE_KEPT: usize = MAX_INPUT_LEN + 1;
 
 pub(crate) fn run(args: &ValidateArgs) -> ExitCode {
     let options = ValidationOptions {
@@ -83,41 +78,6 @@ struct Validator<W> {
     summary: Summary,
 }
 
-/// Counts over every input: a fixed set of counters (formats and error codes are closed sets),
-/// so a summary of any number of lines takes constant memory.
-#[derive(Debug, Default)]
-struct Summary {
-    inputs: u64,
-    valid: u64,
-    formats: [u64; Format::ALL.len()],
-    errors: BTreeMap<&'static str, u64>,
-}
-
-impl Summary {
-    fn count(&mut self, report: &ValidationReport<'_>) {
-        self.inputs += 1;
-        if report.is_valid() {
-            self.valid += 1;
-        }
-        let format = report.format();
-        if let Some(index) = Format::ALL.iter().position(|f| *f == format) {
-            self.formats[index] += 1;
-        }
-        if let Some(error) = report.error() {
-            *self.errors.entry(error.code()).or_insert(0) += 1;
-        }
-    }
-
-    /// The formats seen, in the order of [`Format::ALL`].
-    fn formats(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
-        Format::ALL
-            .iter()
-            .zip(self.formats)
-            .filter(|(_, count)| *count > 0)
-            .map(|(format, count)| (format.code(), count))
-    }
-}
-
 impl<W: Write> Validator<W> {
     fn lines(&mut self, mut reader: impl BufRead) -> io::Result<()> {
         let mut line = Vec::with_capacity(MAX_LINE_KEPT);
@@ -153,17 +113,7 @@ impl<W: Write> Validator<W> {
     fn write_summary(&mut self) -> io::Result<()> {
         let summary = &self.summary;
         if self.json {
-            let formats: serde_json::Map<String, serde_json::Value> = summary
-                .formats()
-                .map(|(code, count)| (code.to_owned(), count.into()))
-                .collect();
-            let value = serde_json::json!({"summary": {
-                "inputs": summary.inputs,
-                "valid": summary.valid,
-                "invalid": summary.inputs - summary.valid,
-                "formats": formats,
-                "errors": summary.errors,
-            }});
+            let value = serde_json::json!({ "summary": summary });
             serde_json::to_writer(&mut self.out, &value).map_err(io::Error::from)?;
             return self.out.write_all(b"\n");
         }
@@ -181,16 +131,12 @@ impl<W: Write> Validator<W> {
         writeln!(
             self.out,
             "summary: {} inputs, {} valid, {} invalid",
-            summary.inputs,
-            summary.valid,
-            summary.inputs - summary.valid
+            summary.inputs(),
+            summary.valid(),
+            summary.invalid()
         )?;
         writeln!(self.out, "by format: {}", join(summary.formats().collect()))?;
-        writeln!(
-            self.out,
-            "by error: {}",
-            join(summary.errors.iter().map(|(c, n)| (*c, *n)).collect())
-        )
+        writeln!(self.out, "by error: {}", join(summary.errors().collect()))
     }
 
     fn write(&mut self, report: &ValidationReport<'_>) -> io::Result<()> {

@@ -2,7 +2,7 @@
 
 use chittyid_app::error_code::ErrorCode;
 use chittyid_app::gateway::{GeneratedId, HealthSnapshot, Readiness};
-use chittyid_app::validation::{ErrorView, PlaceholderView, ValidationReport};
+use chittyid_domain::report::{ErrorView, PlaceholderView, ValidationReport};
 use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 use utoipa::{OpenApi, ToSchema};
@@ -335,7 +335,7 @@ impl Serialize for NotAString<'_> {
 }
 
 /// The report on one input, as `chittyid validate --json` gives it. A schema: reports are
-/// serialised by `chittyid_app::validation`, without building these structs (a test in this
+/// serialised by `chittyid_domain::report`, without building these structs (a test in this
 /// crate checks both have the same fields).
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = ValidationReport)]

@@ -15,7 +15,7 @@ use chittyid_app::authority::CallerHash;
 use chittyid_app::gateway::{
     GatewayError, GatewayService, IdempotencyKey, KeyDirectory, Scope, with_request_id,
 };
-use chittyid_app::validation::ValidationReport;
+use chittyid_domain::report::ValidationReport;
 use chittyid_domain::{ChittyId, ReservedPattern, ValidationError, ValidationOptions};
 use http::{Response, StatusCode};
 use http_body_util::Full;

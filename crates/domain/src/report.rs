@@ -1,13 +1,20 @@
-//! The answer to "is this a ChittyID?" for one input, as the command line and the HTTP API give
-//! it: validity, the shape, the exact fault, a suggestion, and the components with their names.
+//! The answer to "is this a ChittyID?" for one input, as the command line, the HTTP API and the
+//! JavaScript and Python packages give it: validity, the shape, the exact fault, a suggestion,
+//! and the components with their names; and the counts over many inputs ([`Summary`]).
+//!
+//! It lives in the domain crate so that every interface serialises the same report from one
+//! definition: the packages' answers are byte-identical to `chittyid validate --json`'s.
 
-use chittyid_domain::{
-    Authority2025Id, ChittyId, EntityType, Format, Jurisdiction, LegacyChittyId, ParseError,
-    Region, StatusPlaceholder, TrustLevel, ValidId, ValidationError, ValidationOptions, Version,
-    classify, suggest, suggest_2025, validate,
-};
+use std::collections::BTreeMap;
+
 use serde::Serialize;
-use serde::ser::{SerializeStruct, Serializer};
+use serde::ser::{SerializeMap, SerializeStruct, Serializer};
+
+use crate::{
+    Authority2025Id, ChittyId, EntityType, Format, Jurisdiction, LegacyChittyId, MAX_INPUT_LEN,
+    ParseError, Region, StatusPlaceholder, TrustLevel, ValidId, ValidationError, ValidationOptions,
+    Version, classify, suggest, suggest_2025, validate,
+};
 
 /// The verdict on one input. Borrows the input: building and serialising a report allocates
 /// nothing, so bulk validation is bounded by I/O.
@@ -17,6 +24,17 @@ pub struct ValidationReport<'a> {
     outcome: Result<ValidId, ValidationError>,
     format: Format,
     suggestion: Option<Suggestion>,
+}
+
+/// How much of a line the line readers keep: anything longer is reported as too long, with its
+/// real length, without holding the rest of it.
+pub const MAX_LINE_KEPT: usize = MAX_INPUT_LEN + 1;
+
+/// The lines of an export as `chittyid validate` reads its standard input: split at `\n`, with
+/// no line after a final newline. Each keeps its `\r`, which [`ValidationReport::of_line`]
+/// drops.
+pub fn lines(text: &str) -> impl Iterator<Item = &str> {
+    text.split_terminator('\n')
 }
 
 /// A valid ID one typo away from the input: canonical, or of the 2025 form for 2025-shaped
@@ -89,6 +107,20 @@ impl<'a> ValidationReport<'a> {
             format: Format::Unknown,
             suggestion: None,
         }
+    }
+
+    /// The report for one line of an export, as `chittyid validate` gives it for a line of its
+    /// standard input: a trailing `\r` is dropped, and a line longer than [`MAX_LINE_KEPT`] bytes
+    /// is refused as too long (with its real length), its input cut to the kept prefix.
+    pub fn of_line(line: &'a str, options: ValidationOptions) -> Self {
+        if line.len() > MAX_LINE_KEPT {
+            let mut end = MAX_LINE_KEPT;
+            while !line.is_char_boundary(end) {
+                end -= 1;
+            }
+            return Self::refused(&line[..end], ParseError::TooLong { length: line.len() });
+        }
+        Self::new(line.strip_suffix('\r').unwrap_or(line), options)
     }
 
     pub fn input(&self) -> &'a str {
@@ -310,6 +342,41 @@ impl ComponentsView {
     }
 }
 
+/// The raw components of a canonical ID, as numbers and letters:
+/// `{"chittyId", "version", "region", "jurisdiction", "sequence", "entityType", "year", "month",
+/// "trustLevel", "checksum"}`. What the language packages' `parse` answers.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ParsedId<'i> {
+    pub chitty_id: &'i str,
+    pub version: u8,
+    pub region: u8,
+    pub jurisdiction: Jurisdiction,
+    pub sequence: u16,
+    pub entity_type: char,
+    pub year: u16,
+    pub month: u8,
+    pub trust_level: u8,
+    pub checksum: u8,
+}
+
+impl<'i> ParsedId<'i> {
+    pub fn of(id: &'i ChittyId) -> Self {
+        Self {
+            chitty_id: id.as_str(),
+            version: id.version().number(),
+            region: id.region().digit(),
+            jurisdiction: id.jurisdiction(),
+            sequence: id.sequence().value(),
+            entity_type: id.entity_type().letter(),
+            year: id.year_month().year(),
+            month: id.year_month().month(),
+            trust_level: id.trust_level().level(),
+            checksum: id.checksum().value(),
+        }
+    }
+}
+
 /// What `chittyid inspect` prints for a valid ID.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -375,6 +442,85 @@ impl Inspection {
                 ),
             },
         }
+    }
+}
+
+/// Counts over many inputs: a fixed set of counters (formats and error codes are closed sets), so
+/// a summary of any number of inputs takes constant memory. Serialised as
+/// `{"errors": {code: n}, "formats": {code: n}, "inputs", "invalid", "valid"}`: only the formats
+/// and errors seen, every object's keys in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    inputs: u64,
+    valid: u64,
+    formats: [u64; Format::ALL.len()],
+    errors: BTreeMap<&'static str, u64>,
+}
+
+impl Summary {
+    pub fn count(&mut self, report: &ValidationReport<'_>) {
+        self.inputs += 1;
+        if report.is_valid() {
+            self.valid += 1;
+        }
+        let format = report.format();
+        if let Some(index) = Format::ALL.iter().position(|f| *f == format) {
+            self.formats[index] += 1;
+        }
+        if let Some(error) = report.error() {
+            *self.errors.entry(error.code()).or_insert(0) += 1;
+        }
+    }
+
+    pub fn inputs(&self) -> u64 {
+        self.inputs
+    }
+
+    pub fn valid(&self) -> u64 {
+        self.valid
+    }
+
+    pub fn invalid(&self) -> u64 {
+        self.inputs - self.valid
+    }
+
+    /// The formats seen, in the order of [`Format::ALL`].
+    pub fn formats(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
+        Format::ALL
+            .iter()
+            .zip(self.formats)
+            .filter(|(_, count)| *count > 0)
+            .map(|(format, count)| (format.code(), count))
+    }
+
+    /// The error codes seen, in code order.
+    pub fn errors(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
+        self.errors.iter().map(|(code, count)| (*code, *count))
+    }
+}
+
+impl Serialize for Summary {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct Counts<'c>(&'c [(&'static str, u64)]);
+        impl Serialize for Counts<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut map = serializer.serialize_map(Some(self.0.len()))?;
+                for (code, count) in self.0 {
+                    map.serialize_entry(code, count)?;
+                }
+                map.end()
+            }
+        }
+        let mut formats: Vec<(&'static str, u64)> = self.formats().collect();
+        formats.sort_unstable();
+        // Every key in code order, as the command line has always printed it.
+        let mut summary = serializer.serialize_struct("Summary", 5)?;
+        summary.serialize_field("errors", &self.errors)?;
+        summary.serialize_field("formats", &Counts(&formats))?;
+        summary.serialize_field("inputs", &self.inputs)?;
+        summary.serialize_field("invalid", &self.invalid())?;
+        summary.serialize_field("valid", &self.valid)?;
+        summary.end()
     }
 }
 
@@ -481,6 +627,64 @@ mod tests {
     }
 
     #[test]
+    fn lines_are_read_as_the_command_line_reads_standard_input() {
+        assert_eq!(
+            lines("ab\r\ncd\n\nef").collect::<Vec<_>>(),
+            ["ab\r", "cd", "", "ef"]
+        );
+        assert_eq!(lines("").count(), 0);
+        assert_eq!(lines("\n").collect::<Vec<_>>(), [""]);
+        let crlf = ValidationReport::of_line("03-1-USA-0001-P-2602-0-85\r", Default::default());
+        assert!(crlf.is_valid());
+        let long = "é".repeat(100);
+        let refused = ValidationReport::of_line(&long, Default::default());
+        assert_eq!(
+            refused.input().len(),
+            MAX_LINE_KEPT - 1,
+            "cut at a character boundary"
+        );
+        assert_eq!(
+            refused.error(),
+            Some(&ValidationError::Malformed(ParseError::TooLong {
+                length: 200
+            }))
+        );
+    }
+
+    #[test]
+    fn parsed_ids_give_their_raw_components() {
+        let id = ChittyId::parse("03-4-JPN-0420-L-2511-5-34").expect("valid");
+        assert_eq!(
+            serde_json::to_value(ParsedId::of(&id)).expect("serialises"),
+            json!({"chittyId": "03-4-JPN-0420-L-2511-5-34", "version": 3, "region": 4,
+                   "jurisdiction": "JPN", "sequence": 420, "entityType": "L", "year": 2025,
+                   "month": 11, "trustLevel": 5, "checksum": 34})
+        );
+    }
+
+    #[test]
+    fn a_summary_counts_formats_and_errors_by_code() {
+        let mut summary = Summary::default();
+        for input in [
+            "03-1-USA-0001-P-2602-0-85",
+            "hello",
+            "03-1-USA-0001-P-2602-0-84",
+            "CT-A-CHI-1234-I-24-A-0",
+            "world",
+        ] {
+            summary.count(&ValidationReport::new(input, ValidationOptions::default()));
+        }
+        assert_eq!(
+            serde_json::to_string(&summary).expect("serialises"),
+            concat!(
+                r#"{"errors":{"checksum_mismatch":1,"non_canonical_format":1,"segment_count":2},"#,
+                r#""formats":{"canonical":2,"unknown":2,"v2_2_0_client_pattern":1},"#,
+                r#""inputs":5,"invalid":4,"valid":1}"#
+            )
+        );
+    }
+
+    #[test]
     fn the_families_found_in_real_data_are_reported_by_name() {
         let accepted = report("01-C-PEO-0042-P-2510-3-23", true);
         assert_eq!(
@@ -511,7 +715,7 @@ mod tests {
         );
         assert!(reserved.get("placeholder").is_none());
         let inspected = serde_json::to_value(Inspection::of(
-            &chittyid_domain::validate(
+            &crate::validate(
                 "01-C-PEO-0042-P-2510-3-23",
                 ValidationOptions {
                     accept_legacy: true,
