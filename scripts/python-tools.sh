@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The PyPI tools the tests use (schemathesis for the contract check, kubernetes-validate for the
-# deployment tests), installed into a virtual environment of the project's own
+# deployment tests, pytest and Hypothesis for the Python package's tests), installed into a virtual environment of the project's own
 # (target/python-tools), never into the system's Python: Debian's refuses that (PEP 668,
 # externally-managed-environment) and a stock Debian has no pip. Creates the environment when
 # missing (installing Debian's python3 and python3-venv if it must), installs what is missing in
@@ -26,6 +26,8 @@ fi
 missing=()
 [ -x "$venv/bin/schemathesis" ] || missing+=(schemathesis)
 [ -x "$venv/bin/kubernetes-validate" ] || missing+=(kubernetes-validate)
+[ -x "$venv/bin/pytest" ] || missing+=(pytest)
+"$venv/bin/python" -c "import hypothesis" >/dev/null 2>&1 || missing+=(hypothesis)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "python-tools: installing ${missing[*]} into $venv" >&2
   "$venv/bin/python" -m pip install -q "${missing[@]}" >&2

@@ -9,6 +9,8 @@
 # (Debian's chromium), the fleet script curl and psql (Debian's curl, postgresql-client),
 # installed here if missing; the contract check needs schemathesis. The PyPI tools go into a
 # virtual environment of the project's own (scripts/python-tools.sh), never the system's Python.
+# The language packages (scripts/bindings.sh) need npm (Debian's npm), the wasm32 target and
+# wasm-bindgen's command line (installed by that script), pytest and Hypothesis (PyPI).
 #
 # DATABASE_URL and REDIS_URL default to those local servers; the PostgreSQL tests create a
 # database of their own for each test, the Redis tests use a key prefix of their own, and the
@@ -25,6 +27,7 @@ bash scripts/services.sh
 missing=()
 command -v mount >/dev/null 2>&1 || missing+=(mount)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
@@ -46,5 +49,8 @@ export PATH="$tools:$PATH"
 # tests share one build of every dependency.
 cargo test --workspace --locked --no-run
 bash scripts/contract.sh target/debug/chittyid
+
+# The JavaScript and Python packages, built from this checkout and compared with that binary.
+bash scripts/bindings.sh
 
 cargo test --workspace --locked "$@"

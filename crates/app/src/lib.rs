@@ -1,5 +1,5 @@
-//! Use cases of chittyid, generic over their ports: the authority's minting and validation,
-//! and the validation reports that the command line and the HTTP layer share.
+//! Use cases of chittyid, generic over their ports: the authority's minting and the gateway's
+//! generation and validation.
 
 pub mod authority;
 mod clock;
