@@ -67,7 +67,9 @@ pub fn inspect_json(input: &str, legacy: bool) -> Option<String> {
 /// The raw components of a canonical ID, or `None`.
 #[wasm_bindgen(js_name = parseJson)]
 pub fn parse_json(input: &str) -> Option<String> {
-    ChittyId::parse(input).ok().map(|id| json(&ParsedId::of(&id)))
+    ChittyId::parse(input)
+        .ok()
+        .map(|id| json(&ParsedId::of(&id)))
 }
 
 /// The summary `chittyid validate --summary --json` prints for `text` on standard input (the

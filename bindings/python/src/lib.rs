@@ -68,7 +68,9 @@ fn inspect_json(input: &str, legacy: bool) -> Option<String> {
 /// The raw components of a canonical ID, or `None`.
 #[pyfunction]
 fn parse_json(input: &str) -> Option<String> {
-    ChittyId::parse(input).ok().map(|id| json(&ParsedId::of(&id)))
+    ChittyId::parse(input)
+        .ok()
+        .map(|id| json(&ParsedId::of(&id)))
 }
 
 /// The summary `chittyid validate --summary --json` prints for `text` on standard input.
