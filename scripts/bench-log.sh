@@ -11,12 +11,17 @@
 #      proof's size, and `chittyid authority verify-log` over the whole log.
 #
 # Usage: BASELINE_BIN=/path/to/old/chittyid scripts/bench-log.sh [connections ...]
+# (NEW_BIN=/path/to/chittyid measures that binary instead of building this tree.)
 # Needs DATABASE_URL (a server it may create databases on) for the PostgreSQL runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-cargo build --release -p chittyid >/dev/null 2>&1
-new_bin=$PWD/target/release/chittyid
+if [ -n "${NEW_BIN:-}" ]; then
+  new_bin=$NEW_BIN
+else
+  cargo build --release -p chittyid >/dev/null 2>&1
+  new_bin=$PWD/target/release/chittyid
+fi
 old_bin=${BASELINE_BIN:?set BASELINE_BIN to a chittyid built without the mint log}
 duration=${CHITTYID_BENCH_SECONDS:-15}
 rounds=${CHITTYID_BENCH_ROUNDS:-2}
