@@ -1,4 +1,5 @@
-// The README's JavaScript example runs as it is written (its assertions are the promises).
+// The READMEs' JavaScript examples (the repository's and the package's) run as they are
+// written: their assertions are the promises.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -7,11 +8,19 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-test("the README's JavaScript example runs", () => {
-  const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
-  const section = readme.slice(readme.indexOf("## The JavaScript and Python packages"));
-  const example = /```js\n([\s\S]*?)```/.exec(section)?.[1];
-  assert.ok(example, "the README has no JavaScript example in its packages section");
-  // Run where the package resolves itself by name, as it does once installed.
-  execFileSync("node", ["--input-type=module", "-e", example], { cwd: root, stdio: "inherit" });
-});
+function example(readme, after) {
+  const text = readFileSync(new URL(readme, import.meta.url), "utf8");
+  const block = /```js\n([\s\S]*?)```/.exec(text.slice(text.indexOf(after)))?.[1];
+  assert.ok(block, `${readme} has no JavaScript example after ${JSON.stringify(after)}`);
+  return block;
+}
+
+for (const [readme, after] of [
+  ["../../../README.md", "## The JavaScript and Python packages"],
+  ["../README.md", "# chittyid-format"],
+]) {
+  test(`the JavaScript example of ${readme.replaceAll("../", "")} runs`, () => {
+    // Run where the package resolves itself by name, as it does once installed.
+    execFileSync("node", ["--input-type=module", "-e", example(readme, after)], { cwd: root, stdio: "inherit" });
+  });
+}

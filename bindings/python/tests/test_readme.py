@@ -1,13 +1,22 @@
-"""The README's Python example runs as it is written (its assertions are the promises)."""
+"""The READMEs' Python examples (the repository's and the package's) run as they are written:
+their assertions are the promises."""
 
 import re
+
+import pytest
 
 from conftest import REPO
 
 
-def test_the_readmes_python_example_runs():
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## The JavaScript and Python packages"):]
-    example = re.search(r"```python\n(.*?)```", section, re.S)
-    assert example, "the README has no Python example in its packages section"
-    exec(compile(example.group(1), "README.md", "exec"), {})
+@pytest.mark.parametrize(
+    "readme, after",
+    [
+        (REPO / "README.md", "## The JavaScript and Python packages"),
+        (REPO / "bindings" / "python" / "README.md", "# chittyid-format"),
+    ],
+)
+def test_the_readmes_python_example_runs(readme, after):
+    text = readme.read_text(encoding="utf-8")
+    example = re.search(r"```python\n(.*?)```", text[text.index(after):], re.S)
+    assert example, f"{readme} has no Python example after {after!r}"
+    exec(compile(example.group(1), str(readme), "exec"), {})
