@@ -17,7 +17,10 @@ if [ ! -x "$CHITTYID_BIN" ]; then
   exit 1
 fi
 
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+# cargo install puts wasm-bindgen here, which a fresh shell may not have on PATH.
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+targets=$(rustup target list --installed)
+if ! grep -qx wasm32-unknown-unknown <<<"$targets"; then
   rustup target add wasm32-unknown-unknown
 fi
 pinned=$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/version = |"/, ""); print; exit }' bindings/js/Cargo.lock)

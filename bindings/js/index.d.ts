@@ -34,7 +34,8 @@ export interface ReportError {
   /** Machine-readable, stable across releases (`checksum_mismatch`, `invalid_character`, …). */
   code: string;
   segment: SegmentCode | null;
-  /** Byte offset of the fault in the input. */
+  /** The 1-based character position of the fault (Unicode scalar values, as an editor counts
+   * columns), when there is one place to point at. */
   position: number | null;
   message: string;
 }
@@ -124,6 +125,8 @@ export interface Summary {
 
 /** Thrown by `parse` and `inspect` for an input that is not a valid ID. */
 export class ChittyIdError extends Error {
+  /** Built by the package from an invalid input's report. */
+  constructor(report: Report);
   readonly name: "ChittyIdError";
   readonly code: string;
   readonly segment: SegmentCode | null;

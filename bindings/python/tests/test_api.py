@@ -23,6 +23,22 @@ def test_is_valid_answers_false_for_anything_but_a_str():
         assert chittyid.is_valid(value) is False
 
 
+def test_a_str_that_is_not_text_is_not_valid_and_the_others_say_why():
+    # What reading bytes with errors="surrogateescape" leaves of a byte that is not UTF-8.
+    broken = "03-1-USA-0001-P-2602-0-8\udcff"
+    assert chittyid.is_valid(broken) is False
+    with pytest.raises(UnicodeEncodeError):
+        chittyid.validate(broken)
+
+
+def test_the_package_is_typed_and_built_for_the_stable_abi():
+    from pathlib import Path
+
+    package = Path(chittyid.__file__).parent
+    assert (package / "py.typed").exists() and (package / "_native.pyi").exists()
+    assert chittyid._native.__file__.endswith(".abi3.so"), chittyid._native.__file__
+
+
 def test_the_other_functions_refuse_anything_but_a_str():
     for function in (chittyid.validate, chittyid.parse, chittyid.inspect, chittyid.suggest):
         with pytest.raises(TypeError, match="expects a str"):

@@ -72,8 +72,14 @@ def validate_lines(text: str, *, legacy: bool = False) -> List[Report]:
 
 
 def is_valid(input: object, *, legacy: bool = False) -> bool:
-    """Whether ``input`` is a valid ID; False for anything that is not a str."""
-    return isinstance(input, str) and _native.is_valid(input, legacy)
+    """Whether ``input`` is a valid ID; False for anything that is not a str, and for a str that
+    is not text (lone surrogates, as ``errors="surrogateescape"`` leaves them)."""
+    if not isinstance(input, str):
+        return False
+    try:
+        return _native.is_valid(input, legacy)
+    except UnicodeEncodeError:
+        return False
 
 
 def suggest(input: str, *, legacy: bool = False) -> Optional[str]:
