@@ -3,7 +3,7 @@
 //! objects and errors; reports cross the boundary as one string each, so that the package's
 //! `JSON.stringify(validate(x))` is byte for byte `chittyid validate --json x`.
 
-use chittyid_domain::report::{self, Inspection, ParsedId, Summary, ValidationReport};
+use chittyid_domain::report::{Inspection, LineReports, ParsedId, Summary, ValidationReport};
 use chittyid_domain::{ChittyId, ValidationOptions, compute_checksum, validate};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -30,17 +30,10 @@ pub fn validate_json(input: &str, legacy: bool) -> String {
 /// array.
 #[wasm_bindgen(js_name = validateLinesJson)]
 pub fn validate_lines_json(text: &str, legacy: bool) -> String {
-    let options = options(legacy);
-    let mut out = String::with_capacity(text.len() * 12);
-    out.push('[');
-    for (n, line) in report::lines(text).enumerate() {
-        if n > 0 {
-            out.push(',');
-        }
-        out.push_str(&json(&ValidationReport::of_line(line, options)));
-    }
-    out.push(']');
-    out
+    json(&LineReports {
+        text,
+        options: options(legacy),
+    })
 }
 
 #[wasm_bindgen(js_name = isValid)]
@@ -76,23 +69,16 @@ pub fn parse_json(input: &str) -> Option<String> {
 /// object inside `{"summary": …}`).
 #[wasm_bindgen(js_name = summaryOfTextJson)]
 pub fn summary_of_text_json(text: &str, legacy: bool) -> String {
-    let options = options(legacy);
-    let mut summary = Summary::default();
-    for line in report::lines(text) {
-        summary.count(&ValidationReport::of_line(line, options));
-    }
-    json(&summary)
+    json(&Summary::of_lines(text, options(legacy)))
 }
 
 /// The summary over a list of inputs, each one whole, as the command line counts its arguments.
 #[wasm_bindgen(js_name = summaryOfListJson)]
 pub fn summary_of_list_json(inputs: Vec<String>, legacy: bool) -> String {
-    let options = options(legacy);
-    let mut summary = Summary::default();
-    for input in &inputs {
-        summary.count(&ValidationReport::new(input, options));
-    }
-    json(&summary)
+    json(&Summary::of_inputs(
+        inputs.iter().map(String::as_str),
+        options(legacy),
+    ))
 }
 
 /// The two check digits for the first seven segments of an ID (`03-1-USA-0001-P-2602-0`), or

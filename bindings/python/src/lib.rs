@@ -3,7 +3,7 @@
 //! into dicts and errors; reports cross as one string each, so that the package's reports
 //! serialise back to `chittyid validate --json`'s lines byte for byte.
 
-use chittyid_domain::report::{self, Inspection, ParsedId, Summary, ValidationReport};
+use chittyid_domain::report::{Inspection, LineReports, ParsedId, Summary, ValidationReport};
 use chittyid_domain::{ChittyId, ValidationOptions, compute_checksum, validate};
 use pyo3::prelude::*;
 use serde::Serialize;
@@ -33,12 +33,7 @@ fn validate_json(input: &str, legacy: bool) -> String {
 #[pyo3(signature = (text, legacy = false))]
 fn validate_lines_json(py: Python<'_>, text: &str, legacy: bool) -> String {
     let options = options(legacy);
-    py.detach(|| {
-        let reports: Vec<String> = report::lines(text)
-            .map(|line| json(&ValidationReport::of_line(line, options)))
-            .collect();
-        format!("[{}]", reports.join(","))
-    })
+    py.detach(|| json(&LineReports { text, options }))
 }
 
 #[pyfunction]
@@ -78,25 +73,17 @@ fn parse_json(input: &str) -> Option<String> {
 #[pyo3(signature = (text, legacy = false))]
 fn summary_of_text_json(py: Python<'_>, text: &str, legacy: bool) -> String {
     let options = options(legacy);
-    py.detach(|| {
-        let mut summary = Summary::default();
-        for line in report::lines(text) {
-            summary.count(&ValidationReport::of_line(line, options));
-        }
-        json(&summary)
-    })
+    py.detach(|| json(&Summary::of_lines(text, options)))
 }
 
 /// The summary over a list of inputs, each one whole, as the command line counts its arguments.
 #[pyfunction]
 #[pyo3(signature = (inputs, legacy = false))]
 fn summary_of_list_json(inputs: Vec<String>, legacy: bool) -> String {
-    let options = options(legacy);
-    let mut summary = Summary::default();
-    for input in &inputs {
-        summary.count(&ValidationReport::new(input, options));
-    }
-    json(&summary)
+    json(&Summary::of_inputs(
+        inputs.iter().map(String::as_str),
+        options(legacy),
+    ))
 }
 
 /// The two check digits for the first seven segments of an ID (`03-1-USA-0001-P-2602-0`), or

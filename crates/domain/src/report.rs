@@ -37,6 +37,22 @@ pub fn lines(text: &str) -> impl Iterator<Item = &str> {
     text.split_terminator('\n')
 }
 
+/// The report of every line of `text` ([`lines`], [`ValidationReport::of_line`]), serialised as
+/// one array as they are made: what `chittyid validate --json` prints for `text` on its
+/// standard input, one element per line.
+#[derive(Debug, Clone, Copy)]
+pub struct LineReports<'t> {
+    pub text: &'t str,
+    pub options: ValidationOptions,
+}
+
+impl Serialize for LineReports<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer
+            .collect_seq(lines(self.text).map(|line| ValidationReport::of_line(line, self.options)))
+    }
+}
+
 /// A valid ID one typo away from the input: canonical, or of the 2025 form for 2025-shaped
 /// input. Serialised as the ID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -458,6 +474,27 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The summary of `text` read as `chittyid validate` reads its standard input.
+    pub fn of_lines(text: &str, options: ValidationOptions) -> Self {
+        let mut summary = Self::default();
+        for line in lines(text) {
+            summary.count(&ValidationReport::of_line(line, options));
+        }
+        summary
+    }
+
+    /// The summary of whole inputs, as `chittyid validate` counts its arguments.
+    pub fn of_inputs<'i>(
+        inputs: impl IntoIterator<Item = &'i str>,
+        options: ValidationOptions,
+    ) -> Self {
+        let mut summary = Self::default();
+        for input in inputs {
+            summary.count(&ValidationReport::new(input, options));
+        }
+        summary
+    }
+
     pub fn count(&mut self, report: &ValidationReport<'_>) {
         self.inputs += 1;
         if report.is_valid() {
@@ -664,16 +701,23 @@ mod tests {
 
     #[test]
     fn a_summary_counts_formats_and_errors_by_code() {
-        let mut summary = Summary::default();
-        for input in [
+        let inputs = [
             "03-1-USA-0001-P-2602-0-85",
             "hello",
             "03-1-USA-0001-P-2602-0-84",
             "CT-A-CHI-1234-I-24-A-0",
             "world",
-        ] {
-            summary.count(&ValidationReport::new(input, ValidationOptions::default()));
-        }
+        ];
+        let summary = Summary::of_inputs(inputs, ValidationOptions::default());
+        let text = inputs.join("\r\n") + "\r\n";
+        assert_eq!(Summary::of_lines(&text, Default::default()), summary);
+        let reports = serde_json::to_value(LineReports {
+            text: &text,
+            options: Default::default(),
+        })
+        .expect("serialises");
+        assert_eq!(reports.as_array().map(Vec::len), Some(5));
+        assert_eq!(reports[2]["error"]["code"], json!("checksum_mismatch"));
         assert_eq!(
             serde_json::to_string(&summary).expect("serialises"),
             concat!(
