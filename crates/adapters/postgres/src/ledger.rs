@@ -88,17 +88,18 @@ impl PgBackend {
         Ok((self.conn.insert(conn), fresh))
     }
 
-    async fn write_group(&mut self, rows: &GroupRows) -> Result<(), BackendError> {
+    async fn write_group(&mut self, rows: &GroupRows<'_>) -> Result<(), BackendError> {
+        let json = rows.json()?;
         let (conn, fresh) = self.connection().await?;
         let classify = |err| classify(err, fresh);
         let statement = sqlx::query_scalar::<_, i64>(WRITE_GROUP)
-            .bind(rows.keys.as_str())
+            .bind(json.keys.as_str())
             .bind(rows.keys_free_before_unix_ms)
-            .bind(rows.records.as_str())
-            .bind(rows.audits.as_str())
-            .bind(i64::try_from(rows.record_count).unwrap_or(i64::MAX))
+            .bind(json.records.as_str())
+            .bind(json.audits.as_str())
+            .bind(i64::try_from(rows.records.len()).unwrap_or(i64::MAX))
             .bind(rows.leaf_hashes.as_slice());
-        if rows.key_count == 0 {
+        if rows.keys.is_empty() {
             // One statement is one transaction: nothing to undo, nothing to wrap.
             statement.fetch_one(&mut *conn).await.map_err(classify)?;
             return Ok(());
@@ -108,7 +109,7 @@ impl PgBackend {
             .await
             .map_err(classify)?;
         let written = match statement.fetch_one(&mut *conn).await {
-            Ok(taken) if usize::try_from(taken).unwrap_or(0) < rows.key_count => {
+            Ok(taken) if usize::try_from(taken).unwrap_or(0) < rows.keys.len() => {
                 Err(BackendError::KeyTaken)
             }
             Ok(_) => sqlx::query("COMMIT")
@@ -159,7 +160,7 @@ impl Backend for PgBackend {
         self.pool.clone()
     }
 
-    async fn commit(&mut self, rows: &GroupRows) -> Result<(), BackendError> {
+    async fn commit(&mut self, rows: &GroupRows<'_>) -> Result<(), BackendError> {
         let written = self.write_group(rows).await;
         if matches!(
             written,

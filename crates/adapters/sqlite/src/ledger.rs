@@ -25,44 +25,36 @@ use sqlx::{Row, Sqlite, SqlitePool};
 
 use crate::store::SqliteStore;
 
-/// Takes each key unless an unexpired mint holds it; returns a row per key taken, so a
-/// shortfall means a key is held.
-const TAKE_KEYS: &str =
+// A group is one statement per row, each prepared once and cached: SQLite runs in this
+// process, so a statement costs no round trip, and binding a row is cheaper than parsing it out
+// of JSON (measured in BENCHMARKS.md).
+
+/// Takes a key unless an unexpired mint holds it; returns a row if it took it.
+const TAKE_KEY: &str =
     "INSERT INTO mint_keys (caller_hash, key, request_hash, ids, expires_at_unix_ms)
-    SELECT value->>'caller_hash', value->>'key', value->>'request_hash', value->>'ids',
-           value->>'expires_at_unix_ms'
-    FROM json_each(?1) WHERE true
+    VALUES (?1, ?2, ?3, ?4, ?5)
     ON CONFLICT (caller_hash, key) DO UPDATE
         SET request_hash = excluded.request_hash, ids = excluded.ids,
             expires_at_unix_ms = excluded.expires_at_unix_ms
-        WHERE mint_keys.expires_at_unix_ms <= ?2
+        WHERE mint_keys.expires_at_unix_ms <= ?6
     RETURNING 1";
 
-/// The mints, each with its leaf's index in the mint log (`?2`: the log's size, `key`: the
-/// position in the JSON array).
-const RECORD_MINTS: &str = "INSERT INTO minted_ids
+/// A mint, with its leaf's index in the mint log.
+const RECORD_MINT: &str = "INSERT INTO minted_ids
         (chitty_id, entity_name, entity_type, metadata, caller_hash, minted_at_unix_ms, name,
          log_index)
-    SELECT value->>'chitty_id', value->>'entity_name', value->>'entity_type',
-           value->>'metadata', value->>'caller_hash', value->>'minted_at_unix_ms', value->>'name',
-           ?2 + key
-    FROM json_each(?1)";
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
-/// The mints' leaves, appended to the log after its last one (`?2`), in the order of the
-/// records: `?3` of them, 32 bytes each end to end in `?1`.
-const APPEND_LEAVES: &str =
-    "WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n + 1 < ?3)
-    INSERT INTO log_leaves (idx, hash) SELECT ?2 + n, substr(?1, n * 32 + 1, 32) FROM k";
+/// A mint's leaf hash, appended to the log.
+const APPEND_LEAF: &str = "INSERT INTO log_leaves (idx, hash) VALUES (?1, ?2)";
 
 /// The log's size: its leaves are numbered from 0 without gaps (the writer's transaction holds
 /// the file's write lock, so no other process appends meanwhile).
 pub(crate) const LOG_SIZE: &str = "SELECT coalesce(max(idx) + 1, 0) FROM log_leaves";
 
-const RECORD_AUDITS: &str =
+const RECORD_AUDIT: &str =
     "INSERT INTO audit_events (at_unix_ms, action, caller_hash, outcome, ids, entity)
-    SELECT value->>'at_unix_ms', value->>'action', value->>'caller_hash', value->>'outcome',
-           value->>'ids', value->>'entity'
-    FROM json_each(?1)";
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
 const WRITE_PROBE: &str = "INSERT INTO health_probe (id, at_unix_ms) VALUES (1, ?1)
     ON CONFLICT (id) DO UPDATE SET at_unix_ms = excluded.at_unix_ms";
@@ -133,50 +125,95 @@ fn classify(err: rusqlite::Error) -> BackendError {
     }
 }
 
-/// One group in one transaction. The transaction rolls back when dropped uncommitted, and
-/// after a failed commit rusqlite rolls back unless SQLite already did, so the connection is
-/// always left outside a transaction.
-fn write_group(conn: &mut Connection, rows: &GroupRows) -> Result<(), BackendError> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
+/// One group in one transaction. Whatever fails, the connection is left outside a
+/// transaction: a failed statement or commit is rolled back unless SQLite already did.
+///
+/// `BEGIN IMMEDIATE` and `COMMIT` are cached statements rather than rusqlite's `Transaction`,
+/// which parses both texts again for every group (measured: a third of a one-row group's
+/// instructions).
+fn write_group(conn: &mut Connection, rows: &GroupRows<'_>) -> Result<(), BackendError> {
+    conn.prepare_cached("BEGIN IMMEDIATE")
+        .and_then(|mut begin| begin.execute([]))
         .map_err(classify)?;
-    if rows.key_count > 0 {
-        let mut take = tx.prepare_cached(TAKE_KEYS).map_err(classify)?;
-        let mut taken = take
-            .query(rusqlite::params![rows.keys, rows.keys_free_before_unix_ms])
-            .map_err(classify)?;
-        let mut count = 0;
-        while taken.next().map_err(classify)?.is_some() {
-            count += 1;
-        }
-        if count < rows.key_count {
-            return Err(BackendError::KeyTaken);
+    let written = write_rows(conn, rows).and_then(|()| {
+        conn.prepare_cached("COMMIT")
+            .and_then(|mut commit| commit.execute([]))
+            .map(drop)
+            .map_err(classify)
+    });
+    if written.is_err() && !conn.is_autocommit() {
+        // If this fails too, the caller finds the connection still in a transaction.
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    written
+}
+
+fn write_rows(tx: &Connection, rows: &GroupRows<'_>) -> Result<(), BackendError> {
+    if !rows.keys.is_empty() {
+        let mut take = tx.prepare_cached(TAKE_KEY).map_err(classify)?;
+        for key in &rows.keys {
+            let taken = take
+                .query(rusqlite::params![
+                    key.caller_hash,
+                    key.key,
+                    key.request_hash,
+                    key.ids,
+                    key.expires_at_unix_ms,
+                    rows.keys_free_before_unix_ms
+                ])
+                .map_err(classify)?
+                .next()
+                .map_err(classify)?
+                .is_some();
+            if !taken {
+                return Err(BackendError::KeyTaken);
+            }
         }
     }
-    if rows.record_count > 0 {
+    if !rows.records.is_empty() {
         let size: i64 = tx
             .prepare_cached(LOG_SIZE)
             .and_then(|mut read| read.query_row([], |row| row.get(0)))
             .map_err(classify)?;
-        tx.prepare_cached(RECORD_MINTS)
-            .and_then(|mut insert| insert.execute(rusqlite::params![rows.records, size]))
-            .map_err(classify)?;
-        tx.prepare_cached(APPEND_LEAVES)
-            .and_then(|mut insert| {
-                insert.execute(rusqlite::params![
-                    rows.leaf_hashes,
-                    size,
-                    i64::try_from(rows.record_count).unwrap_or(i64::MAX)
+        let mut record = tx.prepare_cached(RECORD_MINT).map_err(classify)?;
+        let mut append = tx.prepare_cached(APPEND_LEAF).map_err(classify)?;
+        for ((index, row), hash) in (size..)
+            .zip(&rows.records)
+            .zip(rows.leaf_hashes.chunks_exact(32))
+        {
+            record
+                .execute(rusqlite::params![
+                    row.chitty_id,
+                    row.entity_name,
+                    row.entity_type,
+                    row.metadata,
+                    row.caller_hash,
+                    row.minted_at_unix_ms,
+                    row.name,
+                    index
                 ])
-            })
-            .map_err(classify)?;
+                .map_err(classify)?;
+            append
+                .execute(rusqlite::params![index, hash])
+                .map_err(classify)?;
+        }
     }
-    if rows.audit_count > 0 {
-        tx.prepare_cached(RECORD_AUDITS)
-            .and_then(|mut insert| insert.execute([&rows.audits]))
-            .map_err(classify)?;
+    if !rows.audits.is_empty() {
+        let mut insert = tx.prepare_cached(RECORD_AUDIT).map_err(classify)?;
+        for row in &rows.audits {
+            insert
+                .execute(rusqlite::params![
+                    row.at_unix_ms,
+                    row.action,
+                    row.caller_hash,
+                    row.outcome,
+                    row.ids,
+                    row.entity
+                ])
+                .map_err(classify)?;
+        }
     }
-    tx.commit().map_err(classify)
+    Ok(())
 }
 
 /// The health probe: a read of the counters and one row rewritten, in one transaction.
@@ -202,8 +239,14 @@ impl Backend for SqliteBackend {
 
     // Blocking calls in an async fn: this backend runs on the writer's own thread and runtime
     // (`GroupWriter::start_on_thread`), where blocking is what the thread is for.
-    async fn commit(&mut self, rows: &GroupRows) -> Result<(), BackendError> {
-        write_group(self.connection()?, rows)
+    async fn commit(&mut self, rows: &GroupRows<'_>) -> Result<(), BackendError> {
+        let conn = self.connection()?;
+        let written = write_group(conn, rows);
+        if !conn.is_autocommit() {
+            // Still in a transaction after a failed rollback: not trusted with the next group.
+            self.conn = None;
+        }
+        written
     }
 
     async fn probe(&mut self, now_unix_ms: i64) -> Result<(), BackendError> {

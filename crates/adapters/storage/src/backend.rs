@@ -15,8 +15,10 @@ pub trait Backend: Send + 'static {
     /// Commits every row of `rows` in one transaction, or none of them. A key in `rows` held by
     /// an unexpired mint is [`BackendError::KeyTaken`], a row that repeats a stored one is
     /// [`BackendError::Conflict`]; both leave the store as it was and healthy.
-    fn commit(&mut self, rows: &GroupRows)
-    -> impl Future<Output = Result<(), BackendError>> + Send;
+    fn commit(
+        &mut self,
+        rows: &GroupRows<'_>,
+    ) -> impl Future<Output = Result<(), BackendError>> + Send;
 
     /// One small committed write: whether the store takes writes now.
     fn probe(&mut self, now_unix_ms: i64) -> impl Future<Output = Result<(), BackendError>> + Send;

@@ -1,10 +1,11 @@
-//! A group's rows, encoded once for whichever backend commits them.
+//! A group's rows, built once for whichever backend commits them.
 //!
-//! Each table's rows go to the store as one JSON array, whose object keys are the table's
-//! column names: SQLite reads it with `json_each`, PostgreSQL with `json_to_recordset`. So the
-//! statements are fixed texts (prepared once, whatever the group's size) and a group costs one
-//! statement per table. Hand-written encoding rather than bound parameter lists because the
-//! alternative, a statement per group size, defeats the statement caches of both drivers.
+//! The rows are typed, one struct per table whose fields are the table's columns. SQLite, in
+//! the process, runs one cached single-row statement per row; PostgreSQL, across the network,
+//! takes each table's rows as one JSON array ([`GroupRows::json`]) read with
+//! `json_to_recordset`, so that a group costs one round trip and one fixed statement text,
+//! whatever its size. (SQLite once read the same JSON with `json_each`: parsing it cost more
+//! than the inserts, measured in BENCHMARKS.md.)
 
 use anyhow::Context;
 use chittyid_app::authority::{MintKey, MintRecord};
@@ -15,65 +16,70 @@ use serde::Serialize;
 
 /// The rows of one group commit.
 #[derive(Debug, Clone, Default)]
-pub struct GroupRows {
-    /// `mint_keys` rows: caller_hash, key, request_hash, ids, expires_at_unix_ms.
-    pub keys: String,
-    pub key_count: usize,
+pub struct GroupRows<'a> {
+    pub keys: Vec<KeyRow<'a>>,
     /// A key held by a mint that expired by this time is free to take (the earliest time any
     /// key of the group was taken, so no key is taken over early).
     pub keys_free_before_unix_ms: i64,
-    /// `minted_ids` rows: chitty_id, entity_name, entity_type, metadata, caller_hash,
-    /// minted_at_unix_ms, name.
-    pub records: String,
+    pub records: Vec<RecordRow<'a>>,
     /// Each record's leaf hash in the mint log, in the records' order, 32 bytes each end to
     /// end: the same transaction appends them. Bytes rather than JSON text: the store reads
     /// them with a substring, where JSON would be parsed a second time (measured: a third of
     /// what the log cost a mint on SQLite).
     pub leaf_hashes: Vec<u8>,
-    pub record_count: usize,
-    /// `audit_events` rows: at_unix_ms, action, caller_hash, outcome, ids, entity.
-    pub audits: String,
-    pub audit_count: usize,
+    pub audits: Vec<AuditRow<'a>>,
 }
 
-#[derive(Serialize)]
-struct KeyRow<'a> {
-    caller_hash: String,
-    key: &'a str,
-    request_hash: String,
+/// A `mint_keys` row.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyRow<'a> {
+    pub caller_hash: String,
+    pub key: &'a str,
+    pub request_hash: String,
     /// The minted IDs as JSON text (the column holds text).
-    ids: String,
-    expires_at_unix_ms: i64,
+    pub ids: String,
+    pub expires_at_unix_ms: i64,
 }
 
-#[derive(Serialize)]
-struct RecordRow<'a> {
-    chitty_id: &'a str,
-    entity_name: &'a str,
-    entity_type: String,
-    metadata: Option<&'a str>,
-    caller_hash: String,
-    minted_at_unix_ms: i64,
-    name: Option<&'a str>,
+/// A `minted_ids` row (its `log_index` is the log's size when the group is written, plus its
+/// position among the group's records).
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordRow<'a> {
+    pub chitty_id: &'a str,
+    pub entity_name: &'a str,
+    pub entity_type: String,
+    pub metadata: Option<&'a str>,
+    pub caller_hash: String,
+    pub minted_at_unix_ms: i64,
+    pub name: Option<&'a str>,
 }
 
-#[derive(Serialize)]
-struct AuditRow<'a> {
-    at_unix_ms: i64,
-    action: &'a str,
-    caller_hash: String,
-    outcome: &'a str,
+/// An `audit_events` row.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditRow<'a> {
+    pub at_unix_ms: i64,
+    pub action: &'a str,
+    pub caller_hash: String,
+    pub outcome: &'a str,
     /// The IDs concerned as JSON text (the column holds text).
-    ids: String,
-    entity: Option<&'a str>,
+    pub ids: String,
+    pub entity: Option<&'a str>,
+}
+
+/// Each table's rows as one JSON array whose object keys are the table's column names.
+#[derive(Debug, Clone)]
+pub struct JsonRows {
+    pub keys: String,
+    pub records: String,
+    pub audits: String,
 }
 
 /// One mint's share of a group: its records and, if it has one, its key.
 pub type MintRows<'a> = (&'a [MintRecord], Option<&'a MintKey>);
 
-impl GroupRows {
-    /// Encodes the mints' records and keys and the audit events.
-    pub fn build<'a>(
+impl<'a> GroupRows<'a> {
+    /// Builds the rows of the mints' records and keys and of the audit events.
+    pub fn build(
         mints: impl IntoIterator<Item = MintRows<'a>>,
         audits: impl IntoIterator<Item = &'a AuditEvent>,
     ) -> anyhow::Result<Self> {
@@ -115,23 +121,29 @@ impl GroupRows {
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         Ok(Self {
-            key_count: keys.len(),
-            keys: serde_json::to_string(&keys).context("encoding keys")?,
+            keys,
             keys_free_before_unix_ms: if earliest == i64::MAX {
                 i64::MIN
             } else {
                 earliest
             },
-            record_count: records.len(),
-            records: serde_json::to_string(&records).context("encoding records")?,
+            records,
             leaf_hashes,
-            audit_count: audits.len(),
-            audits: serde_json::to_string(&audits).context("encoding audit events")?,
+            audits,
+        })
+    }
+
+    /// Each table's rows as one JSON array, for a store that takes a group in one statement.
+    pub fn json(&self) -> anyhow::Result<JsonRows> {
+        Ok(JsonRows {
+            keys: serde_json::to_string(&self.keys).context("encoding keys")?,
+            records: serde_json::to_string(&self.records).context("encoding records")?,
+            audits: serde_json::to_string(&self.audits).context("encoding audit events")?,
         })
     }
 
     pub fn is_empty(&self) -> bool {
-        self.key_count == 0 && self.record_count == 0 && self.audit_count == 0
+        self.keys.is_empty() && self.records.is_empty() && self.audits.is_empty()
     }
 }
 
@@ -165,7 +177,7 @@ mod tests {
     }
 
     #[test]
-    fn rows_are_json_arrays_named_by_column() {
+    fn rows_encode_as_json_arrays_named_by_column() {
         let minted = [record("03-1-USA-0001-P-2602-0-85")];
         let key = MintKey {
             caller: CallerHash::of_token("t"),
@@ -184,11 +196,14 @@ mod tests {
         };
         let rows = GroupRows::build([(&minted[..], Some(&key))], [&event]).expect("encodes");
         assert_eq!(
-            (rows.key_count, rows.record_count, rows.audit_count),
+            (rows.keys.len(), rows.records.len(), rows.audits.len()),
             (1, 1, 1)
         );
         assert_eq!(rows.keys_free_before_unix_ms, 5);
-        let records: serde_json::Value = serde_json::from_str(&rows.records).expect("JSON");
+        assert_eq!(rows.records[0].entity_type, "P");
+        assert_eq!(rows.keys[0].ids, "[\"03-1-USA-0001-P-2602-0-85\"]");
+        let json = rows.json().expect("JSON");
+        let records: serde_json::Value = serde_json::from_str(&json.records).expect("JSON");
         assert_eq!(records[0]["chitty_id"], "03-1-USA-0001-P-2602-0-85");
         assert_eq!(records[0]["entity_type"], "P");
         assert_eq!(records[0]["name"], "a \"quoted\" name");
@@ -198,9 +213,9 @@ mod tests {
             rows.leaf_hashes,
             leaf_hash(b"chittyid-mint-v1\n03-1-USA-0001-P-2602-0-85\nP\n7\n")
         );
-        let keys: serde_json::Value = serde_json::from_str(&rows.keys).expect("JSON");
+        let keys: serde_json::Value = serde_json::from_str(&json.keys).expect("JSON");
         assert_eq!(keys[0]["ids"], "[\"03-1-USA-0001-P-2602-0-85\"]");
-        let audits: serde_json::Value = serde_json::from_str(&rows.audits).expect("JSON");
+        let audits: serde_json::Value = serde_json::from_str(&json.audits).expect("JSON");
         assert_eq!(audits[0]["action"], "generate");
     }
 
@@ -208,7 +223,7 @@ mod tests {
     fn an_empty_group_has_empty_arrays_and_no_key_bound() {
         let rows = GroupRows::build([], []).expect("encodes");
         assert!(rows.is_empty());
-        assert_eq!(rows.records, "[]");
+        assert_eq!(rows.json().expect("JSON").records, "[]");
         assert_eq!(rows.keys_free_before_unix_ms, i64::MIN);
     }
 }

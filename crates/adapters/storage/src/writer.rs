@@ -339,7 +339,7 @@ impl<B: Backend> Task<B> {
         })
     }
 
-    async fn commit(&mut self, rows: &GroupRows) -> Result<(), BackendError> {
+    async fn commit(&mut self, rows: &GroupRows<'_>) -> Result<(), BackendError> {
         let outcome =
             tokio::time::timeout(self.settings.commit_deadline, self.backend.commit(rows)).await;
         let result = self.within_deadline(outcome);
@@ -347,7 +347,7 @@ impl<B: Backend> Task<B> {
         match &result {
             Ok(()) => {
                 self.guard.succeeded();
-                self.stats.committed(rows.record_count, rows.audit_count);
+                self.stats.committed(rows.records.len(), rows.audits.len());
             }
             Err(BackendError::Store(err)) => {
                 self.guard.failed(err);

@@ -28,19 +28,16 @@ impl Backend for Scripted {
 
     fn handle(&self) {}
 
-    async fn commit(&mut self, rows: &GroupRows) -> Result<(), BackendError> {
+    async fn commit(&mut self, rows: &GroupRows<'_>) -> Result<(), BackendError> {
         if self.down.load(Ordering::SeqCst) {
             return Err(BackendError::Store(anyhow::anyhow!("connection refused")));
         }
-        if self.refuse_shared_keys.load(Ordering::SeqCst) && rows.key_count > 1 {
+        if self.refuse_shared_keys.load(Ordering::SeqCst) && rows.keys.len() > 1 {
             return Err(BackendError::KeyTaken);
         }
         self.commits.fetch_add(1, Ordering::SeqCst);
-        let audits: serde_json::Value = serde_json::from_str(&rows.audits).expect("JSON");
         let mut kept = self.audits.lock().expect("lock");
-        for event in audits.as_array().expect("array") {
-            kept.push(event["outcome"].as_str().expect("text").to_owned());
-        }
+        kept.extend(rows.audits.iter().map(|event| event.outcome.to_owned()));
         Ok(())
     }
 
