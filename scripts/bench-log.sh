@@ -3,7 +3,8 @@
 #
 #   1. Mints per second and the authority's CPU per mint with the log (this build) against a
 #      build without it (BASELINE_BIN), at 16 connections (or the counts given), on the embedded
-#      SQLite store and on a PostgreSQL database of its own, each run alternated A B A B.
+#      SQLite store and on a PostgreSQL database of its own (CHITTYID_BENCH_STORES picks them),
+#      each round alternating which build runs first (A B, B A, ...).
 #      CPU is the authority process's user + system time over the run (its checkpointer
 #      included) divided by the mints it answered.
 #   2. A log of a million leaves (PROOF_LEAVES; 0 skips it): minted in batches, then the time to answer a
@@ -80,11 +81,19 @@ echo "## Mints with the log against without"
 echo
 echo "build | store | connections | mints/s | p99 ms | CPU µs per mint | errors"
 echo "---|---|---|---|---|---|---"
-for store in sqlite postgres; do
+# Rounds alternate which build goes first (A B, B A, ...): a run leaves the disk and the
+# database server busy for a while after it ends, which would otherwise count against the
+# second build every time.
+for store in ${CHITTYID_BENCH_STORES:-sqlite postgres}; do
   for c in "${@:-16}"; do
-    for _ in $(seq 1 "$rounds"); do
-      run "without the log" "$old_bin" "$store" "$c"
-      run "with the log" "$new_bin" "$store" "$c"
+    for round in $(seq 1 "$rounds"); do
+      if [ $(( round % 2 )) -eq 1 ]; then
+        run "without the log" "$old_bin" "$store" "$c"
+        run "with the log" "$new_bin" "$store" "$c"
+      else
+        run "with the log" "$new_bin" "$store" "$c"
+        run "without the log" "$old_bin" "$store" "$c"
+      fi
     done
   done
 done
