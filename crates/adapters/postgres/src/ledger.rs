@@ -18,7 +18,7 @@ use crate::store::PgStore;
 /// completion whether or not it is read; the count of keys taken tells whether one was held.
 /// The mints' leaves are numbered from the log's head, whose row lock (held to the commit)
 /// orders the appends of every authority on the database, so indexes never repeat or skip;
-/// a group without mints does not touch it.
+/// a group without mints does not touch it. The group's leaf hashes go in as one run.
 const WRITE_GROUP: &str = "WITH taken AS (
     INSERT INTO mint_keys (caller_hash, key, request_hash, ids, expires_at_unix_ms)
     SELECT caller_hash, key, request_hash, ids, expires_at_unix_ms
@@ -31,7 +31,7 @@ const WRITE_GROUP: &str = "WITH taken AS (
     RETURNING 1
 ), head AS (
     UPDATE log_head SET size = size + $5 WHERE id = 1 AND $5 > 0 RETURNING size - $5 AS start
-), records AS MATERIALIZED (
+), records AS (
     SELECT r.*, head.start + r.ord - 1 AS log_index
     FROM head, ROWS FROM (json_to_recordset($3::json) AS (chitty_id text, entity_name text,
                           entity_type text, metadata text, caller_hash text,
@@ -45,8 +45,7 @@ const WRITE_GROUP: &str = "WITH taken AS (
            log_index
     FROM records
 ), logged AS (
-    INSERT INTO log_leaves (idx, hash)
-    SELECT log_index, substring($6::bytea FROM (ord - 1)::int * 32 + 1 FOR 32) FROM records
+    INSERT INTO log_leaf_runs (start_idx, hashes) SELECT start, $6::bytea FROM head
 ), audited AS (
     INSERT INTO audit_events (at_unix_ms, action, caller_hash, outcome, ids, entity)
     SELECT at_unix_ms, action, caller_hash, outcome, ids, entity

@@ -1,5 +1,6 @@
 //! The mint log in PostgreSQL: leaves appended by the group committer with their mints
-//! (`ledger.rs`), subtrees and checkpoints written and read through the pool, behind the guard.
+//! (`ledger.rs`), a run of them per group, subtrees and checkpoints written and read through
+//! the pool, behind the guard.
 
 use anyhow::Context;
 use chittyid_app::authority::{LogError, LoggedMint, MintLog, StoredCheckpoint};
@@ -9,6 +10,33 @@ use chittyid_storage::log_rows::{hash_of, log_index, logged_mint, stored_checkpo
 use sqlx::{PgPool, Row};
 
 use crate::store::PgStore;
+
+/// Up to `limit` leaves from `from`, out of the runs that hold them (in order), stopping at a
+/// gap: the leaves after one are not those asked for.
+fn leaves_of_runs(
+    runs: &[sqlx::postgres::PgRow],
+    from: u64,
+    limit: u32,
+) -> anyhow::Result<Vec<Hash>> {
+    let mut leaves = Vec::with_capacity(limit as usize);
+    let mut next = from;
+    for row in runs {
+        let start = log_index(row.try_get("start_idx")?)?;
+        let run: &[u8] = row.try_get("hashes")?;
+        if start > next {
+            break;
+        }
+        let skip = usize::try_from(next - start).context("a run offset")?;
+        for hash in run.chunks_exact(32).skip(skip) {
+            if leaves.len() == limit as usize {
+                return Ok(leaves);
+            }
+            leaves.push(hash_of(hash)?);
+            next += 1;
+        }
+    }
+    Ok(leaves)
+}
 
 fn checkpoint(row: &sqlx::postgres::PgRow) -> anyhow::Result<StoredCheckpoint> {
     stored_checkpoint(
@@ -20,19 +48,25 @@ fn checkpoint(row: &sqlx::postgres::PgRow) -> anyhow::Result<StoredCheckpoint> {
 
 impl MintLog for PgStore {
     async fn leaves(&self, from: u64, limit: u32) -> Result<Vec<Hash>, LogError> {
+        let from_idx = i64::try_from(from).context("a log index")?;
         let rows = self
             .guarded(
-                sqlx::query("SELECT hash FROM log_leaves WHERE idx >= $1 ORDER BY idx LIMIT $2")
-                    .bind(i64::try_from(from).context("a log index")?)
-                    .bind(i64::from(limit))
-                    .fetch_all(&self.pool),
+                // The leaves are kept as runs, one per group commit: a read from leaf `$1`
+                // starts at the run that holds it.
+                sqlx::query(
+                    "SELECT start_idx, hashes FROM log_leaf_runs
+                     WHERE start_idx >= coalesce(
+                               (SELECT max(start_idx) FROM log_leaf_runs WHERE start_idx <= $1), 0)
+                       AND start_idx < $1 + $2
+                     ORDER BY start_idx",
+                )
+                .bind(from_idx)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool),
             )
             .await
             .context("reading the log's leaves")?;
-        Ok(rows
-            .iter()
-            .map(|row| hash_of(row.try_get::<&[u8], _>("hash")?))
-            .collect::<anyhow::Result<_>>()?)
+        Ok(leaves_of_runs(&rows, from, limit)?)
     }
 
     async fn nodes(&self, ids: &[NodeId]) -> Result<Vec<(NodeId, Hash)>, LogError> {
@@ -49,7 +83,15 @@ impl MintLog for PgStore {
         let rows = self
             .guarded(
                 sqlx::query(
-                    "SELECT 0::smallint AS level, idx, hash FROM log_leaves WHERE idx = ANY($1)
+                    "SELECT 0::smallint AS level, want.idx,
+                            substring(run.hashes FROM (want.idx - run.start_idx)::int * 32 + 1
+                                      FOR 32) AS hash
+                     FROM unnest($1::bigint[]) AS want(idx)
+                     CROSS JOIN LATERAL (
+                         SELECT start_idx, hashes FROM log_leaf_runs
+                         WHERE start_idx <= want.idx ORDER BY start_idx DESC LIMIT 1
+                     ) run
+                     WHERE want.idx < run.start_idx + length(run.hashes) / 32
                      UNION ALL
                      SELECT level, idx, hash FROM log_nodes
                      WHERE (level, idx) IN (SELECT * FROM unnest($2::smallint[], $3::bigint[]))",
@@ -174,9 +216,19 @@ impl MintLog for PgStore {
         let rows = self
             .guarded(
                 sqlx::query(
-                    "SELECT l.idx, l.hash, m.chitty_id, m.entity_type, m.minted_at_unix_ms
-             FROM log_leaves l LEFT JOIN minted_ids m ON m.log_index = l.idx
-             WHERE l.idx >= $1 ORDER BY l.idx LIMIT $2",
+                    "WITH l AS (
+                        SELECT run.start_idx + n AS idx,
+                               substring(run.hashes FROM n::int * 32 + 1 FOR 32) AS hash
+                        FROM log_leaf_runs run,
+                             generate_series(0, length(run.hashes) / 32 - 1) AS n
+                        WHERE run.start_idx >= coalesce(
+                                  (SELECT max(start_idx) FROM log_leaf_runs WHERE start_idx <= $1),
+                                  0)
+                          AND run.start_idx < $1 + $2
+                     )
+                     SELECT l.idx, l.hash, m.chitty_id, m.entity_type, m.minted_at_unix_ms
+                     FROM l LEFT JOIN minted_ids m ON m.log_index = l.idx
+                     WHERE l.idx >= $1 ORDER BY l.idx LIMIT $2",
                 )
                 .bind(i64::try_from(from).context("a log index")?)
                 .bind(i64::from(limit))
@@ -204,7 +256,13 @@ impl MintLog for PgStore {
                 sqlx::query_scalar(
                     "SELECT m.chitty_id FROM minted_ids m
                      WHERE m.log_index IS NULL
-                        OR NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l.idx = m.log_index)
+                        OR NOT EXISTS (
+                            SELECT 1 FROM (
+                                SELECT start_idx, hashes FROM log_leaf_runs
+                                WHERE start_idx <= m.log_index ORDER BY start_idx DESC LIMIT 1
+                            ) run
+                            WHERE m.log_index < run.start_idx + length(run.hashes) / 32
+                        )
                      LIMIT $1",
                 )
                 .bind(i64::from(limit))
@@ -272,7 +330,7 @@ pub(crate) async fn backfill(pool: &PgPool) -> anyhow::Result<u64> {
     .await
     .context("numbering the ledger's mints in the log")?;
     sqlx::query(
-        "INSERT INTO log_leaves (idx, hash)
+        "INSERT INTO log_leaf_runs (start_idx, hashes)
          SELECT ord - 1, hash FROM unnest($1::bytea[]) WITH ORDINALITY AS r(hash, ord)",
     )
     .bind(&hashes)

@@ -43,7 +43,7 @@ pub struct PgStore {
 /// How long a read or a single write on the pool may take before it fails and opens the guard.
 const CALL_DEADLINE: Duration = Duration::from_secs(2);
 
-fn migrator() -> Migrator {
+pub(crate) fn migrator() -> Migrator {
     Migrator::with_migrations(vec![
         Migration::new(
             1,
@@ -71,6 +71,13 @@ fn migrator() -> Migrator {
             "mint log".into(),
             MigrationType::Simple,
             include_str!("../../../../migrations/postgres/0004_mint_log.sql").into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            5,
+            "log leaf runs".into(),
+            MigrationType::Simple,
+            include_str!("../../../../migrations/postgres/0005_log_leaf_runs.sql").into_sql_str(),
             false,
         ),
     ])

@@ -6,6 +6,28 @@ use anyhow::Context;
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 
+/// Applies the migrations up to `version` only: the database as an older version left it, for a
+/// test of what the next migration does to its rows.
+pub async fn migrate_to(url: &str, version: i64) -> anyhow::Result<()> {
+    let mut migrator = crate::store::migrator();
+    migrator.migrations = migrator
+        .migrations
+        .iter()
+        .filter(|migration| migration.version <= version)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    let mut conn = PgConnection::connect(url)
+        .await
+        .context("connecting to the test database")?;
+    migrator
+        .run(&mut conn)
+        .await
+        .context("applying the older migrations")?;
+    conn.close().await.context("closing")?;
+    Ok(())
+}
+
 /// A fresh database; dropped (with its connections) when this is dropped.
 #[derive(Debug)]
 pub struct TestDatabase {

@@ -201,3 +201,182 @@ async fn mints_recorded_before_the_log_existed_join_it_once_in_minting_order() {
         .expect("reads");
     assert_eq!(head, 3);
 }
+
+/// A database whose leaves an older version kept one row each (`log_leaves`) keeps them,
+/// as runs of one, when the leaves move to runs; the next mint's run follows them.
+#[tokio::test]
+async fn leaves_kept_one_row_each_become_runs_and_the_log_goes_on() {
+    use chittyid_app::authority::{CallerHash, MintLedger as _, MintLog as _, MintRecord};
+    use chittyid_domain::ChittyId;
+    use chittyid_domain::log::{leaf_hash, mint_leaf};
+    use sqlx::Connection as _;
+    let db = TestDatabase::create().await;
+    chittyid_postgres::testing::migrate_to(db.url(), 4)
+        .await
+        .expect("the older migrations apply");
+    let ids: Vec<ChittyId> = (1..=3)
+        .map(|n| {
+            let mut components = ChittyId::parse("03-1-USA-0001-P-2602-0-85")
+                .expect("canonical")
+                .components();
+            components.sequence = chittyid_domain::Sequence::try_new(n).expect("in range");
+            ChittyId::from_components(components)
+        })
+        .collect();
+    let leaf = |i: usize| leaf_hash(&mint_leaf(&ids[i], 10 + i as i64));
+    let mut conn = sqlx::PgConnection::connect(db.url())
+        .await
+        .expect("connects");
+    for (i, id) in ids.iter().enumerate().take(2) {
+        sqlx::query(
+            "INSERT INTO minted_ids (chitty_id, entity_name, entity_type, caller_hash,
+                                     minted_at_unix_ms, log_index) VALUES ($1, 'PEO', 'P', 'c', $2, $3)",
+        )
+        .bind(id.as_str())
+        .bind(10 + i as i64)
+        .bind(i as i64)
+        .execute(&mut conn)
+        .await
+        .expect("a ledger row");
+        sqlx::query("INSERT INTO log_leaves (idx, hash) VALUES ($1, $2)")
+            .bind(i as i64)
+            .bind(leaf(i).to_vec())
+            .execute(&mut conn)
+            .await
+            .expect("a leaf row");
+    }
+    sqlx::query("UPDATE log_head SET size = 2")
+        .execute(&mut conn)
+        .await
+        .expect("the head");
+    conn.close().await.expect("closes");
+
+    let store = store(&db).await;
+    assert_eq!(
+        store.leaves(0, 10).await.expect("leaves"),
+        vec![leaf(0), leaf(1)]
+    );
+    store
+        .record(
+            vec![MintRecord {
+                id: ids[2],
+                entity_name: "PEO".to_owned(),
+                name: None,
+                metadata: None,
+                caller: CallerHash::of_token("t"),
+                minted_at_unix_ms: 12,
+            }],
+            None,
+        )
+        .await
+        .expect("recorded");
+    assert_eq!(
+        store.leaves(0, 10).await.expect("leaves"),
+        vec![leaf(0), leaf(1), leaf(2)]
+    );
+    assert_eq!(store.leaves(1, 1).await.expect("leaves"), vec![leaf(1)]);
+    assert_eq!(store.index_of(&ids[2]).await.expect("index"), Some(2));
+    let logged = store.logged_mints(0, 10).await.expect("read");
+    assert_eq!(
+        logged.iter().map(|m| m.index).collect::<Vec<_>>(),
+        vec![0, 1, 2]
+    );
+    assert!(logged.iter().all(|m| m.ledger.is_some()));
+    assert_eq!(
+        store.unlogged_mints(10).await.expect("read"),
+        Vec::<String>::new()
+    );
+}
+
+/// Leaves are read from inside a run, across runs and up to a limit; a run missing in the
+/// middle (a row deleted afterwards) ends the leaves read at the gap, and the mints it held
+/// are found missing from the log.
+#[tokio::test]
+async fn leaves_are_read_across_runs_and_stop_at_a_missing_run() {
+    use chittyid_app::authority::{CallerHash, MintLedger as _, MintLog as _, MintRecord};
+    use chittyid_domain::ChittyId;
+    use chittyid_domain::log::{NodeId, leaf_hash, mint_leaf};
+    use sqlx::Connection as _;
+    let db = TestDatabase::create().await;
+    let store = store(&db).await;
+    let ids: Vec<ChittyId> = (1..=6)
+        .map(|n| {
+            let mut components = ChittyId::parse("03-1-USA-0001-P-2602-0-85")
+                .expect("canonical")
+                .components();
+            components.sequence = chittyid_domain::Sequence::try_new(n).expect("in range");
+            ChittyId::from_components(components)
+        })
+        .collect();
+    let record = |i: usize| MintRecord {
+        id: ids[i],
+        entity_name: "PEO".to_owned(),
+        name: None,
+        metadata: None,
+        caller: CallerHash::of_token("t"),
+        minted_at_unix_ms: 20 + i as i64,
+    };
+    // Runs [0, 1, 2], [3], [4, 5].
+    for group in [&[0usize, 1, 2][..], &[3], &[4, 5]] {
+        store
+            .record(group.iter().map(|&i| record(i)).collect(), None)
+            .await
+            .expect("recorded");
+    }
+    let leaf = |i: usize| leaf_hash(&mint_leaf(&ids[i], 20 + i as i64));
+    let all: Vec<_> = (0..6).map(leaf).collect();
+    assert_eq!(store.leaves(0, 100).await.expect("leaves"), all);
+    assert_eq!(store.leaves(1, 3).await.expect("leaves"), all[1..4]);
+    assert_eq!(store.leaves(2, 100).await.expect("leaves"), all[2..]);
+    assert_eq!(store.leaves(5, 100).await.expect("leaves"), all[5..]);
+    assert!(store.leaves(6, 100).await.expect("leaves").is_empty());
+    let mut nodes = store
+        .nodes(&[
+            NodeId::leaf(1),
+            NodeId::leaf(3),
+            NodeId::leaf(5),
+            NodeId::leaf(6),
+        ])
+        .await
+        .expect("nodes");
+    nodes.sort();
+    assert_eq!(
+        nodes,
+        vec![
+            (NodeId::leaf(1), all[1]),
+            (NodeId::leaf(3), all[3]),
+            (NodeId::leaf(5), all[5])
+        ]
+    );
+    let logged = store.logged_mints(2, 3).await.expect("read");
+    assert_eq!(
+        logged
+            .iter()
+            .map(|m| (m.index, m.leaf_hash))
+            .collect::<Vec<_>>(),
+        vec![(2, all[2]), (3, all[3]), (4, all[4])]
+    );
+
+    let mut conn = sqlx::PgConnection::connect(db.url())
+        .await
+        .expect("connects");
+    sqlx::query("DELETE FROM log_leaf_runs WHERE start_idx = 3")
+        .execute(&mut conn)
+        .await
+        .expect("deletes");
+    conn.close().await.expect("closes");
+    assert_eq!(store.leaves(0, 100).await.expect("leaves"), all[..3]);
+    assert!(store.leaves(3, 100).await.expect("leaves").is_empty());
+    assert_eq!(
+        store.unlogged_mints(10).await.expect("read"),
+        vec![ids[3].as_str().to_owned()]
+    );
+    let indexes: Vec<u64> = store
+        .logged_mints(0, 100)
+        .await
+        .expect("read")
+        .iter()
+        .map(|m| m.index)
+        .collect();
+    assert_eq!(indexes, vec![0, 1, 2, 4, 5]);
+}
