@@ -157,13 +157,9 @@ async fn mints_recorded_before_the_log_existed_join_it_once_in_minting_order() {
     use sqlx::Connection as _;
     let db = TestDatabase::create().await;
     drop(store(&db).await);
-    let first = ChittyId::parse("03-1-USA-0001-P-2602-0-85").expect("canonical");
-    let ids: Vec<String> = (1..=3)
-        .map(|n| {
-            let mut components = first.components();
-            components.sequence = chittyid_domain::Sequence::try_new(n).expect("in range");
-            ChittyId::from_components(components).as_str().to_owned()
-        })
+    let ids: Vec<String> = person_ids(3)
+        .iter()
+        .map(|id| id.as_str().to_owned())
         .collect();
     let mut conn = sqlx::PgConnection::connect(db.url())
         .await
@@ -202,27 +198,45 @@ async fn mints_recorded_before_the_log_existed_join_it_once_in_minting_order() {
     assert_eq!(head, 3);
 }
 
+/// Person IDs of one space, with sequences 1 to `count`.
+fn person_ids(count: u32) -> Vec<chittyid_domain::ChittyId> {
+    use chittyid_domain::ChittyId;
+    let first = ChittyId::parse("03-1-USA-0001-P-2602-0-85").expect("canonical");
+    (1..=count)
+        .map(|n| {
+            let mut components = first.components();
+            components.sequence = chittyid_domain::Sequence::try_new(n).expect("in range");
+            ChittyId::from_components(components)
+        })
+        .collect()
+}
+
+fn mint_record(
+    id: chittyid_domain::ChittyId,
+    minted_at_unix_ms: i64,
+) -> chittyid_app::authority::MintRecord {
+    chittyid_app::authority::MintRecord {
+        id,
+        entity_name: "PEO".to_owned(),
+        name: None,
+        metadata: None,
+        caller: chittyid_app::authority::CallerHash::of_token("t"),
+        minted_at_unix_ms,
+    }
+}
+
 /// A database whose leaves an older version kept one row each (`log_leaves`) keeps them,
 /// as runs of one, when the leaves move to runs; the next mint's run follows them.
 #[tokio::test]
 async fn leaves_kept_one_row_each_become_runs_and_the_log_goes_on() {
-    use chittyid_app::authority::{CallerHash, MintLedger as _, MintLog as _, MintRecord};
-    use chittyid_domain::ChittyId;
+    use chittyid_app::authority::{MintLedger as _, MintLog as _};
     use chittyid_domain::log::{leaf_hash, mint_leaf};
     use sqlx::Connection as _;
     let db = TestDatabase::create().await;
     chittyid_postgres::testing::migrate_to(db.url(), 4)
         .await
         .expect("the older migrations apply");
-    let ids: Vec<ChittyId> = (1..=3)
-        .map(|n| {
-            let mut components = ChittyId::parse("03-1-USA-0001-P-2602-0-85")
-                .expect("canonical")
-                .components();
-            components.sequence = chittyid_domain::Sequence::try_new(n).expect("in range");
-            ChittyId::from_components(components)
-        })
-        .collect();
+    let ids = person_ids(3);
     let leaf = |i: usize| leaf_hash(&mint_leaf(&ids[i], 10 + i as i64));
     let mut conn = sqlx::PgConnection::connect(db.url())
         .await
@@ -257,17 +271,7 @@ async fn leaves_kept_one_row_each_become_runs_and_the_log_goes_on() {
         vec![leaf(0), leaf(1)]
     );
     store
-        .record(
-            vec![MintRecord {
-                id: ids[2],
-                entity_name: "PEO".to_owned(),
-                name: None,
-                metadata: None,
-                caller: CallerHash::of_token("t"),
-                minted_at_unix_ms: 12,
-            }],
-            None,
-        )
+        .record(vec![mint_record(ids[2], 12)], None)
         .await
         .expect("recorded");
     assert_eq!(
@@ -293,29 +297,13 @@ async fn leaves_kept_one_row_each_become_runs_and_the_log_goes_on() {
 /// are found missing from the log.
 #[tokio::test]
 async fn leaves_are_read_across_runs_and_stop_at_a_missing_run() {
-    use chittyid_app::authority::{CallerHash, MintLedger as _, MintLog as _, MintRecord};
-    use chittyid_domain::ChittyId;
+    use chittyid_app::authority::{MintLedger as _, MintLog as _};
     use chittyid_domain::log::{NodeId, leaf_hash, mint_leaf};
     use sqlx::Connection as _;
     let db = TestDatabase::create().await;
     let store = store(&db).await;
-    let ids: Vec<ChittyId> = (1..=6)
-        .map(|n| {
-            let mut components = ChittyId::parse("03-1-USA-0001-P-2602-0-85")
-                .expect("canonical")
-                .components();
-            components.sequence = chittyid_domain::Sequence::try_new(n).expect("in range");
-            ChittyId::from_components(components)
-        })
-        .collect();
-    let record = |i: usize| MintRecord {
-        id: ids[i],
-        entity_name: "PEO".to_owned(),
-        name: None,
-        metadata: None,
-        caller: CallerHash::of_token("t"),
-        minted_at_unix_ms: 20 + i as i64,
-    };
+    let ids = person_ids(6);
+    let record = |i: usize| mint_record(ids[i], 20 + i as i64);
     // Runs [0, 1, 2], [3], [4, 5].
     for group in [&[0usize, 1, 2][..], &[3], &[4, 5]] {
         store
