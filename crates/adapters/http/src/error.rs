@@ -100,7 +100,14 @@ pub(crate) fn json_response(
     status: StatusCode,
     body: &impl serde::Serialize,
 ) -> Response<Full<Bytes>> {
-    let bytes = serde_json::to_vec(body).expect("JSON values always serialise");
+    json_bytes_response(
+        status,
+        serde_json::to_vec(body).expect("JSON values always serialise"),
+    )
+}
+
+/// An answer whose body is JSON already written.
+pub(crate) fn json_bytes_response(status: StatusCode, bytes: Vec<u8>) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(bytes)));
     *response.status_mut() = status;
     response.headers_mut().insert(

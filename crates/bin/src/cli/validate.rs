@@ -42,6 +42,7 @@ pub(crate) fn run(args: &ValidateArgs) -> ExitCode {
         options,
         invalid: 0,
         summary: Summary::default(),
+        json_line: Vec::new(),
     };
     let result = if args.ids.is_empty() {
         validator.lines(io::stdin().lock())
@@ -76,6 +77,8 @@ struct Validator<W> {
     options: ValidationOptions,
     invalid: u64,
     summary: Summary,
+    /// The line being written with `--json`, kept between lines for its allocation.
+    json_line: Vec<u8>,
 }
 
 impl<W: Write> Validator<W> {
@@ -148,8 +151,10 @@ impl<W: Write> Validator<W> {
             return Ok(());
         }
         if self.json {
-            serde_json::to_writer(&mut self.out, report).map_err(io::Error::from)?;
-            return self.out.write_all(b"\n");
+            self.json_line.clear();
+            report.write_json(&mut self.json_line);
+            self.json_line.push(b'\n');
+            return self.out.write_all(&self.json_line);
         }
         match report.error() {
             None => writeln!(self.out, "{} valid", Shown(report.input())),

@@ -4,4 +4,5 @@
 mod checksum_guarantees;
 mod document;
 mod properties;
+mod report_json;
 mod v2_2_0_behaviours;

@@ -29,7 +29,7 @@ use crate::contract::{
     PermissionsAnswer, QueryMintAnswer, ReadyAnswer, StatusAnswer, ValidateBatchAnswer,
     VerifiedReport,
 };
-use crate::error::{ApiError, json_response};
+use crate::error::{ApiError, json_bytes_response, json_response};
 use crate::extract::{
     Caller, GENERATE, IdInPath, IdempotencyKeyHeader, JsonBody, RequestId, VALIDATE, ValidateFlags,
 };
@@ -591,7 +591,7 @@ impl GatewayApi {
             self.service.report_suspicious(&[(input, *pattern)], caller);
         }
         if !verify {
-            return Ok(json_response(StatusCode::OK, &report));
+            return Ok(json_bytes_response(StatusCode::OK, report.to_json()));
         }
         let authority = match ChittyId::parse(input) {
             Ok(id) => {

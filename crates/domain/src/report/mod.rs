@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeStruct, Serializer};
 
+mod json;
+
 use crate::{
     Authority2025Id, ChittyId, EntityType, Format, Jurisdiction, LegacyChittyId, MAX_INPUT_LEN,
     ParseError, Region, StatusPlaceholder, TrustLevel, ValidId, ValidationError, ValidationOptions,
