@@ -97,7 +97,7 @@ impl PgBackend {
             .bind(json.records.as_str())
             .bind(json.audits.as_str())
             .bind(i64::try_from(rows.records.len()).unwrap_or(i64::MAX))
-            .bind(rows.leaf_hashes.as_slice());
+            .bind(rows.leaf_hashes());
         if rows.keys.is_empty() {
             // One statement is one transaction: nothing to undo, nothing to wrap.
             statement.fetch_one(&mut *conn).await.map_err(classify)?;

@@ -177,10 +177,7 @@ fn write_rows(tx: &Connection, rows: &GroupRows<'_>) -> Result<(), BackendError>
             .map_err(classify)?;
         let mut record = tx.prepare_cached(RECORD_MINT).map_err(classify)?;
         let mut append = tx.prepare_cached(APPEND_LEAF).map_err(classify)?;
-        for ((index, row), hash) in (size..)
-            .zip(&rows.records)
-            .zip(rows.leaf_hashes.chunks_exact(32))
-        {
+        for (index, row) in (size..).zip(&rows.records) {
             record
                 .execute(rusqlite::params![
                     row.chitty_id,
@@ -194,7 +191,7 @@ fn write_rows(tx: &Connection, rows: &GroupRows<'_>) -> Result<(), BackendError>
                 ])
                 .map_err(classify)?;
             append
-                .execute(rusqlite::params![index, hash])
+                .execute(rusqlite::params![index, row.leaf_hash])
                 .map_err(classify)?;
         }
     }
