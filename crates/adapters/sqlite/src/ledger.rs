@@ -131,7 +131,7 @@ fn classify(err: rusqlite::Error) -> BackendError {
 /// `BEGIN IMMEDIATE` and `COMMIT` are cached statements rather than rusqlite's `Transaction`,
 /// which parses both texts again for every group (measured: a third of a one-row group's
 /// instructions).
-fn write_group(conn: &mut Connection, rows: &GroupRows<'_>) -> Result<(), BackendError> {
+fn write_group(conn: &Connection, rows: &GroupRows<'_>) -> Result<(), BackendError> {
     conn.prepare_cached("BEGIN IMMEDIATE")
         .and_then(|mut begin| begin.execute([]))
         .map_err(classify)?;
