@@ -1,7 +1,7 @@
 //! A report's JSON, written by hand: byte for byte what its `Serialize` gives through
 //! `serde_json` (a property test holds the two equal), in about half the instructions. Through
 //! serde a report cost about 8,550 instructions, a fifth of all the gateway spends on
-//! `GET /api/id/validate/{id}`; written here, 4,660 (callgrind, both with the 2,250 that
+//! `GET /api/id/validate/{id}`; written here, 4,570 (callgrind, both with the 2,250 that
 //! decoding the components takes; BENCHMARKS.md).
 
 use std::fmt::{self, Write as _};
